@@ -1,0 +1,47 @@
+package io.paxcast.paxos.core;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The ids delivered within the last {@code windowMillis} of log time (PAXOS-NOTES 11).
+ *
+ * <p>Deterministic: it depends only on the decided log, never on a local clock. The log's
+ * timestamps do not decrease in slot order (see {@link Proposer#stamp}), so the oldest entry is
+ * always first and expiry walks from the head. Every node, restarted or not, computes the same set
+ * after the same slot, and so skips the same duplicates.
+ */
+final class DedupeWindow {
+    private final long windowMillis;
+    private final LinkedHashMap<String, Long> deliveredAt = new LinkedHashMap<>();
+
+    DedupeWindow(long windowMillis) {
+        this.windowMillis = windowMillis;
+    }
+
+    /** Moves the window's end to {@code logTimeMillis}, forgetting ids older than the window. */
+    void advanceTo(long logTimeMillis) {
+        long oldestKept = logTimeMillis - windowMillis;
+        Iterator<Map.Entry<String, Long>> it = deliveredAt.entrySet().iterator();
+        while (it.hasNext()) {
+            if (it.next().getValue() >= oldestKept) {
+                break;
+            }
+            it.remove();
+        }
+    }
+
+    /** Records {@code id} as delivered at {@code logTimeMillis}; false if it already was (a duplicate). */
+    boolean firstDelivery(String id, long logTimeMillis) {
+        return deliveredAt.putIfAbsent(id, logTimeMillis) == null;
+    }
+
+    long windowMillis() {
+        return windowMillis;
+    }
+
+    int size() {
+        return deliveredAt.size();
+    }
+}

@@ -1,0 +1,16 @@
+package io.paxcast.paxos.core;
+
+/**
+ * Known ways to break Multi-Paxos, each switched on only by the simulator's self-test to prove that
+ * the invariant checks can fail. Production configuration never sets any of them.
+ */
+public enum InjectedBug {
+    /** The acceptor never persists its promise: after a restart it votes as if it had promised nothing. */
+    ACCEPTOR_FORGETS_PROMISE,
+    /** The acceptor accepts proposals below the ballot it promised (breaks P1a). */
+    ACCEPTOR_IGNORES_PROMISE,
+    /** A new leader starts phase 2 at once, without phase 1 (its proposals ignore accepted values). */
+    LEADER_SKIPS_PHASE_1,
+    /** The learner delivers a command id again when it is chosen a second time. */
+    SKIP_DEDUPE
+}

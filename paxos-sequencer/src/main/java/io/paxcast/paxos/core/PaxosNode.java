@@ -1,0 +1,367 @@
+package io.paxcast.paxos.core;
+
+import io.paxcast.paxos.core.Message.Accept;
+import io.paxcast.paxos.core.Message.Accepted;
+import io.paxcast.paxos.core.Message.CatchupReply;
+import io.paxcast.paxos.core.Message.CatchupRequest;
+import io.paxcast.paxos.core.Message.ChosenEntry;
+import io.paxcast.paxos.core.Message.Forward;
+import io.paxcast.paxos.core.Message.Heartbeat;
+import io.paxcast.paxos.core.Message.HeartbeatAck;
+import io.paxcast.paxos.core.Message.Nack;
+import io.paxcast.paxos.core.Message.Prepare;
+import io.paxcast.paxos.core.Message.Promise;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * One Multi-Paxos node: acceptor, proposer (leader when elected) and learner, as a pure,
+ * deterministic state machine.
+ *
+ * <p>Messages and ticks go in ({@link #step}, {@link #tick}, {@link #submit}, {@link #flush}); what
+ * to persist, send and deliver comes out of {@link #drain} as a {@link Ready}. There are no threads,
+ * sockets or clocks in here (the {@link Clock} only stamps batches as data) and randomness comes
+ * from the seeded generator passed in, so a run is reproducible from its inputs.
+ *
+ * <p>Threading: not thread-safe. The caller invokes every method from one thread (a Vert.x context,
+ * or the simulator), and processes Ready values one at a time, in order: persist, send, deliver.
+ */
+public final class PaxosNode {
+    private final PaxosConfig config;
+    private final RandomGenerator random;
+    private final Outbox out = new Outbox();
+    private final Acceptor acceptor;
+    private final Learner learner;
+    private final Proposer proposer;
+    private final Submissions submissions;
+    /** Messages this node sends itself: handled in-process before the output is drained. */
+    private final ArrayDeque<Message> toSelf = new ArrayDeque<>();
+    private final List<Command> forwardBuffer = new ArrayList<>();
+    private final Map<String, Long> peerChosenPrefix = new HashMap<>();
+
+    private long now;
+    private String leaderId;
+    private Ballot leaderBallot = Ballot.ZERO;
+    private long ticksWithoutLeader;
+    private long electionDeadline;
+
+    private long catchupTarget;
+    private String catchupSource;
+    private long lastCatchupRequest = Long.MIN_VALUE / 2;
+
+    /**
+     * @param state     what storage loaded (empty for a new node)
+     * @param log       read access to durable chosen values (catch-up, dedupe rebuild)
+     * @param applyFrom the first slot the application has not applied; earlier slots are not delivered
+     */
+    public PaxosNode(PaxosConfig config, DurableState state, ChosenLogReader log, long applyFrom, Clock clock,
+                     RandomGenerator random) {
+        this.config = config;
+        this.random = random;
+        this.acceptor = new Acceptor(config, out, state);
+        this.learner = new Learner(config, out, log, acceptor, state, applyFrom);
+        this.proposer = new Proposer(config, acceptor, learner, clock, this::send);
+        this.submissions = new Submissions(config.maxPendingCommands());
+        resetElectionTimer();
+        settle();
+    }
+
+    public String id() {
+        return config.nodeId();
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /** A message from a peer (or a duplicate, or a stale one: all are handled idempotently). */
+    public void step(Message message) {
+        if (!message.to().equals(config.nodeId())) {
+            return;
+        }
+        dispatch(message);
+        settle();
+    }
+
+    /** One unit of logical time: drives heartbeats, elections, retransmission and batch closing. */
+    public void tick() {
+        now++;
+        if (proposer.isLeader()) {
+            if (!proposer.tick(now)) {
+                leaderId = null; // lost touch with a quorum: let clients and peers look elsewhere
+                resetElectionTimer();
+            }
+        } else {
+            proposer.tick(now);
+            ticksWithoutLeader++;
+            if (ticksWithoutLeader >= electionDeadline) {
+                leaderId = null;
+                proposer.campaign(now);
+                resetElectionTimer();
+            }
+        }
+        for (Command command : submissions.due(now, config.resubmitTicks())) {
+            route(command);
+        }
+        proposer.flush(now);
+        settle();
+    }
+
+    /**
+     * A client command to be ordered. It is acknowledged when a {@link Delivery} carries its id (or
+     * names it as a duplicate of an earlier delivery).
+     *
+     * @return false if this node tracks too many undelivered commands (back-pressure)
+     */
+    public boolean submit(Command command) {
+        if (submissions.isFull()) {
+            return false;
+        }
+        if (submissions.add(command, now)) {
+            route(command);
+            settle();
+        }
+        return true;
+    }
+
+    /** Closes a batch from the pending commands now, if this node leads and the window has room. */
+    public void flush() {
+        proposer.flush(now);
+        settle();
+    }
+
+    /** What to persist, send and deliver, accumulated since the last call. */
+    public Ready drain() {
+        if (learner.hasUndelivered()) {
+            deliver();
+        }
+        return out.drain();
+    }
+
+    /** Whether deliveries remain that did not fit into the last {@link Ready}. */
+    public boolean hasUndelivered() {
+        return learner.hasUndelivered();
+    }
+
+    public NodeStatus status() {
+        boolean leading = proposer.isLeader();
+        return new NodeStatus(config.nodeId(), proposer.role().name().toLowerCase(java.util.Locale.ROOT),
+                leading ? config.nodeId() : leaderId, leading ? proposer.ballot() : leaderBallot,
+                acceptor.promised(), learner.chosenPrefix(), learner.deliveredUpTo(), proposer.inFlightCount(),
+                proposer.pendingCount(), submissions.size(), Map.copyOf(peerChosenPrefix));
+    }
+
+    // ---------------------------------------------------------------- dispatch
+
+    private void dispatch(Message message) {
+        if (message instanceof Prepare prepare) {
+            proposer.observe(prepare.ballot());
+            Message reply = acceptor.onPrepare(prepare, learner);
+            if (reply instanceof Promise && !prepare.from().equals(config.nodeId())) {
+                ticksWithoutLeader = 0; // a candidate is collecting votes: don't start a rival election
+            }
+            send(reply);
+        } else if (message instanceof Promise promise) {
+            proposer.onPromise(promise, now);
+        } else if (message instanceof Accept accept) {
+            onAccept(accept);
+        } else if (message instanceof Accepted accepted) {
+            proposer.onAccepted(accepted, now);
+        } else if (message instanceof Nack nack) {
+            proposer.onNack(nack);
+            if (!proposer.isLeader() && leaderId != null && leaderId.equals(config.nodeId())) {
+                leaderId = null;
+            }
+        } else if (message instanceof Heartbeat heartbeat) {
+            onHeartbeat(heartbeat);
+        } else if (message instanceof HeartbeatAck ack) {
+            peerChosenPrefix.put(ack.from(), ack.chosenPrefix());
+            proposer.onHeartbeatAck(ack, now);
+        } else if (message instanceof Forward forward) {
+            for (Command command : forward.commands()) {
+                proposer.enqueue(command); // a follower drops it; the origin re-submits to the real leader
+            }
+        } else if (message instanceof CatchupRequest request) {
+            onCatchupRequest(request);
+        } else if (message instanceof CatchupReply reply) {
+            onCatchupReply(reply);
+        }
+        if (proposer.role() != Proposer.Role.FOLLOWER && acceptor.promised().greaterThan(proposer.ballot())) {
+            proposer.stepDown(); // this node's own acceptor promised a newer leader
+        }
+    }
+
+    private void onAccept(Accept accept) {
+        proposer.observe(accept.ballot());
+        Message reply = acceptor.onAccept(accept, learner);
+        send(reply);
+        if (reply instanceof Nack) {
+            return;
+        }
+        if (reply instanceof CatchupReply) {
+            return; // the slot is decided here; the proposer is told, nothing to learn from it
+        }
+        heardFromLeader(accept.from(), accept.ballot());
+        if (learner.onCommitPoint(accept.ballot(), accept.commitUpTo())) {
+            needCatchup(accept.from(), accept.commitUpTo());
+        }
+    }
+
+    private void onHeartbeat(Heartbeat heartbeat) {
+        proposer.observe(heartbeat.ballot());
+        if (heartbeat.ballot().lessThan(acceptor.promised())) {
+            send(new Nack(config.nodeId(), heartbeat.from(), heartbeat.ballot(), acceptor.promised()));
+            return;
+        }
+        heardFromLeader(heartbeat.from(), heartbeat.ballot());
+        if (learner.onCommitPoint(heartbeat.ballot(), heartbeat.commitUpTo())) {
+            needCatchup(heartbeat.from(), heartbeat.commitUpTo());
+        }
+        send(new HeartbeatAck(config.nodeId(), heartbeat.from(), heartbeat.ballot(), learner.chosenPrefix()));
+    }
+
+    private void heardFromLeader(String from, Ballot ballot) {
+        if (ballot.lessThan(leaderBallot)) {
+            return;
+        }
+        if (!from.equals(config.nodeId())) {
+            ticksWithoutLeader = 0;
+            if (proposer.role() != Proposer.Role.FOLLOWER && ballot.greaterThan(proposer.ballot())) {
+                proposer.stepDown();
+            }
+        }
+        boolean newLeader = !from.equals(leaderId);
+        leaderId = from;
+        leaderBallot = ballot;
+        if (newLeader) {
+            // A new leader: hand it every command still waiting here, without waiting for resubmit.
+            for (Command command : submissions.all(now)) {
+                route(command);
+            }
+        }
+    }
+
+    private void onCatchupRequest(CatchupRequest request) {
+        List<ChosenEntry> entries = new ArrayList<>();
+        for (long slot = request.fromSlot(); entries.size() < config.catchupBatchSlots(); slot++) {
+            Optional<Value> value = learner.chosenValue(slot);
+            if (value.isEmpty()) {
+                break;
+            }
+            entries.add(new ChosenEntry(slot, value.get()));
+        }
+        send(new CatchupReply(config.nodeId(), request.from(), entries, learner.chosenPrefix()));
+    }
+
+    private void onCatchupReply(CatchupReply reply) {
+        for (ChosenEntry entry : reply.chosen()) {
+            if (learner.learn(entry.slot(), entry.value(), false)) {
+                proposer.onChosenElsewhere(entry.slot(), entry.value());
+            }
+        }
+        learner.advancePrefix();
+        if (reply.senderChosenPrefix() > learner.chosenPrefix()) {
+            needCatchup(reply.from(), reply.senderChosenPrefix());
+            if (!reply.chosen().isEmpty()) {
+                lastCatchupRequest = Long.MIN_VALUE / 2; // a page arrived: ask for the next one at once
+            }
+        }
+    }
+
+    private void needCatchup(String source, long upTo) {
+        if (upTo > catchupTarget || catchupSource == null) {
+            catchupSource = source;
+        }
+        catchupTarget = Math.max(catchupTarget, upTo);
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private void send(Message message) {
+        if (message.to().equals(config.nodeId())) {
+            toSelf.addLast(message);
+        } else {
+            out.send(message);
+        }
+    }
+
+    private void route(Command command) {
+        if (proposer.role() != Proposer.Role.FOLLOWER) {
+            proposer.enqueue(command);
+        } else if (leaderId != null && !leaderId.equals(config.nodeId())) {
+            forwardBuffer.add(command);
+        }
+        // else: no leader known; the command is re-routed when one appears
+    }
+
+    /** Runs everything this node owes itself until nothing changes. */
+    private void settle() {
+        boolean wasLeader = proposer.isLeader();
+        do {
+            while (!toSelf.isEmpty()) {
+                dispatch(toSelf.pollFirst());
+            }
+            learner.advancePrefix();
+            long awaited = proposer.awaitedPrefix();
+            if (awaited > 0) {
+                if (learner.chosenPrefix() >= awaited) {
+                    proposer.tryTakeOver(now);
+                } else {
+                    needCatchup(proposer.catchupSource(), awaited);
+                }
+            }
+            if (proposer.isLeader() && !wasLeader) {
+                wasLeader = true;
+                leaderId = config.nodeId();
+                leaderBallot = proposer.ballot();
+                for (Command command : submissions.all(now)) {
+                    proposer.enqueue(command);
+                }
+                proposer.flush(now);
+            }
+        } while (!toSelf.isEmpty());
+        deliver();
+        proposer.announceCommitIfMoved(now);
+        requestCatchupIfBehind();
+        if (!forwardBuffer.isEmpty()) {
+            if (leaderId != null && !leaderId.equals(config.nodeId())) {
+                out.send(new Forward(config.nodeId(), leaderId, List.copyOf(forwardBuffer)));
+            }
+            forwardBuffer.clear();
+        }
+    }
+
+    private void deliver() {
+        for (Delivery delivery : learner.deliver()) {
+            for (Command command : delivery.commands()) {
+                submissions.resolved(command.id());
+            }
+            for (String id : delivery.duplicateIds()) {
+                submissions.resolved(id);
+            }
+        }
+    }
+
+    private void requestCatchupIfBehind() {
+        if (catchupTarget <= learner.chosenPrefix()) {
+            catchupTarget = 0;
+            catchupSource = null;
+            return;
+        }
+        if (catchupSource == null || catchupSource.equals(config.nodeId())
+                || now - lastCatchupRequest < config.retransmitTicks()) {
+            return;
+        }
+        lastCatchupRequest = now;
+        out.send(new CatchupRequest(config.nodeId(), catchupSource, learner.chosenPrefix() + 1));
+    }
+
+    private void resetElectionTimer() {
+        ticksWithoutLeader = 0;
+        electionDeadline = config.electionTimeoutTicks() + random.nextInt(config.electionTimeoutTicks());
+    }
+}

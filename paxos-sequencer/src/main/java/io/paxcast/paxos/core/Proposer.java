@@ -1,0 +1,387 @@
+package io.paxcast.paxos.core;
+
+import io.paxcast.paxos.core.Message.Accept;
+import io.paxcast.paxos.core.Message.Accepted;
+import io.paxcast.paxos.core.Message.Heartbeat;
+import io.paxcast.paxos.core.Message.Nack;
+import io.paxcast.paxos.core.Message.Prepare;
+import io.paxcast.paxos.core.Message.Promise;
+import io.paxcast.paxos.core.Message.SlotEntry;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * The proposer role, which becomes the distinguished leader of Multi-Paxos.
+ *
+ * <p>A candidate runs phase 1 once, for every slot from its first unchosen one upward (Paxos Made
+ * Moderately Complex, "scouts"). With a quorum of promises it re-proposes, in each open slot, the
+ * value accepted at the highest ballot, fills the remaining holes with no-ops (PAXOS-NOTES 7), and
+ * then proposes fresh batches above them, keeping at most {@code pipelineWindow} slots in flight
+ * (phase 2, "commanders"). Any sign of a higher ballot makes it step down (PAXOS-NOTES 8).
+ */
+final class Proposer {
+    enum Role { FOLLOWER, CANDIDATE, LEADER }
+
+    /** One slot proposed at the current ballot and not yet chosen. */
+    private static final class Proposal {
+        final Value value;
+        final Set<String> acceptedBy = new HashSet<>();
+        long lastSentTick;
+
+        Proposal(Value value, long tick) {
+            this.value = value;
+            this.lastSentTick = tick;
+        }
+    }
+
+    private final PaxosConfig config;
+    private final Acceptor acceptor;
+    private final Learner learner;
+    private final Clock clock;
+    private final Consumer<Message> send;
+
+    private Role role = Role.FOLLOWER;
+    private Ballot ballot = Ballot.ZERO;
+    /** The highest ballot seen anywhere: a new campaign goes above it. */
+    private Ballot highestSeen = Ballot.ZERO;
+
+    // phase 1
+    private final Map<String, Promise> promises = new HashMap<>();
+    private long prepareFromSlot;
+    private long lastPrepareTick;
+    private long awaitedPrefix;
+
+    // phase 2
+    private long nextSlot;
+    private final TreeMap<Long, Proposal> inFlight = new TreeMap<>();
+    private final ArrayDeque<Command> pending = new ArrayDeque<>();
+    private final Set<String> pendingIds = new HashSet<>();
+    private final Map<String, Long> lastHeardFrom = new HashMap<>();
+    private long lastHeartbeatTick;
+    private long lastAnnouncedCommit;
+    /** Batch timestamps this leader issues never go below this (keeps the log's clock monotonic). */
+    private long stampFloor;
+
+    Proposer(PaxosConfig config, Acceptor acceptor, Learner learner, Clock clock, Consumer<Message> send) {
+        this.config = config;
+        this.acceptor = acceptor;
+        this.learner = learner;
+        this.clock = clock;
+        this.send = send;
+        this.highestSeen = acceptor.promised();
+    }
+
+    Role role() {
+        return role;
+    }
+
+    Ballot ballot() {
+        return ballot;
+    }
+
+    boolean isLeader() {
+        return role == Role.LEADER;
+    }
+
+    int inFlightCount() {
+        return inFlight.size();
+    }
+
+    int pendingCount() {
+        return pending.size();
+    }
+
+    void observe(Ballot seen) {
+        highestSeen = Ballot.max(highestSeen, seen);
+    }
+
+    // ---------------------------------------------------------------- phase 1
+
+    /** Starts phase 1 with a ballot above every ballot this node has seen or promised. */
+    void campaign(long tick) {
+        Ballot base = Ballot.max(highestSeen, acceptor.promised());
+        ballot = base.next(config.nodeId());
+        highestSeen = ballot;
+        role = Role.CANDIDATE;
+        promises.clear();
+        inFlight.clear();
+        prepareFromSlot = learner.chosenPrefix() + 1;
+        awaitedPrefix = 0;
+        lastPrepareTick = tick;
+        if (config.has(InjectedBug.LEADER_SKIPS_PHASE_1)) {
+            // Broken on purpose: claims the slots above what it knows without asking anyone.
+            send.accept(new Prepare(config.nodeId(), config.nodeId(), ballot, prepareFromSlot));
+            becomeLeader(tick, Math.max(learner.highestKnownChosenSlot(), learner.chosenPrefix()) + 1);
+            return;
+        }
+        // The Prepare to this node itself is answered in-process before the node's output is drained,
+        // so the promise (and with it the round, PAXOS-NOTES 5) is in the write group that must be
+        // durable before the Prepares to the other acceptors leave.
+        for (String voter : config.voters()) {
+            send.accept(new Prepare(config.nodeId(), voter, ballot, prepareFromSlot));
+        }
+    }
+
+    void onPromise(Promise promise, long tick) {
+        if (role != Role.CANDIDATE || !promise.ballot().equals(ballot)) {
+            return;
+        }
+        promises.put(promise.from(), promise);
+        lastHeardFrom.put(promise.from(), tick);
+        tryTakeOver(tick);
+    }
+
+    /**
+     * With a quorum of promises, becomes leader, unless an acceptor in the quorum knows more chosen
+     * slots than this node: then it first learns them through catch-up (it cannot re-propose a slot
+     * whose accepted values it was not told about).
+     *
+     * @return the prefix to catch up to before taking over, or 0
+     */
+    long tryTakeOver(long tick) {
+        if (role != Role.CANDIDATE || promises.size() < config.quorum()) {
+            return 0;
+        }
+        long maxPrefix = 0;
+        for (Promise p : promises.values()) {
+            maxPrefix = Math.max(maxPrefix, p.chosenPrefix());
+        }
+        if (maxPrefix > learner.chosenPrefix()) {
+            awaitedPrefix = maxPrefix;
+            return maxPrefix;
+        }
+        takeOver(tick);
+        return 0;
+    }
+
+    /** Which peer to catch up from while a candidate: one whose promise reported the awaited prefix. */
+    String catchupSource() {
+        for (Promise p : promises.values()) {
+            if (p.chosenPrefix() >= awaitedPrefix && !p.from().equals(config.nodeId())) {
+                return p.from();
+            }
+        }
+        return null;
+    }
+
+    long awaitedPrefix() {
+        return role == Role.CANDIDATE ? awaitedPrefix : 0;
+    }
+
+    private void takeOver(long tick) {
+        // For every open slot, the value accepted at the highest ballot in the quorum (P2c).
+        TreeMap<Long, SlotEntry> highest = new TreeMap<>();
+        for (Promise p : promises.values()) {
+            for (SlotEntry entry : p.accepted()) {
+                if (entry.chosen()) {
+                    learner.learn(entry.slot(), entry.value(), false);
+                    continue;
+                }
+                SlotEntry current = highest.get(entry.slot());
+                if (current == null || entry.ballot().greaterThan(current.ballot())) {
+                    highest.put(entry.slot(), entry);
+                }
+            }
+        }
+        learner.advancePrefix();
+        long maxSlot = Math.max(learner.highestKnownChosenSlot(), highest.isEmpty() ? 0 : highest.lastKey());
+        becomeLeader(tick, learner.chosenPrefix() + 1);
+        for (long slot = learner.chosenPrefix() + 1; slot <= maxSlot; slot++) {
+            if (learner.isChosen(slot)) {
+                continue;
+            }
+            SlotEntry entry = highest.get(slot);
+            Value value = entry != null ? entry.value() : Value.NOOP;
+            propose(slot, value, tick);
+        }
+        nextSlot = Math.max(nextSlot, maxSlot + 1);
+        promises.clear();
+    }
+
+    private void becomeLeader(long tick, long firstFreeSlot) {
+        role = Role.LEADER;
+        nextSlot = firstFreeSlot;
+        stampFloor = Math.max(stampFloor, learner.highestKnownTimestamp());
+        lastHeartbeatTick = tick - config.heartbeatTicks();
+        lastAnnouncedCommit = -1;
+        for (String voter : config.voters()) {
+            lastHeardFrom.put(voter, tick);
+        }
+    }
+
+    // ---------------------------------------------------------------- phase 2
+
+    void enqueue(Command command) {
+        if (role == Role.FOLLOWER) {
+            return;
+        }
+        if (pendingIds.add(command.id())) {
+            pending.addLast(command);
+        }
+    }
+
+    /** Closes batches from the pending commands while the pipeline window has room. */
+    void flush(long tick) {
+        if (role != Role.LEADER) {
+            return;
+        }
+        while (!pending.isEmpty() && inFlight.size() < config.pipelineWindow()) {
+            List<Command> batch = new ArrayList<>();
+            int bytes = 0;
+            while (!pending.isEmpty() && batch.size() < config.maxBatchCommands()
+                    && (batch.isEmpty() || bytes + pending.peekFirst().weight() <= config.maxBatchBytes())) {
+                Command command = pending.pollFirst();
+                pendingIds.remove(command.id());
+                batch.add(command);
+                bytes += command.weight();
+            }
+            propose(nextSlot++, Value.batch(stamp(), batch), tick);
+        }
+    }
+
+    /**
+     * The timestamp of a new batch: the leader's clock, but never below any timestamp already in the
+     * log or re-proposed by this leader, so timestamps never decrease in slot order. The dedupe window
+     * relies on that (it is measured in log time, PAXOS-NOTES 11).
+     */
+    private long stamp() {
+        stampFloor = Math.max(stampFloor, Math.max(clock.nowMillis(), learner.highestKnownTimestamp()));
+        return stampFloor;
+    }
+
+    private void propose(long slot, Value value, long tick) {
+        stampFloor = Math.max(stampFloor, value.timestampMillis());
+        inFlight.put(slot, new Proposal(value, tick));
+        for (String voter : config.voters()) {
+            send.accept(new Accept(config.nodeId(), voter, ballot, slot, value, learner.chosenPrefix()));
+        }
+    }
+
+    void onAccepted(Accepted accepted, long tick) {
+        if (role != Role.LEADER || !accepted.ballot().equals(ballot)) {
+            return;
+        }
+        lastHeardFrom.put(accepted.from(), tick);
+        Proposal proposal = inFlight.get(accepted.slot());
+        if (proposal == null) {
+            return;
+        }
+        proposal.acceptedBy.add(accepted.from());
+        if (proposal.acceptedBy.size() >= config.quorum()) {
+            // Chosen: a majority accepted the same (ballot, value) (PAXOS-NOTES 10).
+            inFlight.remove(accepted.slot());
+            boolean storedHere = proposal.acceptedBy.contains(config.nodeId());
+            learner.learn(accepted.slot(), proposal.value, storedHere);
+        }
+    }
+
+    /**
+     * A slot this leader proposed was reported decided with another value. Only a higher ballot can
+     * have chosen it (every proposal at this ballot agrees with what lower ballots chose, P2b), so
+     * this leader is stale: it steps down rather than announce a commit point over that slot.
+     */
+    void onChosenElsewhere(long slot, Value value) {
+        Proposal proposal = inFlight.remove(slot);
+        if (proposal != null && !proposal.value.equals(value) && role == Role.LEADER) {
+            stepDown();
+        }
+    }
+
+    void onNack(Nack nack) {
+        observe(nack.promised());
+        if (role != Role.FOLLOWER && nack.rejected().equals(ballot) && nack.promised().greaterThan(ballot)) {
+            stepDown();
+        }
+    }
+
+    /** A higher ballot is active: stop proposing (PAXOS-NOTES 8). */
+    void stepDown() {
+        role = Role.FOLLOWER;
+        promises.clear();
+        inFlight.clear();
+        pending.clear();
+        pendingIds.clear();
+        awaitedPrefix = 0;
+    }
+
+    // ---------------------------------------------------------------- ticks
+
+    /**
+     * Retransmits what is unanswered and sends heartbeats. Returns false if a leader lost touch with
+     * a quorum for an election timeout (it then steps down so that clients look elsewhere).
+     */
+    boolean tick(long tick) {
+        if (role == Role.CANDIDATE) {
+            if (tick - lastPrepareTick >= config.retransmitTicks()) {
+                lastPrepareTick = tick;
+                for (String voter : config.voters()) {
+                    if (!promises.containsKey(voter) && !voter.equals(config.nodeId())) {
+                        send.accept(new Prepare(config.nodeId(), voter, ballot, prepareFromSlot));
+                    }
+                }
+            }
+            return true;
+        }
+        if (role != Role.LEADER) {
+            return true;
+        }
+        if (tick - lastHeartbeatTick >= config.heartbeatTicks()) {
+            announceCommit(tick);
+        }
+        for (var entry : inFlight.entrySet()) {
+            Proposal proposal = entry.getValue();
+            if (tick - proposal.lastSentTick >= config.retransmitTicks()) {
+                proposal.lastSentTick = tick;
+                for (String voter : config.voters()) {
+                    if (!proposal.acceptedBy.contains(voter)) {
+                        send.accept(new Accept(config.nodeId(), voter, ballot, entry.getKey(), proposal.value,
+                                learner.chosenPrefix()));
+                    }
+                }
+            }
+        }
+        int inTouch = 0;
+        for (String voter : config.voters()) {
+            Long heard = lastHeardFrom.get(voter);
+            if (voter.equals(config.nodeId()) || (heard != null && tick - heard <= 2L * config.electionTimeoutTicks())) {
+                inTouch++;
+            }
+        }
+        if (inTouch < config.quorum()) {
+            stepDown();
+            return false;
+        }
+        return true;
+    }
+
+    void onHeartbeatAck(Message.HeartbeatAck ack, long tick) {
+        if (role == Role.LEADER && ack.ballot().equals(ballot)) {
+            lastHeardFrom.put(ack.from(), tick);
+        }
+    }
+
+    /** Sends the commit point now if it moved since the last announcement. */
+    void announceCommitIfMoved(long tick) {
+        if (role == Role.LEADER && learner.chosenPrefix() != lastAnnouncedCommit) {
+            announceCommit(tick);
+        }
+    }
+
+    private void announceCommit(long tick) {
+        lastHeartbeatTick = tick;
+        lastAnnouncedCommit = learner.chosenPrefix();
+        for (String voter : config.voters()) {
+            if (!voter.equals(config.nodeId())) {
+                send.accept(new Heartbeat(config.nodeId(), voter, ballot, learner.chosenPrefix()));
+            }
+        }
+    }
+}

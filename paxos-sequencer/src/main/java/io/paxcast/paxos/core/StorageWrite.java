@@ -1,0 +1,30 @@
+package io.paxcast.paxos.core;
+
+/**
+ * A change to a node's durable state, produced by the core and performed by the caller.
+ *
+ * <p>The rule (Paxos Made Simple, P1a/P2b; PAXOS-NOTES 1): the writes of a {@link Ready} are durable
+ * before any of its messages leaves the node. Writes are applied in list order; a storage may apply a
+ * whole list as one atomic commit (group commit).
+ */
+public sealed interface StorageWrite {
+
+    /** The acceptor promised {@code ballot}; it only ever grows (PAXOS-NOTES 2). */
+    record Promised(Ballot ballot) implements StorageWrite {}
+
+    /** The acceptor accepted {@code value} in {@code slot} at {@code ballot}. */
+    record Accepted(long slot, Ballot ballot, Value value) implements StorageWrite {}
+
+    /**
+     * {@code value} is chosen in {@code slot}. Written when the node learned the slot's chosen value
+     * other than by having accepted it itself at the choosing ballot (catch-up, a reported chosen slot,
+     * or a leader whose own acceptor missed the vote); it replaces any accepted record of that slot.
+     */
+    record Chosen(long slot, Value value) implements StorageWrite {}
+
+    /**
+     * Every slot up to {@code slot} is chosen and its stored record holds the chosen value. Written
+     * after (or in the same commit as) the records it vouches for.
+     */
+    record ChosenPrefix(long slot) implements StorageWrite {}
+}

@@ -1,0 +1,240 @@
+package io.paxcast.paxos.storage;
+
+import io.paxcast.paxos.core.Ballot;
+import io.paxcast.paxos.core.DurableState;
+import io.paxcast.paxos.core.Message.SlotEntry;
+import io.paxcast.paxos.core.StorageWrite;
+import io.paxcast.paxos.core.StorageWrite.Accepted;
+import io.paxcast.paxos.core.StorageWrite.Chosen;
+import io.paxcast.paxos.core.StorageWrite.ChosenPrefix;
+import io.paxcast.paxos.core.StorageWrite.Promised;
+import io.paxcast.paxos.core.Value;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mapdb.BTreeMap;
+import org.mapdb.DB;
+import org.mapdb.DBMaker;
+import org.mapdb.Serializer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MapDbStorageTest extends PaxosStorageContractTest {
+
+    @TempDir
+    Path dir;
+
+    @Override
+    PaxosStorage create() {
+        return MapDbStorage.open(dir);
+    }
+
+    @Override
+    PaxosStorage restart() {
+        storage.close();
+        return MapDbStorage.open(dir);
+    }
+
+    /** Edits the closed store with plain MapDB, bypassing Paxcast's record layer. */
+    private void tamper(Consumer<BTreeMap<Long, byte[]>> edit) {
+        storage.close();
+        try (DB db = DBMaker.fileDB(dir.resolve(MapDbStorage.FILE_NAME).toFile()).transactionEnable().make()) {
+            edit.accept(db.treeMap(MapDbStorage.SLOTS, Serializer.LONG, Serializer.BYTE_ARRAY).open());
+            db.commit();
+        }
+    }
+
+    @Test
+    void keepsOneFileInItsDirectory() {
+        write(new Accepted(1, B1, value("a")));
+        assertEquals(dir.resolve("paxos.mapdb"), ((MapDbStorage) storage).file());
+        assertTrue(dir.resolve("paxos.mapdb").toFile().isFile());
+    }
+
+    @Test
+    void aFlippedByteIsDetectedAndNamesTheSlot() {
+        write(new Accepted(1, B1, value("a")), new Accepted(2, B1, value("b")), new Accepted(3, B1, value("c")));
+        write(new ChosenPrefix(2));
+        tamper(slots -> {
+            byte[] one = slots.get(1L);
+            one[one.length - 1] ^= 0x10; // in the payload, below the prefix
+            slots.put(1L, one);
+            byte[] three = slots.get(3L);
+            three[7] ^= 0x01; // in the header, above the prefix
+            slots.put(3L, three);
+        });
+        storage = MapDbStorage.open(dir); // the meta record is intact: it opens
+        StorageException below = assertThrows(StorageException.class, () -> storage.chosen(1));
+        assertTrue(below.getMessage().contains("slot 1") && below.getMessage().contains("checksum"), below.getMessage());
+        assertEquals(Optional.of(value("b")), storage.chosen(2), "an intact record still reads");
+        StorageException above = assertThrows(StorageException.class, () -> storage.load());
+        assertTrue(above.getMessage().contains("slot 3"), above.getMessage());
+        // writing over a corrupt record needs to read it first: refused, nothing changed
+        assertThrows(StorageException.class, () -> write(new Chosen(3, value("c"))));
+    }
+
+    @Test
+    void aTruncatedOrMisfiledRecordIsDetected() {
+        write(new Accepted(1, B1, value("a")), new Accepted(2, B1, value("b")));
+        tamper(slots -> {
+            slots.put(1L, new byte[]{1, 2});
+            slots.put(2L, new byte[0]);
+        });
+        storage = MapDbStorage.open(dir);
+        assertThrows(StorageException.class, () -> storage.load());
+
+        tamper(slots -> {
+            slots.remove(1L);
+            slots.put(2L, RecordFormat.encodeSlot(new SlotEntry(7, B1, value("x"), true)));
+        });
+        storage = MapDbStorage.open(dir);
+        StorageException e = assertThrows(StorageException.class, () -> storage.chosen(2));
+        assertTrue(e.getMessage().contains("slot 7"), e.getMessage());
+    }
+
+    @Test
+    void aCorruptMetaRecordStopsTheOpen() {
+        write(new Promised(B2), new Accepted(1, B2, value("a")));
+        storage.close();
+        try (DB db = DBMaker.fileDB(dir.resolve(MapDbStorage.FILE_NAME).toFile()).transactionEnable().make()) {
+            var meta = db.atomicVar(MapDbStorage.META, Serializer.BYTE_ARRAY).open();
+            byte[] bytes = meta.get();
+            bytes[bytes.length - 1] ^= 1;
+            meta.set(bytes);
+            db.commit();
+        }
+        StorageException e = assertThrows(StorageException.class, () -> MapDbStorage.open(dir));
+        assertTrue(e.getMessage().contains("meta"), e.getMessage());
+        storage = new InMemoryStorage(); // for @AfterEach
+    }
+
+    @Test
+    void intervalCommitsOnlyWhenTheIntervalIsUpAndReadersSeeOnlyCommittedState() {
+        storage.close();
+        MapDbStorage interval = new MapDbStorage(dir, FsyncPolicy.INTERVAL, 3_600_000);
+        storage = interval;
+        write(new Accepted(1, B1, value("a")), new Chosen(2, value("b")), new ChosenPrefix(1));
+        assertEquals(0, storage.chosenPrefix(), "not committed: the interval is an hour");
+        assertEquals(Optional.empty(), storage.chosen(1));
+        assertEquals(Optional.empty(), storage.chosen(2), "chosen but not committed");
+        interval.flush();
+        assertEquals(1, storage.chosenPrefix());
+        assertEquals(Optional.of(value("a")), storage.chosen(1));
+        assertEquals(Optional.of(value("b")), storage.chosen(2));
+
+        storage.close();
+        MapDbStorage fast = new MapDbStorage(dir, FsyncPolicy.INTERVAL, 1);
+        storage = fast;
+        write(new Chosen(3, value("c")), new ChosenPrefix(3));
+        // the next write after the interval commits (no sleeping: poll with empty groups)
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1)).until(() -> {
+            storage.write(List.of());
+            return storage.chosenPrefix() == 3;
+        });
+        assertEquals(Optional.of(value("c")), storage.chosen(3));
+    }
+
+    @Test
+    void closeCommitsUnderIntervalAndNone() {
+        for (FsyncPolicy policy : List.of(FsyncPolicy.INTERVAL, FsyncPolicy.NONE)) {
+            storage.close();
+            storage = new MapDbStorage(dir, policy, 3_600_000);
+            long slot = policy.ordinal() * 10L + 1;
+            write(new Accepted(slot, B1, value(policy.name())));
+            storage.close();
+            storage = MapDbStorage.open(dir);
+            assertTrue(storage.load().slots().contains(new SlotEntry(slot, B1, value(policy.name()), false)), policy.name());
+        }
+    }
+
+    @Test
+    void noneShowsWhatWasWrittenBecauseNothingIsEverDurable() {
+        storage.close();
+        storage = new MapDbStorage(dir, FsyncPolicy.NONE, 0);
+        write(new Accepted(1, B1, value("a")), new Chosen(2, value("b")), new ChosenPrefix(2));
+        assertEquals(2, storage.chosenPrefix());
+        assertEquals(Optional.of(value("a")), storage.chosen(1));
+    }
+
+    @Test
+    void aClosedStorageRefusesWork() {
+        storage.close();
+        storage.close(); // idempotent
+        assertThrows(StorageException.class, () -> write(new Promised(B1)));
+        assertThrows(StorageException.class, () -> storage.chosen(1));
+        assertThrows(StorageException.class, () -> storage.load());
+    }
+
+    @Test
+    void anIntervalOfZeroIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new MapDbStorage(dir.resolve("x"), FsyncPolicy.INTERVAL, 0));
+    }
+
+    @Test
+    void readersOnAnotherThreadSeeOnlyCommittedChosenValues() throws Exception {
+        int groups = 150;
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicLong reads = new AtomicLong();
+        ExecutorService reader = Executors.newSingleThreadExecutor();
+        try {
+            CompletableFuture<Void> checks = CompletableFuture.runAsync(() -> {
+                while (!done.get()) {
+                    long prefix = storage.chosenPrefix();
+                    for (long s = Math.max(1, prefix - 5); s <= prefix + 3; s++) {
+                        Optional<Value> v = storage.chosen(s);
+                        if (s <= prefix && v.isEmpty()) {
+                            throw new AssertionError("slot " + s + " at or below prefix " + prefix + " not readable");
+                        }
+                        v.ifPresent(value -> {
+                            // the writer marks every 3rd slot chosen above the prefix
+                            if (!value.equals(valueOf(value.timestampMillis()))) {
+                                throw new AssertionError("wrong value " + value);
+                            }
+                        });
+                        reads.incrementAndGet();
+                    }
+                }
+            }, reader);
+            Ballot ballot = B1;
+            for (long g = 1; g <= groups; g++) {
+                List<StorageWrite> writes = new ArrayList<>();
+                long first = 2 * g - 1;
+                writes.add(new Accepted(first, ballot, valueOf(first)));
+                writes.add(new Chosen(first + 1, valueOf(first + 1)));
+                writes.add(new ChosenPrefix(first - 1));
+                storage.write(writes);
+                assertEquals(first - 1, storage.chosenPrefix());
+                assertEquals(Optional.of(valueOf(first + 1)), storage.chosen(first + 1));
+            }
+            done.set(true);
+            checks.get(30, TimeUnit.SECONDS);
+            assertTrue(reads.get() > 0);
+        } finally {
+            done.set(true);
+            reader.shutdownNow();
+        }
+        storage = restart();
+        DurableState state = storage.load();
+        assertEquals(2L * groups - 2, state.chosenPrefix());
+        assertEquals(2, state.slots().size());
+    }
+
+    private static Value valueOf(long slot) {
+        return Value.batch(slot, List.of(new io.paxcast.paxos.core.Command("c" + slot, new byte[(int) (slot % 300)])));
+    }
+}
