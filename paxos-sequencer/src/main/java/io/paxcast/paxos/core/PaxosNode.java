@@ -49,6 +49,7 @@ public final class PaxosNode {
     private String leaderId;
     private Ballot leaderBallot = Ballot.ZERO;
     private long ticksWithoutLeader;
+    private long leaderCommit;
     private long electionDeadline;
 
     private long catchupTarget;
@@ -152,7 +153,9 @@ public final class PaxosNode {
         return new NodeStatus(config.nodeId(), proposer.role().name().toLowerCase(java.util.Locale.ROOT),
                 leading ? config.nodeId() : leaderId, leading ? proposer.ballot() : leaderBallot,
                 acceptor.promised(), learner.chosenPrefix(), learner.deliveredUpTo(), proposer.inFlightCount(),
-                proposer.pendingCount(), submissions.size(), Map.copyOf(peerChosenPrefix));
+                proposer.pendingCount(), submissions.size(), Map.copyOf(peerChosenPrefix),
+                leading || (leaderId != null && ticksWithoutLeader < config.electionTimeoutTicks()),
+                leading ? learner.chosenPrefix() : leaderCommit);
     }
 
     // ---------------------------------------------------------------- dispatch
@@ -206,6 +209,7 @@ public final class PaxosNode {
             return; // the slot is decided here; the proposer is told, nothing to learn from it
         }
         heardFromLeader(accept.from(), accept.ballot());
+        leaderCommit = Math.max(leaderCommit, accept.commitUpTo());
         if (learner.onCommitPoint(accept.ballot(), accept.commitUpTo())) {
             needCatchup(accept.from(), accept.commitUpTo());
         }
@@ -218,6 +222,7 @@ public final class PaxosNode {
             return;
         }
         heardFromLeader(heartbeat.from(), heartbeat.ballot());
+        leaderCommit = Math.max(leaderCommit, heartbeat.commitUpTo());
         if (learner.onCommitPoint(heartbeat.ballot(), heartbeat.commitUpTo())) {
             needCatchup(heartbeat.from(), heartbeat.commitUpTo());
         }

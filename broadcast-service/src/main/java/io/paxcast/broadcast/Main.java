@@ -1,0 +1,101 @@
+package io.paxcast.broadcast;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.paxcast.broadcast.cluster.HazelcastSetup;
+import io.paxcast.broadcast.config.ConfigLoader;
+import io.paxcast.broadcast.config.NodeConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts one node process: loads the configuration (a bad value stops the process with a message
+ * naming the key), joins the Hazelcast cluster as a clustered Vert.x, and deploys {@link PaxcastNode}.
+ * Usage: {@code java io.paxcast.broadcast.Main [--config FILE]}; see docs/CONFIG.md.
+ */
+public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        String configFile = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                configFile = args[++i];
+            } else {
+                System.err.println("usage: paxcast-node [--config FILE]   (unknown argument " + args[i] + ")");
+                System.exit(2);
+            }
+        }
+        NodeConfig config;
+        Vertx bootstrap = Vertx.vertx();
+        try {
+            config = get(ConfigLoader.load(bootstrap, configFile, System.getenv()).toCompletionStage().toCompletableFuture());
+        } catch (Exception e) {
+            System.err.println("paxcast: cannot start: " + rootMessage(e));
+            System.exit(2);
+            return;
+        } finally {
+            bootstrap.close();
+        }
+        try {
+            start(config);
+        } catch (Exception e) {
+            log.error("event=start_failed node={} error=\"{}\"", config.nodeId(), rootMessage(e));
+            System.exit(1);
+        }
+    }
+
+    /** Starts a clustered node; returns its Vert.x instance (tests may close it). */
+    public static Vertx start(NodeConfig config) throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags("node", config.nodeId());
+        VertxOptions options = new VertxOptions()
+                .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+        options.getEventBusOptions()
+                .setHost(config.clusterHost()).setPort(config.eventBusPort())
+                .setClusterPublicHost(config.clusterHost()).setClusterPublicPort(config.eventBusPort());
+        long started = System.nanoTime();
+        Vertx vertx = get(Vertx.builder().with(options)
+                .withMetrics(new MicrometerMetricsFactory(registry))
+                .withClusterManager(new HazelcastClusterManager(HazelcastSetup.build(config)))
+                .buildClustered().toCompletionStage().toCompletableFuture());
+        log.info("event=cluster_joined node={} millis={}", config.nodeId(), (System.nanoTime() - started) / 1_000_000);
+        get(vertx.deployVerticle(new PaxcastNode(config, registry)).toCompletionStage().toCompletableFuture());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // exiting anyway
+            }
+        }, "paxcast-shutdown"));
+        return vertx;
+    }
+
+    private static <T> T get(CompletableFuture<T> future) throws Exception {
+        try {
+            return future.get(120, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}

@@ -1,0 +1,128 @@
+package io.paxcast.broadcast;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.paxcast.broadcast.cluster.PeerStatus;
+import io.paxcast.broadcast.config.NodeConfig;
+import io.paxcast.broadcast.http.HttpApi;
+import io.paxcast.broadcast.log.BroadcastLog;
+import io.paxcast.broadcast.ws.SubscriptionGateway;
+import io.paxcast.broadcast.ws.SubscriptionHub;
+import io.paxcast.paxos.core.NodeStatus;
+import io.paxcast.paxos.storage.MapDbStorage;
+import io.paxcast.paxos.transport.EventBusTransport;
+import io.paxcast.paxos.vertx.SequencerDriver;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
+
+/**
+ * One Paxcast node on one Vert.x context: the sequencer (acceptor and possible leader), the
+ * broadcast layer and the HTTP/WebSocket API. Everything that touches node state runs on this
+ * verticle's event loop; only storage writes leave it (to one worker thread).
+ */
+public final class PaxcastNode extends VerticleBase {
+    private static final Logger log = LoggerFactory.getLogger(PaxcastNode.class);
+
+    private final NodeConfig config;
+    private final PrometheusMeterRegistry registry;
+    private MapDbStorage storage;
+    private SequencerDriver driver;
+    private PeerStatus peers;
+    private HttpServer server;
+    private BroadcastService service;
+
+    public PaxcastNode(NodeConfig config, PrometheusMeterRegistry registry) {
+        this.config = config;
+        this.registry = registry;
+    }
+
+    @Override
+    public Future<?> start() {
+        return vertx.<MapDbStorage>executeBlocking(() -> {
+            Files.createDirectories(config.dataDir());
+            return MapDbStorage.open(config.dataDir(), config.fsync(), config.fsyncIntervalMillis());
+        }).compose(opened -> {
+            storage = opened;
+            BroadcastLog broadcastLog = new BroadcastLog(storage, config.dedupeWindowMillis());
+            SubscriptionHub hub = new SubscriptionHub();
+            service = new BroadcastService(vertx, config, broadcastLog, hub, new PublishMetrics(registry));
+            EventBusTransport transport = new EventBusTransport(vertx);
+            RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
+                    .create(System.nanoTime() ^ config.nodeId().hashCode());
+            driver = new SequencerDriver(vertx, config.paxos(), storage, transport, config.tickMillis(),
+                    service::onDelivery, random, System::currentTimeMillis);
+            service.attach(driver);
+            registerGauges(broadcastLog, hub);
+            peers = new PeerStatus(vertx, config.nodeId(), () -> new JsonObject()
+                    .put("commitSeq", broadcastLog.headSeq()).put("ready", service.isReady()));
+            peers.start();
+            HttpApi api = new HttpApi(service, new SubscriptionGateway(service), peers::view,
+                    PrometheusScrapingHandler.create(registry));
+            return driver.start()
+                    .compose(v -> transport.ready())
+                    .compose(v -> vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
+                            .requestHandler(api.router(vertx))
+                            .listen(config.httpPort(), config.httpHost()));
+        }).onSuccess(s -> {
+            server = s;
+            if (config.jwtSecret().isBlank()) {
+                log.warn("event=auth_disabled node={} note=\"no auth.jwtSecret configured: the node runs open\"",
+                        config.nodeId());
+            }
+            log.info("event=node_started node={} http={}:{} data={} fsync={} voters={}", config.nodeId(),
+                    config.httpHost(), s.actualPort(), config.dataDir(), config.fsync(), config.paxos().voters());
+        });
+    }
+
+    private void registerGauges(BroadcastLog broadcastLog, SubscriptionHub hub) {
+        Gauge.builder("paxcast.commit.seq", broadcastLog, BroadcastLog::headSeq)
+                .description("messages applied on this node").register(registry);
+        Gauge.builder("paxcast.applied.slot", broadcastLog, BroadcastLog::lastSlot).register(registry);
+        Gauge.builder("paxcast.chosen.prefix", this, n -> {
+            NodeStatus s = n.service.status();
+            return s == null ? 0 : s.chosenPrefix();
+        }).register(registry);
+        Gauge.builder("paxcast.leader", this, n -> {
+            NodeStatus s = n.service.status();
+            return s != null && "leader".equals(s.role()) ? 1 : 0;
+        }).description("1 while this node leads").register(registry);
+        Gauge.builder("paxcast.subscribers", hub, SubscriptionHub::size).register(registry);
+        Gauge.builder("paxcast.publish.pending", this, n -> n.service.pendingPublishes()).register(registry);
+        Gauge.builder("paxcast.storage.groups", this, n -> n.driver.groupsWritten())
+                .description("durable write groups (one sync each under fsync=always)").register(registry);
+        Gauge.builder("paxcast.ready", this, n -> n.service.isReady() ? 1 : 0).register(registry);
+    }
+
+    public int httpPort() {
+        return server == null ? -1 : server.actualPort();
+    }
+
+    @Override
+    public Future<?> stop() {
+        if (peers != null) {
+            peers.stop();
+        }
+        Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+        return closed.compose(v -> {
+            if (driver != null) {
+                driver.stop();
+            }
+            return vertx.executeBlocking(() -> {
+                if (storage != null) {
+                    storage.close();
+                }
+                return null;
+            });
+        });
+    }
+}

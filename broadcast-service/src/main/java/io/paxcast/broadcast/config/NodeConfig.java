@@ -1,0 +1,132 @@
+package io.paxcast.broadcast.config;
+
+import io.paxcast.paxos.core.PaxosConfig;
+import io.paxcast.paxos.storage.FsyncPolicy;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A node's validated configuration. Built from the merged sources by {@link ConfigLoader}; any bad
+ * value fails construction with {@link ConfigException} naming the key.
+ */
+public record NodeConfig(
+        String nodeId,
+        String clusterName,
+        List<Member> members,
+        String clusterHost,
+        int hazelcastPort,
+        int eventBusPort,
+        String httpHost,
+        int httpPort,
+        Path dataDir,
+        FsyncPolicy fsync,
+        long fsyncIntervalMillis,
+        long tickMillis,
+        PaxosConfig paxos,
+        long publishTimeoutMillis,
+        int maxPayloadBytes,
+        int maxBatchItems,
+        int maxRequestBytes,
+        int maxPendingPublishes,
+        long dedupeWindowMillis,
+        int maxQueuedFrames,
+        String jwtSecret) {
+
+    public static NodeConfig from(JsonObject flat) {
+        Reader r = new Reader(flat);
+        String nodeId = r.string(ConfigKey.NODE_ID);
+        List<Member> members = new ArrayList<>();
+        for (String part : r.string(ConfigKey.CLUSTER_MEMBERS).split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            try {
+                members.add(Member.parse(part.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(ConfigKey.CLUSTER_MEMBERS, e.getMessage());
+            }
+        }
+        if (members.isEmpty()) {
+            throw new ConfigException(ConfigKey.CLUSTER_MEMBERS, "no member");
+        }
+        Member self = members.stream().filter(m -> m.id().equals(nodeId)).findFirst()
+                .orElseThrow(() -> new ConfigException(ConfigKey.NODE_ID, "'" + nodeId + "' is not in cluster.members"));
+        List<String> voters = members.stream().map(Member::id).toList();
+        if (voters.stream().distinct().count() != voters.size()) {
+            throw new ConfigException(ConfigKey.CLUSTER_MEMBERS, "duplicate member id");
+        }
+        String host = r.string(ConfigKey.CLUSTER_HOST);
+        if (host.isBlank()) {
+            host = self.host();
+        }
+        int ebPort = r.integer(ConfigKey.CLUSTER_EVENT_BUS_PORT, 0, 65535);
+        if (ebPort == 0) {
+            ebPort = self.port() + 1000;
+        }
+        long dedupe = r.longValue(ConfigKey.PUBLISH_DEDUPE_WINDOW_MILLIS, 0, Long.MAX_VALUE);
+        PaxosConfig paxos;
+        try {
+            paxos = new PaxosConfig(nodeId, voters,
+                    r.integer(ConfigKey.PAXOS_PIPELINE_WINDOW, 1, 100_000),
+                    r.integer(ConfigKey.PAXOS_MAX_BATCH_COMMANDS, 1, 1_000_000),
+                    r.integer(ConfigKey.PAXOS_MAX_BATCH_BYTES, 1, 64 * 1024 * 1024),
+                    r.integer(ConfigKey.PAXOS_HEARTBEAT_TICKS, 1, 1_000_000),
+                    r.integer(ConfigKey.PAXOS_ELECTION_TIMEOUT_TICKS, 2, 1_000_000),
+                    r.integer(ConfigKey.PAXOS_RETRANSMIT_TICKS, 1, 1_000_000),
+                    r.integer(ConfigKey.PAXOS_RESUBMIT_TICKS, 1, 1_000_000),
+                    r.integer(ConfigKey.PUBLISH_MAX_PENDING, 1, 10_000_000),
+                    64, dedupe, Set.of());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(ConfigKey.PAXOS_ELECTION_TIMEOUT_TICKS, e.getMessage());
+        }
+        FsyncPolicy fsync;
+        try {
+            fsync = FsyncPolicy.parse(r.string(ConfigKey.STORAGE_FSYNC));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(ConfigKey.STORAGE_FSYNC, e.getMessage());
+        }
+        return new NodeConfig(nodeId, r.string(ConfigKey.CLUSTER_NAME), List.copyOf(members), host, self.port(), ebPort,
+                r.string(ConfigKey.HTTP_HOST), r.integer(ConfigKey.HTTP_PORT, 0, 65535),
+                Path.of(r.string(ConfigKey.DATA_DIR)), fsync,
+                r.longValue(ConfigKey.STORAGE_FSYNC_INTERVAL_MILLIS, 1, 60_000),
+                r.longValue(ConfigKey.PAXOS_TICK_MILLIS, 1, 10_000), paxos,
+                r.longValue(ConfigKey.PUBLISH_TIMEOUT_MILLIS, 1, 3_600_000),
+                r.integer(ConfigKey.PUBLISH_MAX_PAYLOAD_BYTES, 1, 16 * 1024 * 1024),
+                r.integer(ConfigKey.PUBLISH_MAX_BATCH_ITEMS, 1, 100_000),
+                r.integer(ConfigKey.PUBLISH_MAX_REQUEST_BYTES, 1, 256 * 1024 * 1024),
+                r.integer(ConfigKey.PUBLISH_MAX_PENDING, 1, 10_000_000),
+                dedupe,
+                r.integer(ConfigKey.SUBSCRIBE_MAX_QUEUED_FRAMES, 1, 10_000_000),
+                r.string(ConfigKey.AUTH_JWT_SECRET));
+    }
+
+    /** Reads typed values, naming the key in every error. */
+    private record Reader(JsonObject flat) {
+        String string(ConfigKey key) {
+            Object value = flat.getValue(key.key);
+            return value == null ? key.defaultValue : String.valueOf(value).trim();
+        }
+
+        long longValue(ConfigKey key, long min, long max) {
+            String text = string(key);
+            long value;
+            try {
+                value = Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, "'" + text + "' is not an integer");
+            }
+            if (value < min || value > max) {
+                throw new ConfigException(key, value + " is outside [" + min + ", " + max + "]");
+            }
+            return value;
+        }
+
+        int integer(ConfigKey key, int min, int max) {
+            return (int) longValue(key, min, max);
+        }
+    }
+}

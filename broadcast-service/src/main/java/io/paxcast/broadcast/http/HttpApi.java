@@ -1,0 +1,245 @@
+package io.paxcast.broadcast.http;
+
+import io.paxcast.broadcast.ApiException;
+import io.paxcast.broadcast.BroadcastService;
+import io.paxcast.broadcast.Validation;
+import io.paxcast.broadcast.log.PublishItem;
+import io.paxcast.broadcast.log.PublishResult;
+import io.paxcast.broadcast.log.PublishedMessage;
+import io.paxcast.broadcast.ws.SubscriptionGateway;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The HTTP side of the wire contract (API.md): publish, history, cluster, health, readiness,
+ * metrics, the subscribe upgrade and the static pages. Every error is the documented JSON shape.
+ */
+public final class HttpApi {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private static final String JSON = "application/json";
+
+    private final BroadcastService service;
+    private final SubscriptionGateway gateway;
+    private final Supplier<Map<String, JsonObject>> peers;
+    private final Handler<RoutingContext> metricsHandler;
+
+    public HttpApi(BroadcastService service, SubscriptionGateway gateway, Supplier<Map<String, JsonObject>> peers,
+                   Handler<RoutingContext> metricsHandler) {
+        this.service = service;
+        this.gateway = gateway;
+        this.peers = peers;
+        this.metricsHandler = metricsHandler;
+    }
+
+    public Router router(Vertx vertx) {
+        Router router = Router.router(vertx);
+        int payloadLimit = service.config().maxPayloadBytes();
+        router.post("/v1/channels/:channel/messages")
+                .handler(BodyHandler.create(false).setBodyLimit(payloadLimit))
+                .handler(this::publishOne);
+        router.post("/v1/messages")
+                .handler(BodyHandler.create(false).setBodyLimit(service.config().maxRequestBytes()))
+                .handler(this::publishBatch);
+        router.get("/v1/channels/:channel/messages").handler(this::channelHistory);
+        router.get("/v1/messages").handler(this::globalHistory);
+        router.get("/v1/subscribe").handler(this::subscribe);
+        router.get("/v1/cluster").handler(ctx -> json(ctx, 200, service.clusterView(peers.get())));
+        router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
+                .put("node", service.config().nodeId())));
+        router.get("/ready").handler(this::ready);
+        router.get("/metrics").handler(metricsHandler);
+        router.route("/v1/*").handler(ctx -> {
+            throw new ApiException(404, "not_found", "no route " + ctx.request().method() + " " + ctx.request().path());
+        });
+        router.route().method(HttpMethod.GET).handler(StaticHandler.create("webroot").setCachingEnabled(false));
+        router.route().handler(ctx -> {
+            throw new ApiException(404, "not_found", "no route " + ctx.request().method() + " " + ctx.request().path());
+        });
+        router.route().failureHandler(this::failure);
+        return router;
+    }
+
+    // ---------------------------------------------------------------- publish
+
+    private void publishOne(RoutingContext ctx) {
+        String channel = Validation.channel(ctx.pathParam("channel"));
+        String key = Validation.idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
+        String data = canonicalJson(ctx.body().buffer());
+        checkPayload(data);
+        service.publish(List.of(new PublishItem(channel, key, data)))
+                .onSuccess(results -> {
+                    PublishResult r = results.get(0);
+                    json(ctx, r.replay() ? 200 : 201, r.toJson());
+                })
+                .onFailure(ctx::fail);
+    }
+
+    private void publishBatch(RoutingContext ctx) {
+        Object parsed = parseJson(ctx.body().buffer());
+        if (!(parsed instanceof JsonArray array)) {
+            throw ApiException.badRequest("invalid_batch", "the body is a JSON array of {channel, data, key?}");
+        }
+        int max = service.config().maxBatchItems();
+        if (array.isEmpty() || array.size() > max) {
+            throw new ApiException(array.isEmpty() ? 400 : 413, array.isEmpty() ? "invalid_batch" : "batch_too_large",
+                    "a batch holds 1.." + max + " items, got " + array.size());
+        }
+        List<PublishItem> items = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            if (!(array.getValue(i) instanceof JsonObject item)) {
+                throw ApiException.badRequest("invalid_batch", "item " + i + " is not an object");
+            }
+            if (!item.containsKey("data")) {
+                throw ApiException.badRequest("invalid_batch", "item " + i + " has no data");
+            }
+            String channel = Validation.channel(item.getValue("channel") instanceof String s ? s : null);
+            Object key = item.getValue("key");
+            if (key != null && !(key instanceof String)) {
+                throw ApiException.badRequest("invalid_idempotency_key", "item " + i + ": key must be a string");
+            }
+            String data = Json.encode(item.getValue("data"));
+            checkPayload(data);
+            items.add(new PublishItem(channel, Validation.idempotencyKey((String) key), data));
+        }
+        service.publish(items).onSuccess(results -> {
+            JsonArray out = new JsonArray();
+            results.forEach(r -> out.add(r.toJson()));
+            json(ctx, 201, new JsonObject().put("results", out));
+        }).onFailure(ctx::fail);
+    }
+
+    private void checkPayload(String data) {
+        int bytes = data.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > service.config().maxPayloadBytes()) {
+            throw new ApiException(413, "payload_too_large",
+                    "payload is " + bytes + " bytes; the limit is " + service.config().maxPayloadBytes());
+        }
+    }
+
+    /** The body as compact JSON text, or 400 invalid_json. */
+    private static String canonicalJson(Buffer body) {
+        return Json.encode(parseJson(body));
+    }
+
+    private static Object parseJson(Buffer body) {
+        if (body == null || body.length() == 0) {
+            throw ApiException.badRequest("invalid_json", "the body is empty; send a JSON value");
+        }
+        try {
+            return Json.decodeValue(body);
+        } catch (DecodeException e) {
+            throw ApiException.badRequest("invalid_json", "the body is not valid JSON: " + firstLine(e.getMessage()));
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    private void channelHistory(RoutingContext ctx) {
+        String channel = Validation.channel(ctx.pathParam("channel"));
+        long after = Validation.nonNegative("after", ctx.request().getParam("after"), 0);
+        int limit = Validation.limit(ctx.request().getParam("limit"), 1000);
+        List<PublishedMessage> page = service.log().channel(channel, after, limit);
+        long next = page.isEmpty() ? after : page.get(page.size() - 1).offset();
+        json(ctx, 200, historyPage(page, next));
+    }
+
+    private void globalHistory(RoutingContext ctx) {
+        long after = Validation.nonNegative("after", ctx.request().getParam("after"), 0);
+        int limit = Validation.limit(ctx.request().getParam("limit"), 1000);
+        List<PublishedMessage> page = service.log().global(after, limit);
+        long next = page.isEmpty() ? after : page.get(page.size() - 1).seq();
+        json(ctx, 200, historyPage(page, next));
+    }
+
+    private static String historyPage(List<PublishedMessage> page, long next) {
+        // built as text: the payloads are stored as JSON text already
+        StringBuilder sb = new StringBuilder(64 + page.size() * 96).append("{\"messages\":[");
+        for (int i = 0; i < page.size(); i++) {
+            sb.append(i == 0 ? "" : ",").append(page.get(i).toJson());
+        }
+        return sb.append("],\"next\":").append(next).append('}').toString();
+    }
+
+    private void subscribe(RoutingContext ctx) {
+        SubscriptionGateway.Request request = gateway.parse(ctx.request());
+        String upgrade = ctx.request().getHeader(HttpHeaders.UPGRADE);
+        if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
+            throw ApiException.badRequest("websocket_required", "GET /v1/subscribe upgrades to a WebSocket");
+        }
+        gateway.handle(ctx, request);
+    }
+
+    private void ready(RoutingContext ctx) {
+        boolean ready = service.isReady();
+        JsonObject body = new JsonObject().put("ready", ready).put("node", service.config().nodeId())
+                .put("commitSeq", service.log().headSeq());
+        if (!ready) {
+            ctx.response().putHeader("Retry-After", "1");
+        }
+        json(ctx, ready ? 200 : 503, body);
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    private void failure(RoutingContext ctx) {
+        Throwable cause = ctx.failure();
+        ApiException error;
+        if (cause instanceof ApiException api) {
+            error = api;
+        } else if (ctx.statusCode() == 413) {
+            error = new ApiException(413, "payload_too_large", "the request body exceeds the limit of this endpoint");
+        } else if (ctx.statusCode() == 400) {
+            error = ApiException.badRequest("bad_request", cause == null ? "bad request" : firstLine(cause.getMessage()));
+        } else if (ctx.statusCode() == 404) {
+            error = new ApiException(404, "not_found", "no route " + ctx.request().path());
+        } else {
+            log.warn("event=request_failed path={} error=\"{}\"", ctx.request().path(), String.valueOf(cause));
+            error = new ApiException(500, "internal", "internal error: " + (cause == null ? "unknown" : cause.getClass().getSimpleName()));
+        }
+        if (ctx.response().ended()) {
+            return;
+        }
+        if (error.retryAfterSeconds > 0) {
+            ctx.response().putHeader("Retry-After", Integer.toString(error.retryAfterSeconds));
+        }
+        json(ctx, error.status, error.body());
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        json(ctx, status, body.encode());
+    }
+
+    private static void json(RoutingContext ctx, int status, String body) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body);
+    }
+
+    private static String firstLine(String text) {
+        if (text == null) {
+            return "";
+        }
+        int nl = text.indexOf('\n');
+        return nl < 0 ? text : text.substring(0, nl);
+    }
+}

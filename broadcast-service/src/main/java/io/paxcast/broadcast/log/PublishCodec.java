@@ -1,0 +1,71 @@
+package io.paxcast.broadcast.log;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The payload of one sequencer command: a publish request of one or more items, ordered together
+ * (an atomic batch is one command, so it lands in one slot, contiguously).
+ * Format: version byte, item count, then per item: channel, key flag, key, data length, UTF-8 JSON.
+ */
+public final class PublishCodec {
+    private static final int VERSION = 1;
+
+    private PublishCodec() {
+    }
+
+    public static byte[] encode(List<PublishItem> items) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + items.size() * 64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeInt(items.size());
+            for (PublishItem item : items) {
+                out.writeUTF(item.channel());
+                out.writeBoolean(item.key() != null);
+                if (item.key() != null) {
+                    out.writeUTF(item.key());
+                }
+                byte[] data = item.dataJson().getBytes(StandardCharsets.UTF_8);
+                out.writeInt(data.length);
+                out.write(data);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static List<PublishItem> decode(byte[] payload) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
+            int version = in.readUnsignedByte();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("unknown publish format version " + version);
+            }
+            int count = in.readInt();
+            if (count < 0 || count > payload.length) {
+                throw new IllegalArgumentException("bad item count " + count);
+            }
+            List<PublishItem> items = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                String channel = in.readUTF();
+                String key = in.readBoolean() ? in.readUTF() : null;
+                int length = in.readInt();
+                if (length < 0 || length > payload.length) {
+                    throw new IllegalArgumentException("bad data length " + length);
+                }
+                byte[] data = in.readNBytes(length);
+                items.add(new PublishItem(channel, key, new String(data, StandardCharsets.UTF_8)));
+            }
+            return items;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated publish payload", e);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.paxcast.broadcast.ws;
+
+import io.paxcast.broadcast.log.BroadcastLog;
+import io.paxcast.broadcast.log.PublishedMessage;
+import io.vertx.core.Future;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One WebSocket subscription: first the stored history after {@code after} (paged, with
+ * back-pressure), then live messages, all in strictly increasing {@code seq}.
+ *
+ * <p>The switch from history to live happens on the node's context in the same turn that reads the
+ * last stored message, so no applied message can fall between the two. A subscriber that cannot keep
+ * up (more than {@code maxQueuedFrames} frames not yet written to its socket) receives an
+ * {@code error} frame {@code slow_consumer} and is closed; it resumes with {@code after}.
+ */
+final class Subscriber {
+    private static final Logger log = LoggerFactory.getLogger(Subscriber.class);
+    private static final int HISTORY_PAGE = 256;
+
+    private final ServerWebSocket socket;
+    private final BroadcastLog broadcastLog;
+    private final SubscriptionHub hub;
+    /** null: every channel. */
+    private final Set<String> channels;
+    private final int maxQueuedFrames;
+    private long lastSentSeq;
+    private boolean live;
+    private boolean closed;
+    private int unwritten;
+
+    Subscriber(ServerWebSocket socket, BroadcastLog broadcastLog, SubscriptionHub hub, Set<String> channels,
+               long afterSeq, int maxQueuedFrames) {
+        this.socket = socket;
+        this.broadcastLog = broadcastLog;
+        this.hub = hub;
+        this.channels = channels;
+        this.lastSentSeq = afterSeq;
+        this.maxQueuedFrames = maxQueuedFrames;
+    }
+
+    /** Sends the {@code subscribed} frame, then history, then goes live. */
+    void start(JsonArray channelNames) {
+        hub.add(this);
+        write(new JsonObject().put("type", "subscribed").put("channels", channelNames)
+                .put("head", broadcastLog.headSeq()).encode());
+        catchUp();
+    }
+
+    private void catchUp() {
+        while (!closed) {
+            if (socket.writeQueueFull()) {
+                socket.drainHandler(v -> {
+                    socket.drainHandler(null);
+                    catchUp();
+                });
+                return;
+            }
+            int sent = 0;
+            while (sent < HISTORY_PAGE) {
+                long next = broadcastLog.nextSeqIn(channels, lastSentSeq);
+                if (next < 0) {
+                    break;
+                }
+                send(broadcastLog.message(next));
+                sent++;
+            }
+            if (sent < HISTORY_PAGE) {
+                live = true; // read up to the head in this very turn: nothing applied in between
+                return;
+            }
+        }
+    }
+
+    void onLive(List<PublishedMessage> messages) {
+        if (!live || closed) {
+            return; // still reading history: these will be read from the log
+        }
+        for (PublishedMessage message : messages) {
+            if (message.seq() <= lastSentSeq || (channels != null && !channels.contains(message.channel()))) {
+                continue;
+            }
+            if (unwritten >= maxQueuedFrames) {
+                closeSlow();
+                return;
+            }
+            send(message);
+        }
+    }
+
+    private void send(PublishedMessage message) {
+        lastSentSeq = message.seq();
+        write(message.toFrame());
+    }
+
+    private void write(String frame) {
+        unwritten++;
+        Future<Void> written = socket.writeTextMessage(frame);
+        written.onComplete(ar -> unwritten--);
+    }
+
+    private void closeSlow() {
+        log.info("event=slow_consumer remote={} lastSeq={} queued={}", socket.remoteAddress(), lastSentSeq, unwritten);
+        write(new JsonObject().put("type", "error").put("code", "slow_consumer")
+                .put("message", "more than " + maxQueuedFrames + " frames queued; resume with after=" + lastSentSeq)
+                .encode());
+        close((short) 1008, "slow_consumer");
+    }
+
+    void close(short status, String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        hub.remove(this);
+        socket.close(status, reason);
+    }
+
+    void onSocketClosed() {
+        closed = true;
+        hub.remove(this);
+    }
+}

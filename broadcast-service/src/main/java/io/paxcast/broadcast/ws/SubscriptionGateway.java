@@ -1,0 +1,129 @@
+package io.paxcast.broadcast.ws;
+
+import io.paxcast.broadcast.ApiException;
+import io.paxcast.broadcast.BroadcastService;
+import io.paxcast.broadcast.Validation;
+import io.paxcast.broadcast.log.PublishItem;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code GET /v1/subscribe?channels=a,b|*&after=<seq>}: validates the request (a bad one gets the
+ * JSON error over plain HTTP, before any upgrade), upgrades, and runs a {@link Subscriber}. Client
+ * frames: {@code {"type":"publish",...}} is answered with {@code ack} or {@code error} (same id);
+ * anything else gets an {@code error} frame and changes nothing.
+ */
+public final class SubscriptionGateway {
+    /** A resume point this far beyond the node's head is a client bug, not lag. */
+    private static final long MAX_AHEAD = 1_000_000;
+
+    private final BroadcastService service;
+
+    public SubscriptionGateway(BroadcastService service) {
+        this.service = service;
+    }
+
+    public record Request(Set<String> channels, JsonArray names, long after) {}
+
+    /** Parses and checks the query; throws {@link ApiException} for a bad one. */
+    public Request parse(HttpServerRequest request) {
+        String channelsParam = request.getParam("channels");
+        if (channelsParam == null || channelsParam.isBlank()) {
+            throw ApiException.badRequest("invalid_parameter", "channels is required: channels=a,b or channels=*");
+        }
+        Set<String> channels = null;
+        JsonArray names = new JsonArray();
+        if (channelsParam.trim().equals("*")) {
+            names.add("*");
+        } else {
+            channels = new LinkedHashSet<>();
+            for (String part : channelsParam.split(",")) {
+                channels.add(Validation.channel(part.trim()));
+            }
+            channels.forEach(names::add);
+        }
+        long head = service.log().headSeq();
+        long after = Validation.nonNegative("after", request.getParam("after"), head);
+        if (after > head + MAX_AHEAD) {
+            throw ApiException.badRequest("invalid_parameter", "after=" + after + " is beyond this log's head " + head);
+        }
+        return new Request(channels, names, after);
+    }
+
+    public void handle(RoutingContext ctx, Request request) {
+        ctx.request().toWebSocket().onSuccess(socket -> run(socket, request))
+                .onFailure(e -> {
+                    if (!ctx.response().ended()) {
+                        ApiException error = ApiException.badRequest("websocket_required", "upgrade to a WebSocket: " + e.getMessage());
+                        ctx.response().setStatusCode(400).putHeader("content-type", "application/json").end(error.body().encode());
+                    }
+                });
+    }
+
+    private void run(ServerWebSocket socket, Request request) {
+        socket.setWriteQueueMaxSize(1024 * 1024);
+        Subscriber subscriber = new Subscriber(socket, service.log(), service.hub(), request.channels(),
+                request.after(), service.config().maxQueuedFrames());
+        socket.closeHandler(v -> subscriber.onSocketClosed());
+        socket.exceptionHandler(e -> subscriber.onSocketClosed());
+        socket.binaryMessageHandler(b -> reply(socket, ApiException.badRequest("invalid_frame",
+                "frames are JSON text").frame(null)));
+        socket.textMessageHandler(text -> onClientFrame(socket, text));
+        subscriber.start(request.names());
+    }
+
+    private void onClientFrame(ServerWebSocket socket, String text) {
+        JsonObject frame;
+        try {
+            Object parsed = Json.decodeValue(text);
+            if (!(parsed instanceof JsonObject object)) {
+                throw new DecodeException("not an object");
+            }
+            frame = object;
+        } catch (DecodeException e) {
+            reply(socket, ApiException.badRequest("invalid_json", "a client frame is a JSON object").frame(null));
+            return;
+        }
+        String id = frame.getValue("id") == null ? null : String.valueOf(frame.getValue("id"));
+        if (!"publish".equals(frame.getValue("type"))) {
+            reply(socket, ApiException.badRequest("invalid_frame", "unknown frame type " + frame.getValue("type")).frame(id));
+            return;
+        }
+        try {
+            String channel = Validation.channel(frame.getValue("channel") instanceof String s ? s : null);
+            if (!frame.containsKey("data")) {
+                throw ApiException.badRequest("invalid_frame", "a publish frame carries data");
+            }
+            String data = Json.encode(frame.getValue("data"));
+            if (data.getBytes(StandardCharsets.UTF_8).length > service.config().maxPayloadBytes()) {
+                throw new ApiException(413, "payload_too_large", "data exceeds " + service.config().maxPayloadBytes() + " bytes");
+            }
+            String key = Validation.idempotencyKey(frame.getValue("key") instanceof String s ? s : null);
+            Future<List<io.paxcast.broadcast.log.PublishResult>> result = service.publish(List.of(new PublishItem(channel, key, data)));
+            result.onSuccess(r -> reply(socket, new JsonObject().put("type", "ack").put("id", id)
+                            .put("seq", r.get(0).seq()).put("offset", r.get(0).offset()).put("channel", channel)
+                            .put("ts", r.get(0).ts())))
+                    .onFailure(e -> reply(socket, (e instanceof ApiException api ? api
+                            : new ApiException(500, "internal", e.toString())).frame(id)));
+        } catch (ApiException e) {
+            reply(socket, e.frame(id));
+        }
+    }
+
+    private static void reply(ServerWebSocket socket, JsonObject frame) {
+        if (!socket.isClosed()) {
+            socket.writeTextMessage(frame.encode());
+        }
+    }
+}

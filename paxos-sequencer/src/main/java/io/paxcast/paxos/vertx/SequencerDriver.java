@@ -1,0 +1,209 @@
+package io.paxcast.paxos.vertx;
+
+import io.paxcast.paxos.core.Clock;
+import io.paxcast.paxos.core.Command;
+import io.paxcast.paxos.core.Delivery;
+import io.paxcast.paxos.core.DurableState;
+import io.paxcast.paxos.core.Message;
+import io.paxcast.paxos.core.NodeStatus;
+import io.paxcast.paxos.core.PaxosConfig;
+import io.paxcast.paxos.core.PaxosNode;
+import io.paxcast.paxos.core.Ready;
+import io.paxcast.paxos.storage.PaxosStorage;
+import io.paxcast.paxos.transport.Transport;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * Drives one {@link PaxosNode} on a Vert.x context: the caller's loop of etcd-raft, made
+ * asynchronous.
+ *
+ * <p>Inputs (peer messages, ticks from a periodic timer, client submissions) are stepped into the
+ * node on its context. Output is taken one {@link Ready} at a time: its writes go to the storage on
+ * a dedicated single worker thread (never the event loop), and only when they are durable are its
+ * messages sent and its deliveries applied. While a group is being written, new inputs accumulate in
+ * the node, so the next group carries all of them: group commit and batching come from the same
+ * mechanism, with no timer.
+ *
+ * <p>Threading: every public method must be called on the context {@link #start} ran on.
+ */
+public final class SequencerDriver {
+    private static final Logger log = LoggerFactory.getLogger(SequencerDriver.class);
+
+    private final Vertx vertx;
+    private final PaxosConfig config;
+    private final PaxosStorage storage;
+    private final Transport transport;
+    private final long tickMillis;
+    private final Consumer<Delivery> onDelivery;
+    private final RandomGenerator random;
+    private final Clock clock;
+    private final WorkerExecutor storageThread;
+
+    private Context context;
+    private PaxosNode node;
+    private boolean persisting;
+    private boolean pumpScheduled;
+    private long timerId = -1;
+    private volatile String failure;
+    private long groupsWritten;
+    private long writesWritten;
+    private long messagesSent;
+
+    public SequencerDriver(Vertx vertx, PaxosConfig config, PaxosStorage storage, Transport transport,
+                           long tickMillis, Consumer<Delivery> onDelivery, RandomGenerator random, Clock clock) {
+        this.vertx = vertx;
+        this.config = config;
+        this.storage = storage;
+        this.transport = transport;
+        this.tickMillis = tickMillis;
+        this.onDelivery = onDelivery;
+        this.random = random;
+        this.clock = clock;
+        this.storageThread = vertx.createSharedWorkerExecutor("paxcast-storage-" + config.nodeId(), 1);
+    }
+
+    /**
+     * Loads the durable state (off the event loop), builds the node, starts ticking and receiving.
+     * Every chosen slot is delivered again from slot 1: the application state is a function of the log.
+     */
+    public Future<Void> start() {
+        context = vertx.getOrCreateContext();
+        return storageThread.<DurableState>executeBlocking(storage::load, true).map(state -> {
+            node = new PaxosNode(config, state, storage, 1, clock, random);
+            transport.receive(config.nodeId(), this::onMessage);
+            timerId = vertx.setPeriodic(tickMillis, id -> onTick());
+            log.info("event=sequencer_started node={} voters={} promised={} chosenPrefix={} pendingSlots={}",
+                    config.nodeId(), config.voters(), state.promised(), state.chosenPrefix(), state.slots().size());
+            pump();
+            return null;
+        });
+    }
+
+    public boolean submit(Command command) {
+        if (node == null || failure != null) {
+            return false;
+        }
+        boolean accepted = node.submit(command);
+        pump();
+        return accepted;
+    }
+
+    public NodeStatus status() {
+        return node == null ? null : node.status();
+    }
+
+    /** Non-null once the storage failed: the node stopped voting and leading. */
+    public String failure() {
+        return failure;
+    }
+
+    public long groupsWritten() {
+        return groupsWritten;
+    }
+
+    public long writesWritten() {
+        return writesWritten;
+    }
+
+    public long messagesSent() {
+        return messagesSent;
+    }
+
+    public void stop() {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+        transport.close();
+        node = null;
+        storageThread.close();
+    }
+
+    private void onMessage(Message message) {
+        if (node == null || failure != null) {
+            return;
+        }
+        node.step(message);
+        schedulePump();
+    }
+
+    private void onTick() {
+        if (node == null || failure != null) {
+            return;
+        }
+        node.tick();
+        pump();
+    }
+
+    /**
+     * Coalesces the pumps of a burst of incoming messages into one, run after the burst: more of
+     * them share one write group.
+     */
+    private void schedulePump() {
+        if (!pumpScheduled) {
+            pumpScheduled = true;
+            context.runOnContext(v -> {
+                pumpScheduled = false;
+                pump();
+            });
+        }
+    }
+
+    private void pump() {
+        if (persisting || node == null || failure != null) {
+            return;
+        }
+        node.flush();
+        Ready ready = node.drain();
+        if (ready.isEmpty()) {
+            return;
+        }
+        if (ready.writes().isEmpty()) {
+            release(ready);
+            return;
+        }
+        persisting = true;
+        storageThread.<Void>executeBlocking(() -> {
+            storage.write(ready.writes());
+            return null;
+        }, true).onComplete(ar -> {
+            persisting = false;
+            if (ar.failed()) {
+                failure = "storage write failed: " + ar.cause();
+                log.error("event=storage_failed node={} error=\"{}\" action=stop_voting", config.nodeId(),
+                        ar.cause().toString());
+                return;
+            }
+            groupsWritten++;
+            writesWritten += ready.writes().size();
+            release(ready);
+        });
+    }
+
+    /** The writes of {@code ready} are durable: send its messages, apply its deliveries. */
+    private void release(Ready ready) {
+        for (Message message : ready.messages()) {
+            transport.send(message);
+        }
+        messagesSent += ready.messages().size();
+        for (Delivery delivery : ready.deliveries()) {
+            try {
+                onDelivery.accept(delivery);
+            } catch (RuntimeException e) {
+                log.error("event=apply_failed node={} slot={} error=\"{}\"", config.nodeId(), delivery.slot(), e.toString());
+            }
+        }
+        if (node != null && node.hasUndelivered()) {
+            schedulePump();
+        } else {
+            pump();
+        }
+    }
+}
