@@ -8,8 +8,8 @@ import java.util.Map;
  * The ids delivered within the last {@code windowMillis} of log time (PAXOS-NOTES 11).
  *
  * <p>Deterministic: it depends only on the decided log, never on a local clock. The log's
- * timestamps do not decrease in slot order (see {@link Proposer#stamp}), so the oldest entry is
- * always first and expiry walks from the head. Every node, restarted or not, computes the same set
+ * timestamps do not decrease in slot order (see {@link Proposer#stamp}), and an id is moved to the
+ * end each time it occurs, so the oldest entry is always first and expiry walks from the head. Every node, restarted or not, computes the same set
  * after the same slot, and so skips the same duplicates.
  */
 final class DedupeWindow {
@@ -32,9 +32,16 @@ final class DedupeWindow {
         }
     }
 
-    /** Records {@code id} as delivered at {@code logTimeMillis}; false if it already was (a duplicate). */
+    /**
+     * Records that {@code id} occurs at {@code logTimeMillis}; false if it occurred within the window
+     * before (a duplicate). Every occurrence, skipped or not, refreshes the id's time: the window
+     * then depends only on each id's last occurrence, which a restarted node rebuilds exactly by
+     * replaying the log's tail (a first-occurrence rule would need the whole log).
+     */
     boolean firstDelivery(String id, long logTimeMillis) {
-        return deliveredAt.putIfAbsent(id, logTimeMillis) == null;
+        Long previous = deliveredAt.remove(id);
+        deliveredAt.put(id, logTimeMillis);
+        return previous == null;
     }
 
     long windowMillis() {

@@ -12,7 +12,9 @@ import java.util.Set;
  * @param nodeId               this node
  * @param voters               the acceptors, this node included; a majority of them is a quorum.
  *                             Comes from configuration, never from a cluster manager's view.
- * @param pipelineWindow       the leader keeps at most this many proposed-but-unchosen slots (PAXOS-NOTES 16)
+ * @param pipelineWindow       the leader proposes a fresh batch only while fewer than this many slots are
+ *                             in flight (PAXOS-NOTES 16); the re-proposals of a takeover are all sent at
+ *                             once, whatever their number, since the log cannot move on without them
  * @param maxBatchCommands     a batch closes when it holds this many commands...
  * @param maxBatchBytes        ...or this many bytes
  * @param heartbeatTicks       a leader sends heartbeats this often

@@ -46,6 +46,8 @@ public final class PaxosNode {
     private final Map<String, Long> peerChosenPrefix = new HashMap<>();
 
     private long now;
+    /** Whether this node's leadership has been taken note of (see {@link #settle}). */
+    private boolean leadershipNoted;
     private String leaderId;
     private Ballot leaderBallot = Ballot.ZERO;
     private long ticksWithoutLeader;
@@ -305,7 +307,6 @@ public final class PaxosNode {
 
     /** Runs everything this node owes itself until nothing changes. */
     private void settle() {
-        boolean wasLeader = proposer.isLeader();
         do {
             while (!toSelf.isEmpty()) {
                 dispatch(toSelf.pollFirst());
@@ -319,8 +320,11 @@ public final class PaxosNode {
                     needCatchup(proposer.catchupSource(), awaited);
                 }
             }
-            if (proposer.isLeader() && !wasLeader) {
-                wasLeader = true;
+            if (!proposer.isLeader()) {
+                leadershipNoted = false;
+            } else if (!leadershipNoted) {
+                // Just became leader (possibly inside the dispatch that preceded this settle).
+                leadershipNoted = true;
                 leaderId = config.nodeId();
                 leaderBallot = proposer.ballot();
                 for (Command command : submissions.all(now)) {

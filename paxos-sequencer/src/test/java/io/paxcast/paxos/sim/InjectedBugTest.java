@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * node, must be caught within the seed budget CI explores.
  */
 class InjectedBugTest {
-    static final int BUDGET = 2000;
+    static final int BUDGET = Integer.getInteger("sim.seeds", 10_000);
 
     @ParameterizedTest
     @EnumSource(InjectedBug.class)

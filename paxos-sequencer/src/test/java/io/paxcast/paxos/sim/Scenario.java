@@ -13,6 +13,8 @@ package io.paxcast.paxos.sim;
  * @param oneWayRate    per tick, probability that one directed link is cut
  * @param clockSkew     leaders' clocks differ by up to this many ms
  * @param electionTicks election timeout; short ones (near the network delay) provoke duelling leaders
+ * @param bridgeRate    per tick, probability that two nodes lose their link both ways while a third
+ *                      still talks to both (Jepsen's "bridge": a non-transitive partition)
  */
 public enum Scenario {
     LOSSY_3(3, 0.05, 0.05, 4, 0, 0, 0, 0, 12),
@@ -24,6 +26,8 @@ public enum Scenario {
     ONE_WAY_5(5, 0.02, 0.02, 6, 0, 0, 0.02, 0, 12),
     CRASH_HEAVY_3(3, 0.05, 0.05, 8, 0.04, 0, 0, 0, 12),
     DUELLING_3(3, 0.05, 0.05, 8, 0.03, 0, 0, 0, 5),
+    BRIDGE_CRASH_3(3, 0.02, 0.02, 4, 0.03, 0, 0, 0, 12, 0.02),
+    BRIDGE_5(5, 0.02, 0.02, 6, 0.01, 0, 0, 100, 12, 0.01),
     CHAOS_3(3, 0.08, 0.05, 8, 0.01, 0.005, 0.01, 500, 12),
     CHAOS_5(5, 0.08, 0.05, 8, 0.01, 0.005, 0.01, 500, 12);
 
@@ -36,10 +40,17 @@ public enum Scenario {
     final double oneWayRate;
     final long clockSkew;
     final int electionTicks;
+    final double bridgeRate;
 
     Scenario(int nodes, double dropRate, double duplicateRate, int maxDelay, double crashRate,
              double partitionRate, double oneWayRate, long clockSkew, int electionTicks) {
+        this(nodes, dropRate, duplicateRate, maxDelay, crashRate, partitionRate, oneWayRate, clockSkew, electionTicks, 0);
+    }
+
+    Scenario(int nodes, double dropRate, double duplicateRate, int maxDelay, double crashRate,
+             double partitionRate, double oneWayRate, long clockSkew, int electionTicks, double bridgeRate) {
         this.electionTicks = electionTicks;
+        this.bridgeRate = bridgeRate;
         this.nodes = nodes;
         this.dropRate = dropRate;
         this.duplicateRate = duplicateRate;

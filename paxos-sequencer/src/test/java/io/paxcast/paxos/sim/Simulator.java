@@ -157,6 +157,18 @@ public final class Simulator {
             healLinksAt = now + 30 + random.nextInt(170);
             log("partition " + side + " from the rest");
         }
+        if (random.nextDouble() < scenario.bridgeRate) {
+            String a = ids.get(random.nextInt(ids.size()));
+            String b = ids.get(random.nextInt(ids.size()));
+            if (!a.equals(b)) {
+                network.cut(a, b);
+                network.cut(b, a);
+                if (healLinksAt < 0) {
+                    healLinksAt = now + 30 + random.nextInt(170);
+                }
+                log("bridge: cut " + a + "<->" + b);
+            }
+        }
         if (random.nextDouble() < scenario.oneWayRate) {
             String from = ids.get(random.nextInt(ids.size()));
             String to = ids.get(random.nextInt(ids.size()));
