@@ -1,6 +1,7 @@
 package io.paxcast.broadcast.it;
 
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -25,6 +26,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -262,35 +265,49 @@ public final class NodeProcesses implements AutoCloseable {
 
     /**
      * Waits until /ready answers 200 on each listed node. Fails at once, with the end of its log,
-     * if one of them is not running (it exited or was killed).
+     * if one of them is not running (it exited or was killed); on timeout the AssertionError holds
+     * the end of the logs of the nodes that were not ready.
      */
     public void awaitReady(Duration timeout, int... nodes) {
         for (int k : nodes) {
             check(k);
         }
         String names = IntStream.of(nodes).mapToObj(this::nodeId).collect(Collectors.joining(","));
-        Awaitility.await("/ready of " + names)
-                .atMost(timeout)
-                .pollDelay(Duration.ZERO)
-                .pollInterval(Duration.ofMillis(250))
-                .untilAsserted(() -> {
-                    Map<String, String> states = new LinkedHashMap<>();
-                    boolean all = true;
-                    for (int k : nodes) {
-                        Process p = current[k - 1];
-                        if (p == null || !p.isAlive()) {
-                            throw new IllegalStateException(nodeId(k) + " is not running"
-                                    + (p == null ? "" : " (exit " + p.exitValue() + ")") + "; end of "
-                                    + logFile(k) + ":\n" + logTail(k, 40));
+        Set<Integer> notReady = new ConcurrentSkipListSet<>();
+        try {
+            Awaitility.await("/ready of " + names)
+                    .atMost(timeout)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(250))
+                    .untilAsserted(() -> {
+                        Map<String, String> states = new LinkedHashMap<>();
+                        for (int k : nodes) {
+                            Process p = current[k - 1];
+                            if (p == null || !p.isAlive()) {
+                                throw new IllegalStateException(nodeId(k) + " is not running"
+                                        + (p == null ? "" : " (exit " + p.exitValue() + ")") + "; end of "
+                                        + logFile(k) + ":\n" + logTail(k, 40));
+                            }
+                            int code = status(k, "/ready");
+                            if (code == 200) {
+                                notReady.remove(k);
+                            } else {
+                                notReady.add(k);
+                            }
+                            states.put(nodeId(k), code == 200 ? "ready" : code < 0 ? "no answer" : String.valueOf(code));
                         }
-                        int code = status(k, "/ready");
-                        all &= code == 200;
-                        states.put(nodeId(k), code == 200 ? "ready" : code < 0 ? "no answer" : String.valueOf(code));
-                    }
-                    if (!all) {
-                        throw new AssertionError("not every node is ready: " + states);
-                    }
-                });
+                        if (!notReady.isEmpty()) {
+                            throw new AssertionError("not every node is ready: " + states);
+                        }
+                    });
+        } catch (ConditionTimeoutException e) {
+            // carry the logs in the failure itself: a TestWatcher never sees a failing @BeforeAll
+            StringBuilder message = new StringBuilder(String.valueOf(e.getMessage()));
+            for (int k : notReady) {
+                message.append("\n----- end of ").append(logFile(k)).append(" -----\n").append(logTail(k, 30));
+            }
+            throw new AssertionError(message.toString(), e);
+        }
     }
 
     /** GET {@code path} on node k (2 s timeout). */

@@ -103,6 +103,17 @@ class NodeProcessesTest {
         }
     }
 
+    @Test
+    void aReadinessTimeoutCarriesTheLogsOfTheNodesThatWereNotReady() {
+        try (NodeProcesses nodes = NodeProcesses.builder().nodes(1).name("NodeProcessesTest-timeout")
+                .mainClass(FakeNode.class.getName()).heap("64m").env("PAXCAST_FAKE_READY_MILLIS", "600000").start()) {
+            AssertionError e = assertThrows(AssertionError.class, () -> nodes.awaitReady(Duration.ofSeconds(2)));
+            assertTrue(e.getMessage().contains("not every node is ready"), e.getMessage());
+            assertTrue(e.getMessage().contains("----- end of " + nodes.logFile(1)), e.getMessage());
+            assertTrue(e.getMessage().contains("fake n1 serving"), e.getMessage());
+        }
+    }
+
     private static String procState(long pid) throws Exception {
         // /proc/<pid>/stat: "pid (comm) S ..."; comm may contain spaces, so read after the last ')'
         String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));

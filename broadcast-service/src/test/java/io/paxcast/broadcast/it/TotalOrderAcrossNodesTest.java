@@ -4,7 +4,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
@@ -36,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * should be, and every node's history is the same global log. Then a subscriber resumes with
  * {@code after} mid-stream, under load, on another node: no gap, no duplicate at the switch.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TotalOrderAcrossNodesTest {
     static final List<String> CHANNELS = List.of("c1", "c2", "c3", "c4");
     static final int PUBLISHERS_PER_NODE = 2;
@@ -48,7 +52,8 @@ class TotalOrderAcrossNodesTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        nodes = logs.watch(NodeProcesses.builder().nodes(3).name("TotalOrderAcrossNodesTest").build());
+        nodes = logs.watch(NodeProcesses.builder().nodes(3).name("TotalOrderAcrossNodesTest")
+                .env("PAXCAST_PUBLISH_TIMEOUTMILLIS", "3000").build());
         nodes.startAll();
         nodes.awaitReady(Duration.ofSeconds(90));
     }
@@ -110,6 +115,7 @@ class TotalOrderAcrossNodesTest {
     }
 
     @Test
+    @Order(1)
     void everySubscriberOnEveryNodeSeesTheSameOrderWithNoGapDuplicateOrLoss() throws Exception {
         List<WsCollector> subscribers = new ArrayList<>();
         Map<WsCollector, Set<String>> filters = new HashMap<>();
@@ -205,6 +211,7 @@ class TotalOrderAcrossNodesTest {
     }
 
     @Test
+    @Order(2)
     void aSubscriberResumedWithAfterOnAnotherNodeMissesNothingAndRepeatsNothing() throws Exception {
         long start = new JsonObject(nodes.get(1, "/v1/cluster").body()).getLong("commitSeq");
         WsCollector witness = WsCollector.connect(http, nodes.httpPort(3), "channels=*&after=" + start, "witness");
@@ -237,5 +244,27 @@ class TotalOrderAcrossNodesTest {
         }
         second.close();
         witness.close();
+    }
+
+    /** Runs last: it kills two of the three nodes. */
+    @Test
+    @Order(3)
+    void withoutAQuorumAPublishWaitsItsDeadlineThenAnswers503NoQuorumAndChangesNothing() throws Exception {
+        long before = new JsonObject(nodes.get(1, "/v1/cluster").body()).getLong("commitSeq");
+        nodes.kill(2);
+        nodes.kill(3);
+        await("n1 stops calling itself ready").atMost(Duration.ofSeconds(15))
+                .until(() -> nodes.status(1, "/ready") == 503);
+        long started = System.nanoTime();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(nodes.uri(1, "/v1/channels/c1/messages"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"alone\":true}")).build(), HttpResponse.BodyHandlers.ofString());
+        double waited = (System.nanoTime() - started) / 1e9;
+        assertEquals(503, r.statusCode(), r.body());
+        assertEquals("no_quorum", new JsonObject(r.body()).getJsonObject("error").getString("code"));
+        assertTrue(r.headers().firstValue("Retry-After").isPresent(), "503 carries Retry-After");
+        assertTrue(waited >= 2.5 && waited < 10, "waited the configured 3 s deadline, not " + waited);
+        assertEquals(before, new JsonObject(nodes.get(1, "/v1/cluster").body()).getLong("commitSeq"));
+        assertEquals(200, nodes.status(1, "/health"), "the process still serves");
     }
 }

@@ -1,0 +1,110 @@
+package io.paxcast.broadcast;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A subscriber that stops reading is cut off with {@code slow_consumer} once its bounded queue is
+ * full; it never blocks the node or the other subscribers, and it can resume with {@code after}.
+ */
+class SlowConsumerTest {
+    @TempDir
+    Path dataDir;
+
+    /** Reads frames only when asked to. */
+    static final class Listener implements WebSocket.Listener {
+        final List<String> frames = new CopyOnWriteArrayList<>();
+        final AtomicBoolean closed = new AtomicBoolean();
+        final AtomicInteger closeCode = new AtomicInteger();
+        private final boolean reads;
+        private final StringBuilder partial = new StringBuilder();
+
+        Listener(boolean reads) {
+            this.reads = reads;
+        }
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            webSocket.request(reads ? Long.MAX_VALUE : 1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                frames.add(partial.toString());
+                partial.setLength(0);
+            }
+            if (reads) {
+                return null;
+            }
+            return null; // no further request(): the client stops reading after the first frame
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closeCode.set(statusCode);
+            closed.set(true);
+            return null;
+        }
+    }
+
+    @Test
+    void aSubscriberThatStopsReadingIsClosedWithSlowConsumerAndOthersGetEverything() throws Exception {
+        try (InProcessNode node = new InProcessNode(dataDir, new JsonObject().put("subscribe.maxQueuedFrames", "200"))) {
+            HttpClient http = HttpClient.newHttpClient();
+            await().atMost(Duration.ofSeconds(20)).until(() -> http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + node.port + "/ready")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+            URI ws = URI.create("ws://127.0.0.1:" + node.port + "/v1/subscribe?channels=*");
+            Listener slow = new Listener(false);
+            Listener healthy = new Listener(true);
+            WebSocket slowSocket = http.newWebSocketBuilder().buildAsync(ws, slow).get(10, TimeUnit.SECONDS);
+            http.newWebSocketBuilder().buildAsync(ws, healthy).get(10, TimeUnit.SECONDS);
+
+            String item = "{\"channel\":\"flood\",\"data\":\"" + "y".repeat(4000) + "\"}";
+            String batch = "[" + String.join(",", java.util.Collections.nCopies(200, item)) + "]";
+            int batches = 30; // 6,000 frames of 4 KB: far more than socket buffers and the 200-frame queue
+            for (int i = 0; i < batches; i++) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + "/v1/messages"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(batch)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(201, r.statusCode(), r.body());
+            }
+            int total = batches * 200;
+            await("the healthy subscriber gets all " + total).atMost(Duration.ofSeconds(60))
+                    .until(() -> healthy.frames.stream().filter(f -> f.startsWith("{\"type\":\"message\"")).count() == total);
+
+            // the slow one resumes reading: what is left in its socket, then the error frame, then the close
+            slowSocket.request(Long.MAX_VALUE);
+            await("the slow subscriber is closed").atMost(Duration.ofSeconds(30)).until(slow.closed::get);
+            String last = slow.frames.get(slow.frames.size() - 1);
+            JsonObject error = new JsonObject(last);
+            assertEquals("error", error.getString("type"), last);
+            assertEquals("slow_consumer", error.getString("code"));
+            assertTrue(error.getString("message").contains("after="), "tells the client how to resume");
+            long received = slow.frames.stream().filter(f -> f.startsWith("{\"type\":\"message\"")).count();
+            assertTrue(received < total, "it was cut off before the end: " + received);
+            assertEquals(1008, slow.closeCode.get());
+        }
+    }
+}
