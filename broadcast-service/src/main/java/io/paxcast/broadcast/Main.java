@@ -67,12 +67,20 @@ public final class Main {
                 .setHost(config.clusterHost()).setPort(config.eventBusPort())
                 .setClusterPublicHost(config.clusterHost()).setClusterPublicPort(config.eventBusPort());
         long started = System.nanoTime();
+        // Open the MapDB file while Hazelcast joins: both take seconds, neither needs the other.
+        CompletableFuture<io.paxcast.paxos.storage.MapDbStorage> storage = CompletableFuture.supplyAsync(() -> {
+            try {
+                return PaxcastNode.openStorage(config);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         Vertx vertx = get(Vertx.builder().with(options)
                 .withMetrics(new MicrometerMetricsFactory(registry))
                 .withClusterManager(new HazelcastClusterManager(HazelcastSetup.build(config)))
                 .buildClustered().toCompletionStage().toCompletableFuture());
         log.info("event=cluster_joined node={} millis={}", config.nodeId(), (System.nanoTime() - started) / 1_000_000);
-        get(vertx.deployVerticle(new PaxcastNode(config, registry)).toCompletionStage().toCompletableFuture());
+        get(vertx.deployVerticle(new PaxcastNode(config, registry, get(storage))).toCompletionStage().toCompletableFuture());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

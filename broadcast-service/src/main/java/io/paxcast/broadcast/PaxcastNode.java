@@ -42,16 +42,27 @@ public final class PaxcastNode extends VerticleBase {
     private BroadcastService service;
 
     public PaxcastNode(NodeConfig config, PrometheusMeterRegistry registry) {
+        this(config, registry, null);
+    }
+
+    /** @param opened the node's storage if the caller opened it already (in parallel with the cluster join) */
+    public PaxcastNode(NodeConfig config, PrometheusMeterRegistry registry, MapDbStorage opened) {
         this.config = config;
         this.registry = registry;
+        this.storage = opened;
+    }
+
+    /** Opens the node's MapDB file, creating the data directory; blocking (about 0.5 s). */
+    public static MapDbStorage openStorage(NodeConfig config) throws java.io.IOException {
+        Files.createDirectories(config.dataDir());
+        return MapDbStorage.open(config.dataDir(), config.fsync(), config.fsyncIntervalMillis());
     }
 
     @Override
     public Future<?> start() {
-        return vertx.<MapDbStorage>executeBlocking(() -> {
-            Files.createDirectories(config.dataDir());
-            return MapDbStorage.open(config.dataDir(), config.fsync(), config.fsyncIntervalMillis());
-        }).compose(opened -> {
+        Future<MapDbStorage> ready = storage != null ? Future.succeededFuture(storage)
+                : vertx.executeBlocking(() -> openStorage(config));
+        return ready.compose(opened -> {
             storage = opened;
             BroadcastLog broadcastLog = new BroadcastLog(storage, config.dedupeWindowMillis());
             SubscriptionHub hub = new SubscriptionHub();
@@ -109,6 +120,8 @@ public final class PaxcastNode extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        log.info("event=node_stopping node={} commitSeq={}", config.nodeId(),
+                service == null ? 0 : service.log().headSeq());
         if (peers != null) {
             peers.stop();
         }
