@@ -57,10 +57,12 @@ import java.util.concurrent.TimeUnit;
  * {@link #write} applies the rules of {@link WritePlan} (checked before anything changes), puts the
  * group's records, then per {@link FsyncPolicy}:
  * <ul>
- *   <li>{@code ALWAYS}: commits once for the whole group (group commit) before returning;</li>
+ *   <li>{@code ALWAYS}: commits once for the whole group (group commit) before returning; a group that
+ *       changes nothing (empty, or only no-ops under the rules) costs no commit;</li>
  *   <li>{@code INTERVAL}: commits if at least the interval passed since the last commit; otherwise the
  *       group waits for a later write, {@link #flush()} or {@link #close()}. A crash loses the
- *       uncommitted groups, whole (a commit boundary always falls between groups). The driver should
+ *       uncommitted groups, whole (a commit boundary always falls between groups; but see the defect
+ *       above for a crash inside a commit). The driver should
  *       call {@link #flush()} every interval so a quiet node does not keep groups uncommitted;</li>
  *   <li>{@code NONE}: never commits except in {@link #close()}. MapDB discards uncommitted changes when
  *       it reopens, so a crash (even a plain SIGKILL) loses <em>everything written since the store was
@@ -243,9 +245,13 @@ public final class MapDbStorage implements PaxosStorage {
                 prefix = plan.chosenPrefix;
                 dirty |= !plan.puts.isEmpty() || plan.metaChanged;
                 switch (policy) {
-                    case ALWAYS -> commit();
+                    case ALWAYS -> {
+                        if (dirty) {
+                            commit();
+                        }
+                    }
                     case INTERVAL -> {
-                        if (System.nanoTime() - lastCommitNanos >= intervalNanos) {
+                        if (dirty && System.nanoTime() - lastCommitNanos >= intervalNanos) {
                             commit();
                         }
                     }
@@ -347,6 +353,9 @@ public final class MapDbStorage implements PaxosStorage {
         } catch (IllegalAccessError e) { // MapDB's "store was closed", racing close()
             throw new StorageException("storage " + file + " is closed", e);
         } catch (RuntimeException e) {
+            if (closed) {
+                throw new StorageException("storage " + file + " is closed", e);
+            }
             throw unreadable("slot " + slot, e);
         }
     }
