@@ -73,6 +73,9 @@ public final class PaxcastNode extends VerticleBase {
             driver = new SequencerDriver(vertx, config.paxos(), storage, transport, config.tickMillis(),
                     service::onDelivery, random, System::currentTimeMillis);
             service.attach(driver);
+            if (config.fsync() == io.paxcast.paxos.storage.FsyncPolicy.INTERVAL) {
+                driver.flushEvery(config.fsyncIntervalMillis());
+            }
             registerGauges(broadcastLog, hub);
             peers = new PeerStatus(vertx, config.nodeId(), () -> new JsonObject()
                     .put("commitSeq", broadcastLog.headSeq()).put("ready", service.isReady()));

@@ -13,6 +13,8 @@ import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,95 +22,73 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A node's Paxos state in one MapDB 3.1 file, {@code <dir>/paxos.mapdb} (MapDB keeps its write-ahead
- * log beside it as {@code paxos.mapdb.wal.*}).
+ * A node's Paxos state in MapDB 3.1, made crash-safe by a journal: {@code <dir>/paxos.journal}
+ * (append-only, the durability point) and {@code <dir>/paxos.mapdb} (the indexed store every read
+ * uses).
+ *
+ * <h2>Why a journal in front of MapDB</h2>
+ * MapDB 3.1's transactional store does <em>not</em> make a commit atomic: {@code commit()} syncs its
+ * write-ahead log, then copies header, index values, free-space pages and records into the main file
+ * in place, and opening a store never replays that log. A SIGKILL during the copy tears the file:
+ * measured with {@code MapDbCrashTest}'s writer on MapDB alone, 6 of 100 SIGKILLs left a store MapDB
+ * could not read or that had lost records below the chosen prefix. So durability comes from
+ * {@link Journal}: each group of writes is appended as one checksummed frame and forced before
+ * {@link #write} returns; only then does it go into MapDB, which runs without transactions (no sync
+ * on the hot path: it is a rebuildable index). A clean {@link #close()} leaves a marker file; a start
+ * without it (a crash, a kill) discards the MapDB file and rebuilds it from the journal, so a torn
+ * MapDB file is never read. The cost: every group is written twice (journal, MapDB), and an unclean
+ * start replays the whole journal (compaction is a later step).
  *
  * <h2>Layout</h2>
- * MapDB runs with transactions ({@code transactionEnable()}): changes go to a write-ahead log until
- * {@code commit()}, which syncs.
  * <ul>
- *   <li>{@code slots}: a B-tree {@code slot -> record}, one entry per slot holding the whole batch, with
- *       values stored outside the tree nodes (a commit rewrites a small node, not every value in it);</li>
- *   <li>{@code meta}: one record holding the promised ballot and the chosen prefix, rewritten only when
- *       one of them changes.</li>
+ *   <li>{@code slots}: a B-tree {@code slot -> record}, one entry per slot holding the whole batch;</li>
+ *   <li>{@code meta}: the promised ballot and the chosen prefix in one record;</li>
+ *   <li>{@code applied}: how many journal groups the MapDB file reflects (checked at a clean start).</li>
  * </ul>
- * Each record carries a CRC-32C over its bytes ({@link RecordFormat}), verified on every read: a
- * mismatch throws {@link StorageException} naming the slot (or the meta record).
+ * Each record carries a CRC-32C ({@link RecordFormat}), verified on every read: a mismatch throws
+ * {@link StorageException} naming the slot; the journal's frames carry their own.
  *
- * <h2>Crash safety: a known MapDB defect</h2>
- * MapDB 3.1's transactional store does <em>not</em> make a commit atomic. Its {@code commit()} syncs the
- * write-ahead log, then copies the header, the index values, the free-space pages and the records into
- * the main file in place, syncs it and deletes the log; index values and free-space pages exist only in
- * memory until that copy, and opening a store never replays the log. A crash during the copy (a plain
- * SIGKILL is enough; no power loss needed) leaves the file torn. Measured with {@code MapDbCrashTest}'s
- * writer: 6 of 100 SIGKILLs left a store that MapDB could not read or that had lost records below the
- * chosen prefix. The checksums and the slot number in each record turn most of these into a
- * {@link StorageException} (the node stops voting: PAXOS-NOTES 4), and MapDB's own read failures are
- * reported the same way; but a torn tree can also silently drop a record or bring back an older meta
- * record (a promise going backwards), which no record checksum can see. Until the engine is replaced,
- * treat a node killed during a commit as possibly wiped (PAXOS-NOTES 3).
- *
- * <h2>Writes and fsync policy</h2>
- * {@link #write} applies the rules of {@link WritePlan} (checked before anything changes), puts the
- * group's records, then per {@link FsyncPolicy}:
+ * <h2>Fsync policy</h2>
  * <ul>
- *   <li>{@code ALWAYS}: commits once for the whole group (group commit) before returning; a group that
- *       changes nothing (empty, or only no-ops under the rules) costs no commit;</li>
- *   <li>{@code INTERVAL}: commits if at least the interval passed since the last commit; otherwise the
- *       group waits for a later write, {@link #flush()} or {@link #close()}. A crash loses the
- *       uncommitted groups, whole (a commit boundary always falls between groups; but see the defect
- *       above for a crash inside a commit). The driver should
- *       call {@link #flush()} every interval so a quiet node does not keep groups uncommitted;</li>
- *   <li>{@code NONE}: never commits except in {@link #close()}. MapDB discards uncommitted changes when
- *       it reopens, so a crash (even a plain SIGKILL) loses <em>everything written since the store was
- *       opened</em>, and the write-ahead log and MapDB's memory grow with every write until close. For
- *       benchmarks only. Since nothing is ever durable under NONE, {@link #chosen} and
- *       {@link #chosenPrefix} answer from what was written, so catch-up from this node still works.</li>
+ *   <li>{@code ALWAYS}: one journal force per group (group commit) before {@link #write} returns;</li>
+ *   <li>{@code INTERVAL}: a force when the interval has passed since the last one, and on
+ *       {@link #flush()}: a crash may lose the groups of the last interval, whole;</li>
+ *   <li>{@code NONE}: never forced by Paxcast (the OS writes the page cache back when it likes): a
+ *       crash of the machine may lose recent groups; a killed process loses nothing the OS has.</li>
  * </ul>
- * A MapDB failure in the middle of a group rolls back to the last commit and leaves the storage failed:
- * every later write throws {@link StorageException} (the node cannot prove what it promised).
- *
- * <h2>What readers see</h2>
- * MapDB has one transaction per file, and reads see its uncommitted changes. So that {@link #chosen} and
- * {@link #chosenPrefix} report only committed state, the storage keeps the prefix as of the last commit
- * in a volatile field, and the set of slots whose chosen record is not yet committed:
- * <ul>
- *   <li>a slot at or below the committed prefix answers its record's value: records at or below the
- *       prefix (committed or pending) are never rewritten with another value ({@link WritePlan});</li>
- *   <li>a slot above it answers only if its record is flagged chosen and not in the uncommitted set. The
- *       writer adds a slot to that set before it puts the record and clears the set after the commit,
- *       so a reader that sees an uncommitted chosen record also sees it in the set.</li>
- * </ul>
- * {@link #load()} reads the file as it is: called at start, before any write, that is the committed
- * state. It verifies the checksum of every record above the prefix, not below it (that is the whole
- * log; those are verified when {@link #chosen} reads them).
+ * A failure in the middle of a group leaves the storage failed: every later write throws
+ * {@link StorageException} (the node cannot prove what it promised).
  *
  * <h2>Threading</h2>
  * {@link #write}, {@link #flush} and {@link #close} are serialized on a lock and may block (they sync):
  * call them off the event loop. {@link #chosen} and {@link #chosenPrefix} take no lock and may run on
- * any thread concurrently with a write.
+ * any thread concurrently with a write; they see a group only after it is in the journal.
  */
 public final class MapDbStorage implements PaxosStorage {
 
     public static final String FILE_NAME = "paxos.mapdb";
+    public static final String JOURNAL_NAME = "paxos.journal";
+    public static final String CLEAN_MARKER = "paxos.clean";
     static final String SLOTS = "slots";
     static final String META = "meta";
+    static final String APPLIED = "applied";
 
+    private final Path dir;
     private final Path file;
     private final FsyncPolicy policy;
     private final long intervalNanos;
+    private final Journal journal;
     private final DB db;
     private final BTreeMap<Long, byte[]> slots;
     private final Atomic.Var<byte[]> meta;
+    private final Atomic.Long applied;
+    private final long recoveredGroups;
+    private final boolean rebuilt;
 
     private final Object writeLock = new Object();
-    /** Slots whose chosen record was put but not yet committed (see the class comment). */
-    private final Set<Long> uncommittedChosen = ConcurrentHashMap.newKeySet();
     private final WritePlan.Records view = new WritePlan.Records() {
         @Override
         public SlotEntry get(long slot) {
@@ -126,22 +106,23 @@ public final class MapDbStorage implements PaxosStorage {
         }
     };
 
-    // Writer state, guarded by writeLock: what the writer last put, committed or not.
+    // Writer state, guarded by writeLock.
     private Ballot promised;
     private long prefix;
-    private boolean dirty;
-    private long lastCommitNanos;
+    private boolean unforced;
+    private long lastForceNanos;
     private StorageException failure;
 
-    private volatile long committedPrefix;
+    private volatile long publishedPrefix;
     private volatile boolean closed;
 
     /**
-     * Opens (or creates) the store under {@code dir}.
+     * Opens (or creates) the store under {@code dir}; after an unclean stop, rebuilds the MapDB file
+     * from the journal.
      *
-     * @param intervalMillis for {@link FsyncPolicy#INTERVAL}: the longest a group waits for a commit
+     * @param intervalMillis for {@link FsyncPolicy#INTERVAL}: the longest a group waits for a force
      *                       while writes keep coming; ignored by the other policies
-     * @throws StorageException if the file cannot be opened or its meta record is corrupt
+     * @throws StorageException if the journal is corrupt or a file cannot be opened
      */
     public MapDbStorage(Path dir, FsyncPolicy policy, long intervalMillis) {
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -149,36 +130,91 @@ public final class MapDbStorage implements PaxosStorage {
             throw new IllegalArgumentException("fsync interval must be > 0 ms, was " + intervalMillis);
         }
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, intervalMillis));
+        this.dir = dir;
         this.file = dir.resolve(FILE_NAME);
+        Journal.Recovered recovered = null;
         DB opened = null;
         try {
             Files.createDirectories(dir);
-            opened = DBMaker.fileDB(file.toFile()).transactionEnable().make();
+            recovered = Journal.open(dir.resolve(JOURNAL_NAME));
+            this.journal = recovered.journal();
+            this.recoveredGroups = recovered.groups();
+            Path marker = dir.resolve(CLEAN_MARKER);
+            boolean clean = Files.exists(marker);
+            DB candidate = clean ? tryOpen(file) : null;
+            if (candidate != null && groupsIn(candidate) != recoveredGroups) {
+                candidate.close(); // a MapDB file that does not match the journal is not trusted
+                candidate = null;
+            }
+            this.rebuilt = candidate == null;
+            if (candidate == null) {
+                deleteMapDbFiles();
+                candidate = DBMaker.fileDB(file.toFile()).make();
+            }
+            opened = candidate;
             this.db = opened;
-            this.slots = db.treeMap(SLOTS, Serializer.LONG, Serializer.BYTE_ARRAY)
-                    .valuesOutsideNodesEnable()
+            this.slots = db.treeMap(SLOTS, Serializer.LONG, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable()
                     .createOrOpen();
             this.meta = db.atomicVar(META, Serializer.BYTE_ARRAY).createOrOpen();
-            db.commit(); // a new store's empty collections are durable from here on
+            this.applied = db.atomicLong(APPLIED).createOrOpen();
+            if (rebuilt) {
+                journal.replay(group -> apply(GroupFormat.decode(group)));
+                applied.set(recoveredGroups);
+            }
+            // From here on, a crash must cause a rebuild: the marker goes before the first write.
+            Files.deleteIfExists(marker);
             byte[] stored = meta.get();
             RecordFormat.Meta m = stored == null ? new RecordFormat.Meta(Ballot.ZERO, 0)
                     : RecordFormat.decodeMeta(stored);
             this.promised = m.promised();
             this.prefix = m.chosenPrefix();
-            this.committedPrefix = prefix;
-            this.lastCommitNanos = System.nanoTime();
+            this.publishedPrefix = prefix;
+            this.lastForceNanos = System.nanoTime();
         } catch (IOException | RuntimeException e) {
-            if (opened != null) {
-                try {
-                    opened.close();
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
+            closeQuietly(opened, recovered, e);
+            if (e instanceof StorageException se) {
+                throw new StorageException("cannot open " + dir + ": " + se.getMessage(), se);
+            }
+            throw new StorageException("cannot open " + dir + ": " + e, e);
+        }
+    }
+
+    private static DB tryOpen(Path file) {
+        try {
+            return Files.exists(file) ? DBMaker.fileDB(file.toFile()).make() : null;
+        } catch (RuntimeException e) {
+            return null; // unreadable: rebuilt from the journal
+        }
+    }
+
+    private static long groupsIn(DB db) {
+        try {
+            return db.exists(APPLIED) ? db.atomicLong(APPLIED).open().get() : -1;
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private void deleteMapDbFiles() throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                if (p.getFileName().toString().startsWith(FILE_NAME)) {
+                    Files.delete(p);
                 }
             }
-            if (e instanceof StorageException se) {
-                throw new StorageException("cannot open " + file + ": " + se.getMessage(), se);
+        }
+    }
+
+    private static void closeQuietly(DB db, Journal.Recovered recovered, Exception into) {
+        try {
+            if (db != null) {
+                db.close();
             }
-            throw new StorageException("cannot open " + file + ": " + e, e);
+            if (recovered != null) {
+                recovered.journal().close();
+            }
+        } catch (IOException | RuntimeException suppressed) {
+            into.addSuppressed(suppressed);
         }
     }
 
@@ -197,6 +233,16 @@ public final class MapDbStorage implements PaxosStorage {
 
     public FsyncPolicy policy() {
         return policy;
+    }
+
+    /** Whether opening rebuilt the MapDB file from the journal (the last stop was not clean). */
+    public boolean rebuiltAtOpen() {
+        return rebuilt;
+    }
+
+    /** Journal groups found at open. */
+    public long recoveredGroups() {
+        return recoveredGroups;
     }
 
     @Override
@@ -222,60 +268,65 @@ public final class MapDbStorage implements PaxosStorage {
         synchronized (writeLock) {
             ensureOpen();
             if (failure != null) {
-                throw new StorageException("storage " + file + " failed earlier: " + failure.getMessage(), failure);
+                throw new StorageException("storage " + dir + " failed earlier: " + failure.getMessage(), failure);
             }
             // Rule violations and corrupt records throw here, before anything changed.
             WritePlan plan = WritePlan.of(writes, promised, prefix, view);
-            List<byte[]> records = new ArrayList<>(plan.puts.size());
-            for (SlotEntry entry : plan.puts.values()) {
-                records.add(RecordFormat.encodeSlot(entry));
+            if (plan.puts.isEmpty() && !plan.metaChanged) {
+                return;
             }
+            GroupFormat.Group group = GroupFormat.of(plan);
             try {
-                int i = 0;
-                for (SlotEntry entry : plan.puts.values()) {
-                    if (entry.chosen()) {
-                        uncommittedChosen.add(entry.slot()); // before the put: see the class comment
-                    }
-                    slots.put(entry.slot(), records.get(i++));
+                boolean force = switch (policy) {
+                    case ALWAYS -> true;
+                    case INTERVAL -> System.nanoTime() - lastForceNanos >= intervalNanos;
+                    case NONE -> false;
+                };
+                journal.append(GroupFormat.encode(group), force);
+                if (force) {
+                    lastForceNanos = System.nanoTime();
+                    unforced = false;
+                } else {
+                    unforced = true;
                 }
-                if (plan.metaChanged) {
-                    meta.set(RecordFormat.encodeMeta(new RecordFormat.Meta(plan.promised, plan.chosenPrefix)));
-                }
+                apply(group);
+                applied.set(journal.groups());
                 promised = plan.promised;
                 prefix = plan.chosenPrefix;
-                dirty |= !plan.puts.isEmpty() || plan.metaChanged;
-                switch (policy) {
-                    case ALWAYS -> {
-                        if (dirty) {
-                            commit();
-                        }
-                    }
-                    case INTERVAL -> {
-                        if (dirty && System.nanoTime() - lastCommitNanos >= intervalNanos) {
-                            commit();
-                        }
-                    }
-                    case NONE -> published();
-                }
-            } catch (RuntimeException e) {
-                fail(e);
+                publishedPrefix = prefix;
+            } catch (IOException | RuntimeException e) {
+                failure = new StorageException("write to " + dir + " failed; the storage is unusable: " + e, e);
+                throw failure;
             }
         }
     }
 
+    /** Puts a group's records and meta into MapDB. */
+    private void apply(GroupFormat.Group group) {
+        for (GroupFormat.Put put : group.puts()) {
+            slots.put(put.slot(), put.record());
+        }
+        if (group.meta() != null) {
+            meta.set(group.meta());
+        }
+    }
+
     /**
-     * Commits the groups written since the last commit, if any. Under {@code INTERVAL} the driver calls it
-     * every interval; under {@code ALWAYS} there is never anything to commit. Same thread rules as
-     * {@link #write}.
+     * Forces the journal if groups were written since the last force. Under {@code INTERVAL} the driver
+     * calls it every interval; under {@code ALWAYS} there is never anything to force.
      */
+    @Override
     public void flush() {
         synchronized (writeLock) {
             ensureOpen();
-            if (failure == null && dirty) {
+            if (failure == null && unforced) {
                 try {
-                    commit();
-                } catch (RuntimeException e) {
-                    fail(e);
+                    journal.force();
+                    unforced = false;
+                    lastForceNanos = System.nanoTime();
+                } catch (IOException e) {
+                    failure = new StorageException("force of " + journal.path() + " failed: " + e, e);
+                    throw failure;
                 }
             }
         }
@@ -283,18 +334,18 @@ public final class MapDbStorage implements PaxosStorage {
 
     @Override
     public Optional<Value> chosen(long slot) {
-        long committed = committedPrefix; // read before the record: it only grows
+        long published = publishedPrefix; // read before the record: it only grows
         ensureOpen();
         byte[] bytes = raw(slot);
         if (bytes == null) {
-            if (slot >= 1 && slot <= committed) {
-                throw new StorageException("slot " + slot + " is at or below the durable chosen prefix " + committed
+            if (slot >= 1 && slot <= published) {
+                throw new StorageException("slot " + slot + " is at or below the durable chosen prefix " + published
                         + " but has no record");
             }
             return Optional.empty();
         }
         SlotEntry entry = RecordFormat.decodeSlot(slot, bytes);
-        if (slot <= committed || (entry.chosen() && !uncommittedChosen.contains(slot))) {
+        if (slot <= published || entry.chosen()) {
             return Optional.of(entry.value());
         }
         return Optional.empty();
@@ -302,48 +353,38 @@ public final class MapDbStorage implements PaxosStorage {
 
     @Override
     public long chosenPrefix() {
-        return committedPrefix;
+        return publishedPrefix;
     }
 
-    /** Commits what is pending (whatever the policy) and closes the file. Idempotent. */
+    /** Forces the journal, closes both files and leaves the clean marker. Idempotent. */
     @Override
     public void close() {
         synchronized (writeLock) {
             if (closed) {
                 return;
             }
+            closed = true;
             try {
-                if (failure == null && dirty) {
-                    commit();
-                }
-            } finally {
-                closed = true;
+                long groups = journal.groups();
+                journal.force();
+                journal.close();
                 db.close();
+                if (failure == null) {
+                    // MapDB without transactions does not sync on close: make its file durable before
+                    // the marker says it may be trusted.
+                    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                        channel.force(true);
+                    }
+                    Path marker = dir.resolve(CLEAN_MARKER);
+                    Files.writeString(marker, "closed cleanly after " + groups + " journal groups\n");
+                    try (FileChannel channel = FileChannel.open(marker, StandardOpenOption.WRITE)) {
+                        channel.force(true);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new StorageException("closing " + dir + " failed: " + e, e);
             }
         }
-    }
-
-    private void commit() {
-        db.commit();
-        lastCommitNanos = System.nanoTime();
-        dirty = false;
-        published();
-    }
-
-    /** What was written is now what readers may see. */
-    private void published() {
-        committedPrefix = prefix;
-        uncommittedChosen.clear();
-    }
-
-    private void fail(RuntimeException cause) {
-        failure = new StorageException("write to " + file + " failed; the storage is unusable: " + cause, cause);
-        try {
-            db.rollback();
-        } catch (RuntimeException e) {
-            failure.addSuppressed(e);
-        }
-        throw failure;
     }
 
     /** The stored bytes of {@code slot}, or null; a MapDB failure becomes a {@link StorageException}. */

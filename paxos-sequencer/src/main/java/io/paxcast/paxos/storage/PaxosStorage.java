@@ -27,6 +27,14 @@ public interface PaxosStorage extends ChosenLogReader, AutoCloseable {
      */
     void write(List<StorageWrite> writes);
 
+    /**
+     * Makes every group written so far durable, if the fsync policy left some pending (under
+     * {@link FsyncPolicy#INTERVAL} the caller invokes it every interval, so a quiet node does not keep
+     * groups pending). Same threading as {@link #write}.
+     */
+    default void flush() {
+    }
+
     @Override
     void close();
 }

@@ -52,6 +52,7 @@ public final class SequencerDriver {
     private boolean persisting;
     private boolean pumpScheduled;
     private long timerId = -1;
+    private long flushTimerId = -1;
     private volatile String failure;
     private long groupsWritten;
     private long writesWritten;
@@ -117,9 +118,24 @@ public final class SequencerDriver {
         return messagesSent;
     }
 
+    /** Under an interval fsync policy: forces pending groups every {@code millis}, on the storage thread. */
+    public void flushEvery(long millis) {
+        flushTimerId = vertx.setPeriodic(millis, id -> {
+            if (!persisting && failure == null) {
+                storageThread.executeBlocking(() -> {
+                    storage.flush();
+                    return null;
+                }, true);
+            }
+        });
+    }
+
     public void stop() {
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
+        }
+        if (flushTimerId >= 0) {
+            vertx.cancelTimer(flushTimerId);
         }
         transport.close();
         node = null;

@@ -124,29 +124,20 @@ class MapDbStorageTest extends PaxosStorageContractTest {
     }
 
     @Test
-    void intervalCommitsOnlyWhenTheIntervalIsUpAndReadersSeeOnlyCommittedState() {
+    void underIntervalAGroupIsReadableOnceJournaledAndForcedLater() {
         storage.close();
         MapDbStorage interval = new MapDbStorage(dir, FsyncPolicy.INTERVAL, 3_600_000);
         storage = interval;
         write(new Accepted(1, B1, value("a")), new Chosen(2, value("b")), new ChosenPrefix(1));
-        assertEquals(0, storage.chosenPrefix(), "not committed: the interval is an hour");
-        assertEquals(Optional.empty(), storage.chosen(1));
-        assertEquals(Optional.empty(), storage.chosen(2), "chosen but not committed");
-        interval.flush();
+        // in the journal (the OS has it: a killed process loses nothing), not yet forced to the disk
         assertEquals(1, storage.chosenPrefix());
         assertEquals(Optional.of(value("a")), storage.chosen(1));
         assertEquals(Optional.of(value("b")), storage.chosen(2));
-
+        interval.flush();
         storage.close();
-        MapDbStorage fast = new MapDbStorage(dir, FsyncPolicy.INTERVAL, 1);
-        storage = fast;
-        write(new Chosen(3, value("c")), new ChosenPrefix(3));
-        // the next write after the interval commits (no sleeping: poll with empty groups)
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1)).until(() -> {
-            storage.write(List.of());
-            return storage.chosenPrefix() == 3;
-        });
-        assertEquals(Optional.of(value("c")), storage.chosen(3));
+        storage = MapDbStorage.open(dir);
+        assertEquals(1, storage.chosenPrefix(), "reopened after a clean close");
+        assertEquals(Optional.of(value("b")), storage.chosen(2));
     }
 
     @Test
@@ -236,5 +227,46 @@ class MapDbStorageTest extends PaxosStorageContractTest {
 
     private static Value valueOf(long slot) {
         return Value.batch(slot, List.of(new io.paxcast.paxos.core.Command("c" + slot, new byte[(int) (slot % 300)])));
+    }
+
+    @Test
+    void anUncleanStopRebuildsTheMapDbFileFromTheJournalAndCutsATornTail() throws Exception {
+        write(new Promised(B2), new Accepted(1, B2, value("a")), new Chosen(1, value("a")), new ChosenPrefix(1));
+        write(new Accepted(2, B2, value("b")));
+        storage.close();
+        // a crash: no clean marker, a MapDB file that cannot be trusted, half a frame at the journal's end
+        java.nio.file.Files.delete(dir.resolve(MapDbStorage.CLEAN_MARKER));
+        java.nio.file.Files.write(dir.resolve(MapDbStorage.FILE_NAME), new byte[] {1, 2, 3});
+        java.nio.file.Files.write(dir.resolve(MapDbStorage.JOURNAL_NAME), new byte[] {0x50, 0x58, 0x4a, 0x31, 0, 0, 1},
+                java.nio.file.StandardOpenOption.APPEND);
+        MapDbStorage reopened = MapDbStorage.open(dir);
+        storage = reopened;
+        assertTrue(reopened.rebuiltAtOpen());
+        assertEquals(2, reopened.recoveredGroups());
+        var state = storage.load();
+        assertEquals(B2, state.promised());
+        assertEquals(1, state.chosenPrefix());
+        assertEquals(Optional.of(value("a")), storage.chosen(1));
+        assertEquals(value("b"), state.slots().get(0).value());
+        write(new Chosen(2, value("b")), new ChosenPrefix(2)); // and it goes on from there
+        storage.close();
+        storage = MapDbStorage.open(dir);
+        assertEquals(2, storage.chosenPrefix());
+        assertTrue(!((MapDbStorage) storage).rebuiltAtOpen(), "a clean close is trusted");
+    }
+
+    @Test
+    void aCorruptFrameInsideTheJournalStopsTheOpen() throws Exception {
+        write(new Accepted(1, B1, value("first")));
+        write(new Accepted(2, B1, value("second")));
+        storage.close();
+        java.nio.file.Path journal = dir.resolve(MapDbStorage.JOURNAL_NAME);
+        byte[] bytes = java.nio.file.Files.readAllBytes(journal);
+        bytes[Journal.HEADER + 2] ^= 0x40; // inside the first frame's payload; a valid frame follows
+        java.nio.file.Files.write(journal, bytes);
+        java.nio.file.Files.delete(dir.resolve(MapDbStorage.CLEAN_MARKER));
+        StorageException e = assertThrows(StorageException.class, () -> MapDbStorage.open(dir));
+        assertTrue(e.getMessage().contains("corrupt journal"), e.getMessage());
+        storage = new InMemoryStorage(); // for @AfterEach
     }
 }
