@@ -55,8 +55,11 @@ public final class BroadcastService {
     private final PublishMetrics metrics;
     private SequencerDriver driver;
 
+    private final String nonVotingReason;
+
     public BroadcastService(Vertx vertx, NodeConfig config, BroadcastLog broadcastLog, SubscriptionHub hub,
-                            PublishMetrics metrics) {
+                            PublishMetrics metrics, String nonVotingReason) {
+        this.nonVotingReason = nonVotingReason;
         this.vertx = vertx;
         this.config = config;
         this.broadcastLog = broadcastLog;
@@ -209,11 +212,13 @@ public final class BroadcastService {
         NodeStatus status = status();
         JsonArray members = new JsonArray();
         for (var member : config.members()) {
-            JsonObject m = new JsonObject().put("id", member.id()).put("role", "voter");
+            JsonObject m = new JsonObject().put("id", member.id());
             if (member.id().equals(config.nodeId())) {
+                m.put("role", nonVotingReason == null ? "voter" : "learner");
                 m.put("commitSeq", broadcastLog.headSeq()).put("alive", true);
             } else {
                 JsonObject peer = peers.get(member.id());
+                m.put("role", peer == null ? "voter" : peer.getString("role", "voter"));
                 m.put("commitSeq", peer == null ? null : peer.getLong("commitSeq"));
                 m.put("alive", peer != null && peer.getBoolean("alive", false));
             }
@@ -228,6 +233,8 @@ public final class BroadcastService {
                 .put("role", status == null ? "starting" : status.role())
                 .put("appliedSlot", broadcastLog.lastSlot())
                 .put("ready", isReady());
+        view.put("voting", nonVotingReason == null);
+        view.put("storage", nonVotingReason == null ? "ok" : nonVotingReason);
         if (driver != null && driver.failure() != null) {
             view.put("failure", driver.failure());
         }

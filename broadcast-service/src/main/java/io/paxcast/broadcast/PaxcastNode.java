@@ -36,6 +36,7 @@ public final class PaxcastNode extends VerticleBase {
     private final NodeConfig config;
     private final PrometheusMeterRegistry registry;
     private MapDbStorage storage;
+    private String nonVotingReason;
     private SequencerDriver driver;
     private PeerStatus peers;
     private HttpServer server;
@@ -46,31 +47,75 @@ public final class PaxcastNode extends VerticleBase {
     }
 
     /** @param opened the node's storage if the caller opened it already (in parallel with the cluster join) */
-    public PaxcastNode(NodeConfig config, PrometheusMeterRegistry registry, MapDbStorage opened) {
+    public PaxcastNode(NodeConfig config, PrometheusMeterRegistry registry, OpenedStorage opened) {
         this.config = config;
         this.registry = registry;
-        this.storage = opened;
+        if (opened != null) {
+            this.storage = opened.storage();
+            this.nonVotingReason = opened.nonVotingReason();
+        }
     }
 
-    /** Opens the node's MapDB file, creating the data directory; blocking (about 0.5 s). */
-    public static MapDbStorage openStorage(NodeConfig config) throws java.io.IOException {
-        Files.createDirectories(config.dataDir());
-        return MapDbStorage.open(config.dataDir(), config.fsync(), config.fsyncIntervalMillis());
+    /**
+     * The node's storage, and why it may not vote. Written when a store was found corrupt; it stays
+     * until an operator rejoins the node through a membership change (PAXOS-NOTES 3).
+     */
+    public record OpenedStorage(MapDbStorage storage, String nonVotingReason) {}
+
+    public static final String NON_VOTING_MARKER = "NON_VOTING";
+
+    /**
+     * Opens the node's store, creating the data directory; blocking (about 0.5 s). A store that fails
+     * its checks is moved aside (to {@code corrupt-<time>/} in the data directory) and replaced by an
+     * empty one, and the node becomes a non-voting learner: it cannot prove what it promised, so it
+     * must never vote again under its identity, but it can learn the chosen log from its peers and
+     * serve it.
+     */
+    public static OpenedStorage openStorage(NodeConfig config) throws java.io.IOException {
+        java.nio.file.Path dir = config.dataDir();
+        Files.createDirectories(dir);
+        java.nio.file.Path marker = dir.resolve(NON_VOTING_MARKER);
+        try {
+            MapDbStorage storage = MapDbStorage.open(dir, config.fsync(), config.fsyncIntervalMillis());
+            return new OpenedStorage(storage, Files.exists(marker) ? Files.readString(marker).trim() : null);
+        } catch (io.paxcast.paxos.storage.StorageException corrupt) {
+            java.nio.file.Path aside = dir.resolve("corrupt-" + System.currentTimeMillis());
+            Files.createDirectories(aside);
+            try (var files = Files.list(dir)) {
+                for (java.nio.file.Path p : files.toList()) {
+                    String name = p.getFileName().toString();
+                    if (!p.equals(aside) && !name.startsWith("corrupt-") && !name.equals(NON_VOTING_MARKER)) {
+                        Files.move(p, aside.resolve(name));
+                    }
+                }
+            }
+            String reason = "storage found corrupt at " + java.time.Instant.now() + " (" + corrupt.getMessage()
+                    + "); moved to " + aside.getFileName() + "; non-voting learner until it rejoins through a membership change";
+            Files.writeString(marker, reason + "\n");
+            log.error("event=storage_corrupt node={} error=\"{}\" action=\"moved to {}; restarting as a non-voting learner\"",
+                    config.nodeId(), corrupt.getMessage(), aside);
+            return new OpenedStorage(MapDbStorage.open(dir, config.fsync(), config.fsyncIntervalMillis()), reason);
+        }
     }
 
     @Override
     public Future<?> start() {
-        Future<MapDbStorage> ready = storage != null ? Future.succeededFuture(storage)
+        Future<OpenedStorage> ready = storage != null ? Future.succeededFuture(new OpenedStorage(storage, nonVotingReason))
                 : vertx.executeBlocking(() -> openStorage(config));
         return ready.compose(opened -> {
-            storage = opened;
+            storage = opened.storage();
+            nonVotingReason = opened.nonVotingReason();
+            if (nonVotingReason != null) {
+                log.warn("event=non_voting node={} reason=\"{}\"", config.nodeId(), nonVotingReason);
+            }
             BroadcastLog broadcastLog = new BroadcastLog(storage, config.dedupeWindowMillis());
             SubscriptionHub hub = new SubscriptionHub();
-            service = new BroadcastService(vertx, config, broadcastLog, hub, new PublishMetrics(registry));
+            service = new BroadcastService(vertx, config, broadcastLog, hub, new PublishMetrics(registry), nonVotingReason);
             EventBusTransport transport = new EventBusTransport(vertx);
             RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
                     .create(System.nanoTime() ^ config.nodeId().hashCode());
-            driver = new SequencerDriver(vertx, config.paxos(), storage, transport, config.tickMillis(),
+            driver = new SequencerDriver(vertx, nonVotingReason == null ? config.paxos() : config.paxos().asNonVoting(),
+                    storage, transport, config.tickMillis(),
                     service::onDelivery, random, System::currentTimeMillis);
             service.attach(driver);
             if (config.fsync() == io.paxcast.paxos.storage.FsyncPolicy.INTERVAL) {
@@ -78,7 +123,8 @@ public final class PaxcastNode extends VerticleBase {
             }
             registerGauges(broadcastLog, hub);
             peers = new PeerStatus(vertx, config.nodeId(), () -> new JsonObject()
-                    .put("commitSeq", broadcastLog.headSeq()).put("ready", service.isReady()));
+                    .put("commitSeq", broadcastLog.headSeq()).put("ready", service.isReady())
+                    .put("role", nonVotingReason == null ? "voter" : "learner"));
             peers.start();
             HttpApi api = new HttpApi(service, new SubscriptionGateway(service), peers::view,
                     PrometheusScrapingHandler.create(registry));

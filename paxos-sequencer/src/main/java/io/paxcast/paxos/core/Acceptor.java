@@ -49,8 +49,11 @@ final class Acceptor {
         return promised;
     }
 
-    /** Phase 1b. Returns the Promise (or the Nack) to send back to the proposer. */
+    /** Phase 1b. Returns the Promise (or the Nack) to send back to the proposer; null from a non-voting node. */
     Message onPrepare(Prepare prepare, Learner learner) {
+        if (!config.voting()) {
+            return null; // cannot prove what it promised before: it takes no part in any quorum
+        }
         if (!promise(prepare.ballot())) {
             return new Nack(config.nodeId(), prepare.from(), prepare.ballot(), promised);
         }
@@ -64,8 +67,11 @@ final class Acceptor {
                 new ArrayList<>(report.values()));
     }
 
-    /** Phase 2b. Returns the Accepted (or Nack, or the already chosen value) to send back. */
+    /** Phase 2b. Returns the Accepted (or Nack, or the already chosen value) to send back; null from a non-voting node. */
     Message onAccept(Accept accept, Learner learner) {
+        if (!config.voting()) {
+            return null;
+        }
         if (!config.has(InjectedBug.ACCEPTOR_IGNORES_PROMISE) && accept.ballot().lessThan(promised)) {
             return new Nack(config.nodeId(), accept.from(), accept.ballot(), promised);
         }

@@ -27,6 +27,9 @@ import java.util.Set;
  * @param catchupBatchSlots    chosen slots per catch-up reply
  * @param dedupeWindowMillis   a command id is skipped if delivered within this much log time before
  * @param bugs                 deliberately broken behaviours, for the simulator's self-test only
+ * @param voting               false for a node that must not vote or lead (its storage was found corrupt,
+ *                             so it cannot prove what it promised: PAXOS-NOTES 3-4); it still learns
+ *                             the chosen log from its peers, serves it, and forwards client commands
  */
 public record PaxosConfig(
         String nodeId,
@@ -41,7 +44,15 @@ public record PaxosConfig(
         int maxPendingCommands,
         int catchupBatchSlots,
         long dedupeWindowMillis,
-        Set<InjectedBug> bugs) {
+        Set<InjectedBug> bugs,
+        boolean voting) {
+
+    public PaxosConfig(String nodeId, List<String> voters, int pipelineWindow, int maxBatchCommands, int maxBatchBytes,
+                       int heartbeatTicks, int electionTimeoutTicks, int retransmitTicks, int resubmitTicks,
+                       int maxPendingCommands, int catchupBatchSlots, long dedupeWindowMillis, Set<InjectedBug> bugs) {
+        this(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks, electionTimeoutTicks,
+                retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots, dedupeWindowMillis, bugs, true);
+    }
 
     public PaxosConfig {
         Objects.requireNonNull(nodeId, "nodeId");
@@ -83,19 +94,26 @@ public record PaxosConfig(
     public PaxosConfig withBugs(Set<InjectedBug> injected) {
         return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
                 electionTimeoutTicks, retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, injected);
+                dedupeWindowMillis, injected, voting);
     }
 
     public PaxosConfig withTimeouts(int heartbeat, int electionTimeout, int retransmit, int resubmit) {
         return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeat,
                 electionTimeout, retransmit, resubmit, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, bugs);
+                dedupeWindowMillis, bugs, voting);
     }
 
     public PaxosConfig withBatching(int window, int batchCommands, int batchBytes) {
         return new PaxosConfig(nodeId, voters, window, batchCommands, batchBytes, heartbeatTicks,
                 electionTimeoutTicks, retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, bugs);
+                dedupeWindowMillis, bugs, voting);
+    }
+
+    /** The same node as a non-voting learner (see {@link #voting}). */
+    public PaxosConfig asNonVoting() {
+        return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
+                electionTimeoutTicks, retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots,
+                dedupeWindowMillis, bugs, false);
     }
 
     public boolean has(InjectedBug bug) {

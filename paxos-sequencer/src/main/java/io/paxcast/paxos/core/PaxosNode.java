@@ -101,7 +101,7 @@ public final class PaxosNode {
         } else {
             proposer.tick(now);
             ticksWithoutLeader++;
-            if (ticksWithoutLeader >= electionDeadline) {
+            if (ticksWithoutLeader >= electionDeadline && config.voting()) {
                 leaderId = null;
                 proposer.campaign(now);
                 resetElectionTimer();
@@ -152,7 +152,8 @@ public final class PaxosNode {
 
     public NodeStatus status() {
         boolean leading = proposer.isLeader();
-        return new NodeStatus(config.nodeId(), proposer.role().name().toLowerCase(java.util.Locale.ROOT),
+        String role = config.voting() ? proposer.role().name().toLowerCase(java.util.Locale.ROOT) : "learner";
+        return new NodeStatus(config.nodeId(), role,
                 leading ? config.nodeId() : leaderId, leading ? proposer.ballot() : leaderBallot,
                 acceptor.promised(), learner.chosenPrefix(), learner.deliveredUpTo(), proposer.inFlightCount(),
                 proposer.pendingCount(), submissions.size(), Map.copyOf(peerChosenPrefix),
@@ -169,7 +170,9 @@ public final class PaxosNode {
             if (reply instanceof Promise && !prepare.from().equals(config.nodeId())) {
                 ticksWithoutLeader = 0; // a candidate is collecting votes: don't start a rival election
             }
-            send(reply);
+            if (reply != null) {
+                send(reply);
+            }
         } else if (message instanceof Promise promise) {
             proposer.onPromise(promise, now);
         } else if (message instanceof Accept accept) {
@@ -203,6 +206,15 @@ public final class PaxosNode {
     private void onAccept(Accept accept) {
         proposer.observe(accept.ballot());
         Message reply = acceptor.onAccept(accept, learner);
+        if (reply == null) {
+            // a non-voting learner: the leader is alive; its commit point tells what to fetch
+            heardFromLeader(accept.from(), accept.ballot());
+            leaderCommit = Math.max(leaderCommit, accept.commitUpTo());
+            if (accept.commitUpTo() > learner.chosenPrefix()) {
+                needCatchup(accept.from(), accept.commitUpTo());
+            }
+            return;
+        }
         send(reply);
         if (reply instanceof Nack) {
             return;

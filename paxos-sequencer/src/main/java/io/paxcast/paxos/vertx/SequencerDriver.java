@@ -92,9 +92,12 @@ public final class SequencerDriver {
         if (node == null || failure != null) {
             return false;
         }
-        boolean accepted = node.submit(command);
+        boolean[] accepted = new boolean[1];
+        if (!guard(() -> accepted[0] = node.submit(command))) {
+            return false;
+        }
         pump();
-        return accepted;
+        return accepted[0];
     }
 
     public NodeStatus status() {
@@ -146,16 +149,34 @@ public final class SequencerDriver {
         if (node == null || failure != null) {
             return;
         }
-        node.step(message);
-        schedulePump();
+        if (guard(() -> node.step(message))) {
+            schedulePump();
+        }
     }
 
     private void onTick() {
         if (node == null || failure != null) {
             return;
         }
-        node.tick();
-        pump();
+        if (guard(node::tick)) {
+            pump();
+        }
+    }
+
+    /**
+     * Runs a step of the core. A storage that cannot read what it wrote, or a safety check that
+     * fires, stops this node for good: it no longer votes, leads or delivers (PAXOS-NOTES 4).
+     */
+    private boolean guard(Runnable step) {
+        try {
+            step.run();
+            return true;
+        } catch (RuntimeException e) {
+            failure = e.getClass().getSimpleName() + ": " + e.getMessage();
+            log.error("event=node_stopped_voting node={} error=\"{}\" action=\"no more votes, leadership or deliveries;"
+                    + " restart the node: a corrupt store restarts as a non-voting learner\"", config.nodeId(), failure);
+            return false;
+        }
     }
 
     /**
@@ -176,8 +197,14 @@ public final class SequencerDriver {
         if (persisting || node == null || failure != null) {
             return;
         }
-        node.flush();
-        Ready ready = node.drain();
+        Ready[] drained = new Ready[1];
+        if (!guard(() -> {
+            node.flush();
+            drained[0] = node.drain();
+        })) {
+            return;
+        }
+        Ready ready = drained[0];
         if (ready.isEmpty()) {
             return;
         }

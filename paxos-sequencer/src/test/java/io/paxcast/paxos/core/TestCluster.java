@@ -76,6 +76,7 @@ final class TestCluster {
         private int catchupBatchSlots = 64;
         private long dedupeWindowMillis = 60_000;
         private Set<InjectedBug> bugs = Set.of();
+        private Set<String> nonVoting = Set.of();
 
         private Builder(int size) {
             this.size = size;
@@ -99,6 +100,12 @@ final class TestCluster {
 
         Builder dedupeWindowMillis(long millis) {
             this.dedupeWindowMillis = millis;
+            return this;
+        }
+
+        /** These nodes run as non-voting learners (their storage was found corrupt). */
+        Builder nonVoting(String... ids) {
+            this.nonVoting = Set.of(ids);
             return this;
         }
 
@@ -144,6 +151,9 @@ final class TestCluster {
             PaxosConfig config = new PaxosConfig(id, ids, b.pipelineWindow, b.maxBatchCommands, b.maxBatchBytes,
                     HEARTBEAT_TICKS, ELECTION_TICKS, RETRANSMIT_TICKS, RESUBMIT_TICKS, 10_000,
                     b.catchupBatchSlots, b.dedupeWindowMillis, b.bugs);
+            if (b.nonVoting.contains(id)) {
+                config = config.asNonVoting();
+            }
             Member m = new Member(id, config);
             members.put(id, m);
             start(m);

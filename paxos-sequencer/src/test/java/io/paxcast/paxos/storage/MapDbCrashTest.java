@@ -7,9 +7,7 @@ import io.paxcast.paxos.core.Value;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,8 +174,11 @@ class MapDbCrashTest {
         private final Path stderr;
         private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
-        private Victim(Process process, Path stderr) {
+        private final Path stdout;
+
+        private Victim(Process process, Path stdout, Path stderr) {
             this.process = process;
+            this.stdout = stdout;
             this.stderr = stderr;
             Thread reader = new Thread(this::pump, "crash-writer-stdout-" + process.pid());
             reader.setDaemon(true);
@@ -187,23 +188,45 @@ class MapDbCrashTest {
         static Victim start(Path dir, String policy, long intervalMillis) throws IOException {
             String java = ProcessHandle.current().info().command()
                     .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            Path stdout = Files.createTempFile("crash-writer", ".out");
             Path stderr = Files.createTempFile("crash-writer", ".err");
+            // stdout goes to a file, not a pipe: the JDK drains a dead child's pipe on its reaper thread,
+            // racing a reader, and the last lines (the ones around the kill) could go missing.
             Process process = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(),
                     dir.toString(), policy, Long.toString(intervalMillis))
+                    .redirectOutput(stdout.toFile())
                     .redirectError(stderr.toFile())
                     .start();
-            return new Victim(process, stderr);
+            return new Victim(process, stdout, stderr);
         }
 
+        /** Tails the stdout file: every complete line, in order; EOF once the process is gone and all is read. */
         private void pump() {
-            try (BufferedReader in = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    lines.add(line);
+            try (var file = new java.io.RandomAccessFile(stdout.toFile(), "r")) {
+                StringBuilder line = new StringBuilder();
+                byte[] buffer = new byte[8192];
+                while (true) {
+                    boolean dead = !process.isAlive(); // sampled before the read: nothing is written after death
+                    int n = file.read(buffer);
+                    if (n > 0) {
+                        for (int i = 0; i < n; i++) {
+                            char c = (char) buffer[i];
+                            if (c == '\n') {
+                                lines.add(line.toString());
+                                line.setLength(0);
+                            } else {
+                                line.append(c);
+                            }
+                        }
+                    } else if (dead) {
+                        break; // a partial last line is a line the writer never finished: ignored
+                    } else {
+                        java.util.concurrent.locks.LockSupport.parkNanos(200_000); // polling a growing file
+                    }
                 }
             } catch (IOException ignored) {
-                // the process died; EOF below
+                // unreadable: EOF below
             } finally {
                 lines.add(EOF);
             }
@@ -273,6 +296,7 @@ class MapDbCrashTest {
                 Thread.currentThread().interrupt();
             } finally {
                 Files.deleteIfExists(stderr);
+                Files.deleteIfExists(stdout);
             }
         }
     }
