@@ -5,7 +5,9 @@ package io.paxcast.paxos.core;
  *
  * <p>The rule (Paxos Made Simple, P1a/P2b; PAXOS-NOTES 1): the writes of a {@link Ready} are durable
  * before any of its messages leaves the node. Writes are applied in list order; a storage may apply a
- * whole list as one atomic commit (group commit).
+ * whole list as one atomic commit (group commit). Strictly, the rule binds the acceptor's state
+ * ({@link Promised}, {@link Accepted}); {@link Chosen} and {@link ChosenPrefix} record what a majority
+ * already holds durably, so a storage may make them durable with its next sync instead.
  */
 public sealed interface StorageWrite {
 
