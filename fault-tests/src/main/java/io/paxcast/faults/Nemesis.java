@@ -49,6 +49,7 @@ final class Nemesis {
             Kind kind = i < first.size() ? first.get(i) : Kind.values()[random.nextInt(Kind.values().length)];
             i++;
             inject(kind, deadlineNanos);
+            awaitAllReady(deadlineNanos); // one fault at a time: the next starts on a whole cluster
             quiet(1_000 + random.nextInt(2_000), deadlineNanos);
         }
         healEverything();
@@ -120,6 +121,26 @@ final class Nemesis {
             default -> throw new IllegalStateException();
         }
         faults.add(new Fault(kind, start, System.nanoTime(), target));
+    }
+
+    /** Waits (at most until the deadline, and 30 s) until every node answers /ready. */
+    private void awaitAllReady(long deadlineNanos) {
+        long until = Math.min(deadlineNanos, System.nanoTime() + 30_000_000_000L);
+        while (System.nanoTime() < until) {
+            boolean all = true;
+            for (int k = 1; k <= cluster.size() && all; k++) {
+                try {
+                    all = http.send(HttpRequest.newBuilder(cluster.uri(k, "/ready")).timeout(Duration.ofMillis(800)).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                } catch (Exception e) {
+                    all = false;
+                }
+            }
+            if (all) {
+                return;
+            }
+            quiet(200, until);
+        }
     }
 
     void healEverything() {

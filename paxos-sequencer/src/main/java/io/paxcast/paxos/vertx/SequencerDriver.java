@@ -160,6 +160,21 @@ public final class SequencerDriver {
         }
         if (guard(node::tick)) {
             pump();
+            logLeaderChange();
+        }
+    }
+
+    private String lastLeader;
+
+    /** One log line per change of the leader this node believes in (checked once per tick). */
+    private void logLeaderChange() {
+        NodeStatus status = node == null ? null : node.status();
+        String leader = status == null || !status.leaderInTouch() ? null : status.leaderId();
+        if (!java.util.Objects.equals(leader, lastLeader)) {
+            log.info("event=leader_changed node={} leader={} ballot={} role={} chosenPrefix={}", config.nodeId(),
+                    leader == null ? "none" : leader, status == null ? "-" : status.ballot(),
+                    status == null ? "-" : status.role(), status == null ? 0 : status.chosenPrefix());
+            lastLeader = leader;
         }
     }
 
