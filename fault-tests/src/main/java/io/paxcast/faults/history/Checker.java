@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Checks a fault-suite {@link History} against the wire contract (docs: /work/shared/API.md), Jepsen
+ * Checks a fault-suite {@link History} against the wire contract (API.md), Jepsen
  * style: pure and deterministic (same history, same anomalies in the same order), no I/O, no clock.
  *
  * <p>Properties, each reported as an {@link Anomaly} of its kind:
@@ -25,8 +25,8 @@ import java.util.Objects;
  *       subscriber still open at the end receives the last message of its channels within
  *       {@code recoveryBound} of max(faults end, that message's acknowledgement).</li>
  * </ul>
- * About a second per million frames; memory linear in the history. A checker holds no state between
- * calls: one instance may check any number of histories, from any thread.
+ * About a second for 100k publishes and a million frames; memory linear in the history. A checker
+ * holds no state between calls: one instance may check any number of histories, from any thread.
  */
 public final class Checker {
     /** Details kept per kind unless told otherwise; counts stay exact beyond it. */

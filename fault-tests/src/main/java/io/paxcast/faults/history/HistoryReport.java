@@ -180,8 +180,9 @@ public final class HistoryReport {
             recoveries.add(new JsonObject().put("subscriber", r.subscriber()).put("seq", r.seq())
                     .put("received", r.received()).put("latencyMillis", r.received() ? r.latencyNanos() / 1e6 : null));
         }
-        JsonObject recovery = new JsonObject().put("boundMillis",
-                result.recoveryBound() == null ? null : result.recoveryBound().toMillis()).put("subscribers", recoveries);
+        JsonObject recovery = new JsonObject()
+                .put("boundMillis", result.recoveryBound() == null ? null : result.recoveryBound().toMillis())
+                .put("subscribers", recoveries);
         result.slowestRecovery().ifPresent(r -> recovery.put("maxLatencyMillis", r.latencyNanos() / 1e6));
         o.put("recovery", recovery);
         JsonObject anomalies = new JsonObject();

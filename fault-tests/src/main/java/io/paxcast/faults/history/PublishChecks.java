@@ -3,12 +3,10 @@ package io.paxcast.faults.history;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeSet;
 
@@ -41,13 +39,12 @@ final class PublishChecks {
      */
     static void lostWrites(PublishIndex pubs, LogIndex log, long t0, AnomalySink sink) {
         for (PublishIndex.Logical l : pubs.logicals()) {
-            Set<Long> checked = new HashSet<>(2);
-            for (PublishOp op : l.attempts) {
-                if (op.outcome() != PublishOp.Outcome.OK || !checked.add(op.seq())) {
+            for (int a = 0; a < l.attempts.size(); a++) {
+                PublishOp op = l.attempts.get(a);
+                if (op.outcome() != PublishOp.Outcome.OK || answeredBefore(l.attempts, a, op.seq())) {
                     continue;
                 }
                 long seq = op.seq();
-                StringJoiner found = new StringJoiner(", ");
                 boolean spanned = false;
                 boolean held = false;
                 boolean replaced = false;
@@ -57,7 +54,6 @@ final class PublishChecks {
                     }
                     spanned = true;
                     LogEntry e = n.at(seq);
-                    found.add("n" + n.node + " " + Text.entry(e));
                     if (e != null) {
                         boolean same = Objects.equals(e.channel(), op.channel())
                                 && Text.samePayload(e.payload(), op.payload())
@@ -67,19 +63,38 @@ final class PublishChecks {
                     }
                 }
                 // a node merely missing it (a hole) while others hold it is AGREEMENT, not a loss
-                boolean lost = !held || replaced;
+                if (spanned && held && !replaced) {
+                    continue;
+                }
                 String what = "publish " + Text.op(op) + " acknowledged at seq " + seq
                         + (op.offset() == null ? "" : " offset " + op.offset()) + " at "
                         + Text.at(op.completeNanos(), t0);
-                if (spanned && lost) {
+                if (spanned) {
+                    StringJoiner found = new StringJoiner(", ");
+                    for (LogIndex.NodeLog n : log.nodes) {
+                        if (n.covers(seq)) {
+                            found.add("n" + n.node + " " + Text.entry(n.at(seq)));
+                        }
+                    }
                     sink.add(LOST_WRITE, what + ", but the final logs hold " + found);
-                } else if (!spanned) {
+                } else {
                     sink.add(LOST_WRITE, what + ", but no final log spans that seq" + (log.seqs.length == 0
                             ? " (every final log is empty)"
                             : " (they hold seqs " + log.firstSeq() + ".." + log.lastSeq() + ")"));
                 }
             }
         }
+    }
+
+    /** Whether an OK attempt before {@code a} was answered with the same seq (it is checked once). */
+    private static boolean answeredBefore(List<PublishOp> attempts, int a, long seq) {
+        for (int i = 0; i < a; i++) {
+            PublishOp op = attempts.get(i);
+            if (op.outcome() == PublishOp.Outcome.OK && op.seq() == seq) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Every message of the final logs was published, to its channel, by a publish not definitely refused. */

@@ -88,8 +88,7 @@ final class SubscriberChecks {
             // and nothing up to max(...) may come again
             long lo = any ? Math.min(maxSeen, s.afterSeq()) : s.afterSeq();
             long bound = any ? Math.max(maxSeen, s.afterSeq()) : s.afterSeq();
-            String boundWhy = any && maxSeen >= s.afterSeq() ? "seq " + maxSeen + " had been received"
-                    : "the session connected with after=" + s.afterSeq();
+            boolean boundIsAfter = !any || s.afterSeq() > maxSeen;
             OrderRun run = null;
             for (int k = 0; k < mine.size; k++) {
                 Frame f = frames[mine.values[k]];
@@ -99,14 +98,15 @@ final class SubscriberChecks {
                             + " on a channel it did not subscribe to " + s.channels());
                 }
                 if (f.seq() <= bound) {
-                    run = run == null ? new OrderRun(f, boundWhy) : run.extend(f);
+                    run = run == null ? new OrderRun(f, boundIsAfter ? "the session connected with after="
+                            + s.afterSeq() : "seq " + bound + " had been received") : run.extend(f);
                     continue;
                 }
                 report(s, run);
                 run = null;
                 gap(s, lo, f, expected, received);
                 lo = bound = maxSeen = f.seq();
-                boundWhy = "seq " + maxSeen + " had been received";
+                boundIsAfter = false;
                 any = true;
             }
             report(s, run);
@@ -227,8 +227,8 @@ final class SubscriberChecks {
         long latency = Math.max(0, got.receivedNanos() - base);
         if (latency > boundNanos) {
             sink.add(RECOVERY, where(last) + " received seq " + target + ", the last of its channels in the"
-                    + " final log, at " + Text.at(got.receivedNanos(), t0) + " (recovery latency " + Text.millis(latency)
-                    + "), " + deadline);
+                    + " final log, at " + Text.at(got.receivedNanos(), t0) + " (recovery latency "
+                    + Text.millis(latency) + "), " + deadline);
         }
         return new CheckResult.Recovery(last.subscriber(), target, true, latency);
     }

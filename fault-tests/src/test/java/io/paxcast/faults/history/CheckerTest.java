@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 import static io.paxcast.faults.history.Anomaly.Kind.AGREEMENT;
@@ -22,6 +22,7 @@ import static io.paxcast.faults.history.Anomaly.Kind.SUBSCRIBER_ORDER;
 import static io.paxcast.faults.history.SyntheticHistory.MS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,7 +37,8 @@ class CheckerTest {
     }
 
     static Set<Anomaly.Kind> kinds(List<Anomaly> anomalies) {
-        return anomalies.stream().map(Anomaly::kind).collect(Collectors.toCollection(() -> EnumSet.noneOf(Anomaly.Kind.class)));
+        return anomalies.stream().map(Anomaly::kind)
+                .collect(Collectors.toCollection(() -> EnumSet.noneOf(Anomaly.Kind.class)));
     }
 
     static void assertKinds(Set<Anomaly.Kind> expected, List<Anomaly> anomalies) {
@@ -193,6 +195,43 @@ class CheckerTest {
     }
 
     @Test
+    void sessionWhoseFirstFrameIsNotAfterItsAfterSeq_isSubscriberOrder() {
+        SyntheticHistory h = SyntheticHistory.clean();
+        // "all" had everything up to reconnectAfter and resumed asking for after=reconnectAfter + 3, yet the
+        // node sent from reconnectAfter + 1: three frames not after the session's after (nothing is missing)
+        h.subscriptions.replaceAll(s -> s.subscriber().equals("all") && s.session() == 1
+                ? new Subscription(s.subscriber(), 1, s.node(), s.channels(), s.afterSeq() + 3, s.openedNanos(),
+                s.closedNanos(), s.closeReason())
+                : s);
+        List<Anomaly> anomalies = check(h);
+        assertKinds(EnumSet.of(SUBSCRIBER_ORDER), anomalies);
+        assertTrue(anomalies.get(0).detail().contains("3 frames"), anomalies.get(0).detail());
+    }
+
+    @Test
+    void frameOfAChannelNotSubscribed_isIntegrity() {
+        SyntheticHistory h = SyntheticHistory.clean();
+        LogEntry b = h.logs.get(1).stream().filter(e -> e.channel().equals("b") && e.seq() > 40).findFirst()
+                .orElseThrow();
+        Frame after = h.framesOf("a-only").stream().filter(f -> f.seq() > b.seq()).findFirst().orElseThrow();
+        h.frames.add(h.frames.indexOf(after), new Frame("a-only", 0, after.receivedNanos() - 1, b.seq(), b.channel(),
+                b.offset(), b.payload()));
+        assertKinds(EnumSet.of(INTEGRITY), check(h));
+    }
+
+    @Test
+    void malformedHistoryIsRefused() {
+        SyntheticHistory h = SyntheticHistory.clean();
+        PublishOp ok = h.publishes.get(0);
+        h.publishes.set(0, new PublishOp(ok.client(), ok.key(), ok.channel(), ok.payload(), ok.node(),
+                ok.invokeNanos(), ok.completeNanos(), PublishOp.Outcome.OK, null, null));
+        assertThrows(IllegalArgumentException.class, () -> check(h));
+        SyntheticHistory g = SyntheticHistory.clean();
+        g.frames.add(new Frame("nobody", 0, 0, 1, "a", 1, "{}"));
+        assertThrows(IllegalArgumentException.class, () -> check(g));
+    }
+
+    @Test
     void frameThatDisagreesWithTheLog_isAgreement() {
         SyntheticHistory h = SyntheticHistory.clean();
         LogEntry e = h.entryAt(h.framesOf("a-only").get(5).seq());
@@ -334,7 +373,7 @@ class CheckerTest {
 
     @Test
     void hundredThousandPublishesAndAMillionFramesInAFewSeconds() {
-        SyntheticHistory h = SyntheticHistory.generate(100_000, 9, java.util.function.UnaryOperator.identity());
+        SyntheticHistory h = SyntheticHistory.generate(100_000, 9, UnaryOperator.identity());
         History history = h.history();
         assertTrue(history.frames().size() > 1_000_000, () -> "frames: " + history.frames().size());
         long start = System.nanoTime();
@@ -344,9 +383,5 @@ class CheckerTest {
                 + " frames in " + millis + " ms");
         assertEquals(List.of(), r.anomalies());
         assertTrue(millis < 20_000, "took " + millis + " ms");
-    }
-
-    static Set<Long> seqs(List<Frame> frames) {
-        return frames.stream().map(Frame::seq).collect(Collectors.toCollection(TreeSet::new));
     }
 }

@@ -176,7 +176,8 @@ final class SyntheticHistory {
     /** Every frame of {@code subscriber} at {@code e}'s seq carries {@code e} instead. */
     void replaceInFrames(String subscriber, LogEntry e) {
         frames.replaceAll(f -> f.subscriber().equals(subscriber) && f.seq() == e.seq()
-                ? new Frame(f.subscriber(), f.session(), f.receivedNanos(), e.seq(), e.channel(), e.offset(), e.payload())
+                ? new Frame(f.subscriber(), f.session(), f.receivedNanos(), e.seq(), e.channel(), e.offset(),
+                        e.payload())
                 : f);
     }
 
