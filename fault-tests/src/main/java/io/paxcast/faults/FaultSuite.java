@@ -71,7 +71,12 @@ public final class FaultSuite {
         // keep publishing a little after the faults stop: the cluster must serve again, not only settle
         pause(2_000);
         publishers.stop();
-        cluster.awaitReady(Duration.ofSeconds(60));
+        try {
+            cluster.awaitReady(Duration.ofSeconds(60));
+        } catch (RuntimeException notReady) {
+            dumpThreads(cluster, s.reportDir().resolve("threads-" + s.seed()));
+            throw notReady;
+        }
 
         // settle: every node reaches the same head, every subscriber catches up (bounded by the checker)
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -123,6 +128,28 @@ public final class FaultSuite {
         Files.writeString(report, text);
         System.out.println(text);
         return new Result(s, history, anomalies, failovers, acked, recovery, report);
+    }
+
+    /** Thread dumps of every live node (jcmd Thread.print), for a cluster that did not recover. */
+    static void dumpThreads(Cluster cluster, Path dir) {
+        if (!(cluster instanceof NetnsClusterAdapter netns)) {
+            return;
+        }
+        try {
+            Files.createDirectories(dir);
+            for (int k = 1; k <= cluster.size(); k++) {
+                if (!cluster.isAlive(k)) {
+                    continue;
+                }
+                Path out = dir.resolve("n" + k + ".txt");
+                Process p = new ProcessBuilder("jcmd", Long.toString(netns.unwrap().pid(k)), "Thread.print")
+                        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            System.out.println("thread dumps in " + dir);
+        } catch (IOException | InterruptedException e) {
+            System.out.println("no thread dumps: " + e);
+        }
     }
 
     private static boolean caughtUp(Recorder recorder, int nodes, long head) {

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * The Hazelcast configuration of a node: TCP-IP join to the configured members (no multicast, no
- * auto-detection), fast failure detection (a paused member is declared gone after 5 s, not 60), and
+ * auto-detection), fast failure detection (a paused member is declared gone after 5 s, not 60), a
+ * split-brain merge within seconds of a healed partition (not minutes), and
  * the maps Vert.x's cluster manager needs (from vertx-hazelcast's default-cluster.xml).
  * Hazelcast only carries the event bus; Paxos membership comes from configuration.
  */
@@ -29,6 +30,11 @@ public final class HazelcastSetup {
         hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         hz.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
         hz.setProperty("hazelcast.wait.seconds.before.join", "0");
+        // After a network partition heals, Hazelcast keeps the two halves apart until its split-brain
+        // merge runs (by default first after 300 s, then every 120 s); meanwhile the event bus cannot
+        // route between them and Paxos messages vanish. Merge within seconds.
+        hz.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+        hz.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
         hz.setProperty("hazelcast.logging.type", "slf4j");
         hz.setProperty("hazelcast.shutdownhook.enabled", "false");
 

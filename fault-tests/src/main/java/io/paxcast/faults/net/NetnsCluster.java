@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -67,7 +66,10 @@ import java.util.stream.Stream;
  * the java binary and that {@code /proc/<pid>/ns/net} is the node's namespace, and {@link #kill(int)}
  * checks the exit status is 137 (SIGKILL). Output goes to {@code target/fault-logs/<run>/n<k>.log}
  * (kept after {@link #close()}), data to a temporary directory (deleted by {@link #close()} unless
- * kept).
+ * kept). The classpath is this JVM's {@code java.class.path} without {@code target/test-classes}, or
+ * {@link Builder#classpath}; its mutable entries (directories, {@code -SNAPSHOT} jars) are first
+ * copied into the run's temporary directory, so an {@code mvn install} running elsewhere cannot
+ * replace classes under running nodes ({@link Builder#snapshotClasspath}).
  *
  * <h2>Faults ("nemesis")</h2>
  * Link faults are iptables rules in a dedicated chain {@value #CHAIN} of each namespace, jumped to
@@ -188,7 +190,7 @@ public final class NetnsCluster implements AutoCloseable {
         this.tools = Tools.require();
         this.size = b.nodes;
         this.java = b.java != null ? b.java : defaultJava();
-        this.classpath = b.classpath != null ? b.classpath : defaultClasspath();
+        String requestedClasspath = b.classpath != null ? b.classpath : defaultClasspath();
         this.heap = b.heap;
         this.jvmArgs = List.copyOf(b.jvmArgs);
         this.extraEnv = Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
@@ -202,11 +204,20 @@ public final class NetnsCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary data directory", e);
         }
+        try {
+            this.classpath = b.snapshotClasspath
+                    ? snapshotClasspath(requestedClasspath, dataRoot.resolve("classpath"))
+                    : requestedClasspath;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(dataRoot);
+            throw new IllegalStateException("cannot snapshot the node classpath into " + dataRoot, e);
+        }
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now());
         // Names, subnet and the bridge (with its address) are chosen and created under a machine-wide
         // lock, so concurrent instances (in other JVMs too) never pick the same ones.
         SETUP_LOCK.lock();
-        try (FileChannel lockFile = openLockFile(); FileLock ignored = lockFile.lock()) {
+        try (FileChannel lockFile = openLockFile(); FileLock machineLock = lockFile.lock()) {
+            assert machineLock.isValid();
             cleanupLeftovers();
             this.runId = freeRunId();
             this.subnet = chooseSubnet(b.subnet);
@@ -895,6 +906,7 @@ public final class NetnsCluster implements AutoCloseable {
         if (!tornDown.compareAndSet(false, true)) {
             return;
         }
+        long started = System.nanoTime();
         for (Process p : everStarted) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly(); // SIGKILL: also ends a SIGSTOPped process
@@ -961,7 +973,8 @@ public final class NetnsCluster implements AutoCloseable {
             } catch (IOException ignored) {
                 // a stale marker is cleaned by the next run
             }
-            log("[NetnsCluster] run " + runId + " torn down (namespaces, veths, bridge removed); logs in " + logDir);
+            log("[NetnsCluster] run " + runId + " torn down in " + (System.nanoTime() - started) / 1_000_000
+                    + " ms (processes killed; namespaces, veths, bridge removed); logs in " + logDir);
         } else {
             log("[NetnsCluster] run " + runId + " teardown problems (marker " + marker + " kept): " + problems);
         }
@@ -1360,6 +1373,50 @@ public final class NetnsCluster implements AutoCloseable {
                 .collect(Collectors.joining(sep));
     }
 
+    /**
+     * Copies the classpath entries that a build may rewrite while the nodes run (directories, and
+     * jars outside the local repository or of -SNAPSHOT versions) into {@code into}; released jars
+     * of the local repository are used in place. Without this, an {@code mvn install} elsewhere
+     * replaces a jar under a running node, which then fails on its next class load
+     * (NoClassDefFoundError, seen here).
+     */
+    private static String snapshotClasspath(String classpath, Path into) throws IOException {
+        String sep = System.getProperty("path.separator");
+        Path repository = Path.of(System.getProperty("user.home"), ".m2", "repository").toAbsolutePath().normalize();
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        for (String entry : classpath.split(sep)) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            Path source = Path.of(entry).toAbsolutePath().normalize();
+            boolean stable = Files.isRegularFile(source) && source.startsWith(repository)
+                    && !source.toString().contains("-SNAPSHOT");
+            if (stable || !Files.exists(source)) {
+                out.add(entry);
+                continue;
+            }
+            Files.createDirectories(into);
+            Path target = into.resolve((i++) + "-" + source.getFileName());
+            if (Files.isDirectory(source)) {
+                try (Stream<Path> tree = Files.walk(source)) {
+                    for (Path p : (Iterable<Path>) tree::iterator) {
+                        Path t = target.resolve(source.relativize(p).toString());
+                        if (Files.isDirectory(p)) {
+                            Files.createDirectories(t);
+                        } else {
+                            Files.copy(p, t, StandardCopyOption.COPY_ATTRIBUTES);
+                        }
+                    }
+                }
+            } else {
+                Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            out.add(target.toString());
+        }
+        return String.join(sep, out);
+    }
+
     private static String hex(int digits) {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < digits; i++) {
@@ -1393,6 +1450,7 @@ public final class NetnsCluster implements AutoCloseable {
         private String classpath;
         private Path logRoot = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "target", "fault-logs");
         private boolean keepData = Boolean.getBoolean("paxcast.netns.keepData");
+        private boolean snapshotClasspath = true;
         private final List<String> jvmArgs = new ArrayList<>();
         private final Map<String, String> env = new LinkedHashMap<>();
 
@@ -1453,6 +1511,15 @@ public final class NetnsCluster implements AutoCloseable {
         /** Where run log directories go (default: ${basedir}/target/fault-logs). */
         public Builder logRoot(Path logRoot) {
             this.logRoot = logRoot;
+            return this;
+        }
+
+        /**
+         * Copy the mutable classpath entries (directories, SNAPSHOT jars) to a private directory
+         * first, so a concurrent build cannot replace classes under running nodes (default true).
+         */
+        public Builder snapshotClasspath(boolean snapshot) {
+            this.snapshotClasspath = snapshot;
             return this;
         }
 
