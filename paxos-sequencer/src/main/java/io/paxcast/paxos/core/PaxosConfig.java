@@ -30,6 +30,9 @@ import java.util.Set;
  * @param voting               false for a node that must not vote or lead (its storage was found corrupt,
  *                             so it cannot prove what it promised: PAXOS-NOTES 3-4); it still learns
  *                             the chosen log from its peers, serves it, and forwards client commands
+ * @param leaderStickiness     while a node hears a live leader it ignores other candidates' Prepares
+ *                             (a liveness rule: see {@link PaxosNode}; the papers' scenarios are tested
+ *                             without it)
  */
 public record PaxosConfig(
         String nodeId,
@@ -45,13 +48,14 @@ public record PaxosConfig(
         int catchupBatchSlots,
         long dedupeWindowMillis,
         Set<InjectedBug> bugs,
-        boolean voting) {
+        boolean voting,
+        boolean leaderStickiness) {
 
     public PaxosConfig(String nodeId, List<String> voters, int pipelineWindow, int maxBatchCommands, int maxBatchBytes,
                        int heartbeatTicks, int electionTimeoutTicks, int retransmitTicks, int resubmitTicks,
                        int maxPendingCommands, int catchupBatchSlots, long dedupeWindowMillis, Set<InjectedBug> bugs) {
         this(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks, electionTimeoutTicks,
-                retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots, dedupeWindowMillis, bugs, true);
+                retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots, dedupeWindowMillis, bugs, true, true);
     }
 
     public PaxosConfig {
@@ -94,26 +98,32 @@ public record PaxosConfig(
     public PaxosConfig withBugs(Set<InjectedBug> injected) {
         return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
                 electionTimeoutTicks, retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, injected, voting);
+                dedupeWindowMillis, injected, voting, leaderStickiness);
     }
 
     public PaxosConfig withTimeouts(int heartbeat, int electionTimeout, int retransmit, int resubmit) {
         return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeat,
                 electionTimeout, retransmit, resubmit, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, bugs, voting);
+                dedupeWindowMillis, bugs, voting, leaderStickiness);
     }
 
     public PaxosConfig withBatching(int window, int batchCommands, int batchBytes) {
         return new PaxosConfig(nodeId, voters, window, batchCommands, batchBytes, heartbeatTicks,
                 electionTimeoutTicks, retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, bugs, voting);
+                dedupeWindowMillis, bugs, voting, leaderStickiness);
     }
 
     /** The same node as a non-voting learner (see {@link #voting}). */
     public PaxosConfig asNonVoting() {
         return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
                 electionTimeoutTicks, retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, bugs, false);
+                dedupeWindowMillis, bugs, false, leaderStickiness);
+    }
+
+    public PaxosConfig withLeaderStickiness(boolean sticky) {
+        return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
+                electionTimeoutTicks, retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots,
+                dedupeWindowMillis, bugs, voting, sticky);
     }
 
     public boolean has(InjectedBug bug) {

@@ -165,6 +165,9 @@ public final class PaxosNode {
 
     private void dispatch(Message message) {
         if (message instanceof Prepare prepare) {
+            if (disruptive(prepare)) {
+                return;
+            }
             proposer.observe(prepare.ballot());
             Message reply = acceptor.onPrepare(prepare, learner);
             if (reply instanceof Promise && !prepare.from().equals(config.nodeId())) {
@@ -201,6 +204,25 @@ public final class PaxosNode {
         if (proposer.role() != Proposer.Role.FOLLOWER && acceptor.promised().greaterThan(proposer.ballot())) {
             proposer.stepDown(); // this node's own acceptor promised a newer leader
         }
+    }
+
+    /**
+     * Leader stickiness (Raft's answer to disruptive candidates, Ongaro's thesis 9.6): while this node
+     * hears a live leader, it ignores other candidates' Prepares. A node that cannot hear the leader
+     * (a one-way cut, a half-healed partition) would otherwise campaign again and again with higher
+     * ballots, each Prepare making the working leader's quorum promise it and the leader step down,
+     * and nothing would be chosen. Ignoring a Prepare is always safe: an acceptor may refuse to answer.
+     * Once the leader is silent for an election timeout, Prepares are answered again.
+     */
+    private boolean disruptive(Prepare prepare) {
+        if (!config.leaderStickiness() || prepare.from().equals(config.nodeId())) {
+            return false;
+        }
+        if (proposer.isLeader()) {
+            return true; // a leader in touch with a quorum (else check-quorum made it step down)
+        }
+        return leaderId != null && !leaderId.equals(prepare.from()) && !leaderId.equals(config.nodeId())
+                && ticksWithoutLeader < config.electionTimeoutTicks();
     }
 
     private void onAccept(Accept accept) {

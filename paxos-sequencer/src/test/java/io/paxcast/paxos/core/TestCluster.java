@@ -77,6 +77,7 @@ final class TestCluster {
         private long dedupeWindowMillis = 60_000;
         private Set<InjectedBug> bugs = Set.of();
         private Set<String> nonVoting = Set.of();
+        private boolean stickiness;
 
         private Builder(int size) {
             this.size = size;
@@ -100,6 +101,12 @@ final class TestCluster {
 
         Builder dedupeWindowMillis(long millis) {
             this.dedupeWindowMillis = millis;
+            return this;
+        }
+
+        /** Followers that hear a live leader ignore other candidates (off by default here). */
+        Builder stickiness(boolean on) {
+            this.stickiness = on;
             return this;
         }
 
@@ -154,6 +161,8 @@ final class TestCluster {
             if (b.nonVoting.contains(id)) {
                 config = config.asNonVoting();
             }
+            // the papers' scenarios script leader changes directly; leader stickiness is tested on its own
+            config = config.withLeaderStickiness(b.stickiness);
             Member m = new Member(id, config);
             members.put(id, m);
             start(m);
