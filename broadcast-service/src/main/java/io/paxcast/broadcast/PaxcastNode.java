@@ -127,7 +127,7 @@ public final class PaxcastNode extends VerticleBase {
                     .put("role", nonVotingReason == null ? "voter" : "learner"));
             peers.start();
             HttpApi api = new HttpApi(service, new SubscriptionGateway(service), peers::view,
-                    PrometheusScrapingHandler.create(registry));
+                    PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.http.Access(vertx, config.jwtSecret()));
             return driver.start()
                     .compose(v -> transport.ready())
                     .compose(v -> vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))

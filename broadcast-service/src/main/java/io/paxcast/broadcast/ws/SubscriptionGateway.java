@@ -61,8 +61,8 @@ public final class SubscriptionGateway {
         return new Request(channels, names, after);
     }
 
-    public void handle(RoutingContext ctx, Request request) {
-        ctx.request().toWebSocket().onSuccess(socket -> run(socket, request))
+    public void handle(RoutingContext ctx, Request request, io.paxcast.broadcast.http.Access.Grant grant) {
+        ctx.request().toWebSocket().onSuccess(socket -> run(socket, request, grant))
                 .onFailure(e -> {
                     if (!ctx.response().ended()) {
                         ApiException error = ApiException.badRequest("websocket_required", "upgrade to a WebSocket: " + e.getMessage());
@@ -71,7 +71,7 @@ public final class SubscriptionGateway {
                 });
     }
 
-    private void run(ServerWebSocket socket, Request request) {
+    private void run(ServerWebSocket socket, Request request, io.paxcast.broadcast.http.Access.Grant grant) {
         socket.setWriteQueueMaxSize(1024 * 1024);
         Subscriber subscriber = new Subscriber(socket, service.log(), service.hub(), request.channels(),
                 request.after(), service.config().maxQueuedFrames());
@@ -79,11 +79,11 @@ public final class SubscriptionGateway {
         socket.exceptionHandler(e -> subscriber.onSocketClosed());
         socket.binaryMessageHandler(b -> reply(socket, ApiException.badRequest("invalid_frame",
                 "frames are JSON text").frame(null)));
-        socket.textMessageHandler(text -> onClientFrame(socket, text));
+        socket.textMessageHandler(text -> onClientFrame(socket, text, grant));
         subscriber.start(request.names());
     }
 
-    private void onClientFrame(ServerWebSocket socket, String text) {
+    private void onClientFrame(ServerWebSocket socket, String text, io.paxcast.broadcast.http.Access.Grant grant) {
         JsonObject frame;
         try {
             Object parsed = Json.decodeValue(text);
@@ -102,6 +102,9 @@ public final class SubscriptionGateway {
         }
         try {
             String channel = Validation.channel(frame.getValue("channel") instanceof String s ? s : null);
+            if (!grant.mayPublish(channel)) {
+                throw new ApiException(403, "forbidden", "the token does not allow publishing to " + channel);
+            }
             if (!frame.containsKey("data")) {
                 throw ApiException.badRequest("invalid_frame", "a publish frame carries data");
             }
