@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,11 +28,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * The HTTP side of the wire contract (API.md): publish, history, cluster, health, readiness,
  * metrics, the subscribe upgrade and the static pages. Every error is the documented JSON shape.
+ *
+ * <p>{@code /v1/*} answers CORS requests from any origin (GET, POST, OPTIONS; request headers
+ * Content-Type and Idempotency-Key), so a page served by one node, such as the chat at
+ * {@code /chat/}, can publish to and read from another node when its own node is gone.
  */
 public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -41,9 +47,11 @@ public final class HttpApi {
     private final SubscriptionGateway gateway;
     private final Supplier<Map<String, JsonObject>> peers;
     private final Handler<RoutingContext> metricsHandler;
+    private final Access access;
 
     public HttpApi(BroadcastService service, SubscriptionGateway gateway, Supplier<Map<String, JsonObject>> peers,
-                   Handler<RoutingContext> metricsHandler) {
+                   Handler<RoutingContext> metricsHandler, Access access) {
+        this.access = access;
         this.service = service;
         this.gateway = gateway;
         this.peers = peers;
@@ -52,6 +60,12 @@ public final class HttpApi {
 
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
+        router.route("/v1/*").handler(CorsHandler.create()
+                .addOrigin("*")
+                .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
+                .allowedHeaders(Set.of("Content-Type", "Idempotency-Key", "Authorization"))
+                .exposedHeader("Retry-After"));
+        router.route("/v1/*").handler(this::authenticate);
         int payloadLimit = service.config().maxPayloadBytes();
         router.post("/v1/channels/:channel/messages")
                 .handler(BodyHandler.create(false).setBodyLimit(payloadLimit))
@@ -70,6 +84,7 @@ public final class HttpApi {
         router.route("/v1/*").handler(ctx -> {
             throw new ApiException(404, "not_found", "no route " + ctx.request().method() + " " + ctx.request().path());
         });
+        router.get("/chat").handler(HttpApi::chatWithSlash);
         router.route().method(HttpMethod.GET).handler(StaticHandler.create("webroot").setCachingEnabled(false));
         router.route().handler(ctx -> {
             throw new ApiException(404, "not_found", "no route " + ctx.request().method() + " " + ctx.request().path());
@@ -78,10 +93,38 @@ public final class HttpApi {
         return router;
     }
 
+    // ---------------------------------------------------------------- access
+
+    private static final String GRANT = "paxcast.grant";
+
+    /** Resolves the bearer's grant (401 for a missing or bad token when a secret is set); /v1/cluster stays open. */
+    private void authenticate(RoutingContext ctx) {
+        if (access.open() || ctx.request().path().equals("/v1/cluster")) {
+            ctx.put(GRANT, Access.Grant.ALL);
+            ctx.next();
+            return;
+        }
+        String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim()
+                : ctx.request().getParam("token");
+        access.grant(token).onSuccess(grant -> {
+            ctx.put(GRANT, grant);
+            ctx.next();
+        }).onFailure(ctx::fail);
+    }
+
+    private static Access.Grant grant(RoutingContext ctx) {
+        Access.Grant grant = ctx.get(GRANT);
+        return grant == null ? Access.Grant.ALL : grant;
+    }
+
     // ---------------------------------------------------------------- publish
 
     private void publishOne(RoutingContext ctx) {
         String channel = Validation.channel(ctx.pathParam("channel"));
+        if (!grant(ctx).mayPublish(channel)) {
+            throw Access.forbidden("publishing to " + channel);
+        }
         String key = Validation.idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
         String data = canonicalJson(ctx.body().buffer());
         checkPayload(data);
@@ -115,6 +158,9 @@ public final class HttpApi {
             Object key = item.getValue("key");
             if (key != null && !(key instanceof String)) {
                 throw ApiException.badRequest("invalid_idempotency_key", "item " + i + ": key must be a string");
+            }
+            if (!grant(ctx).mayPublish(channel)) {
+                throw Access.forbidden("publishing to " + channel);
             }
             String data = Json.encode(item.getValue("data"));
             checkPayload(data);
@@ -155,6 +201,9 @@ public final class HttpApi {
 
     private void channelHistory(RoutingContext ctx) {
         String channel = Validation.channel(ctx.pathParam("channel"));
+        if (!grant(ctx).maySubscribe(channel)) {
+            throw Access.forbidden("reading " + channel);
+        }
         long after = Validation.nonNegative("after", ctx.request().getParam("after"), 0);
         int limit = Validation.limit(ctx.request().getParam("limit"), 1000);
         List<PublishedMessage> page = service.log().channel(channel, after, limit);
@@ -163,6 +212,9 @@ public final class HttpApi {
     }
 
     private void globalHistory(RoutingContext ctx) {
+        if (!grant(ctx).maySubscribeToAll()) {
+            throw Access.forbidden("reading the global log (it needs sub: [\"*\"])");
+        }
         long after = Validation.nonNegative("after", ctx.request().getParam("after"), 0);
         int limit = Validation.limit(ctx.request().getParam("limit"), 1000);
         List<PublishedMessage> page = service.log().global(after, limit);
@@ -181,11 +233,16 @@ public final class HttpApi {
 
     private void subscribe(RoutingContext ctx) {
         SubscriptionGateway.Request request = gateway.parse(ctx.request());
+        Access.Grant grant = grant(ctx);
+        if (request.channels() == null ? !grant.maySubscribeToAll()
+                : !request.channels().stream().allMatch(grant::maySubscribe)) {
+            throw Access.forbidden("subscribing to " + request.names().encode());
+        }
         String upgrade = ctx.request().getHeader(HttpHeaders.UPGRADE);
         if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
             throw ApiException.badRequest("websocket_required", "GET /v1/subscribe upgrades to a WebSocket");
         }
-        gateway.handle(ctx, request);
+        gateway.handle(ctx, request, grant);
     }
 
     private void ready(RoutingContext ctx) {
@@ -196,6 +253,20 @@ public final class HttpApi {
             ctx.response().putHeader("Retry-After", "1");
         }
         json(ctx, ready ? 200 : 503, body);
+    }
+
+    // ---------------------------------------------------------------- static pages
+
+    /** {@code /chat} to {@code /chat/} (query kept), so the chat's relative links resolve. */
+    private static void chatWithSlash(RoutingContext ctx) {
+        if (!ctx.request().path().equals("/chat")) {
+            ctx.next();
+            return;
+        }
+        String query = ctx.request().query();
+        ctx.response().setStatusCode(301)
+                .putHeader(HttpHeaders.LOCATION, "/chat/" + (query == null || query.isEmpty() ? "" : "?" + query))
+                .end();
     }
 
     // ---------------------------------------------------------------- errors
