@@ -26,6 +26,9 @@ class FaultSuiteTest {
     @Test
     void faultSchedulesProduceNoAnomaly() throws Exception {
         Optional<String> unavailable = NetnsCluster.unavailableReason();
+        if ("true".equalsIgnoreCase(System.getenv("PAXCAST_NETNS_REQUIRED"))) {
+            assertTrue(unavailable.isEmpty(), () -> "CI requires network namespaces: " + unavailable.orElse(""));
+        }
         assumeTrue(unavailable.isEmpty(), () -> "network namespaces unavailable: " + unavailable.orElse(""));
         int schedules = Integer.getInteger("faults.schedules", 4);
         int seconds = Integer.getInteger("faults.seconds", 45);
