@@ -322,8 +322,17 @@ public final class PaxosNode {
 
     // ---------------------------------------------------------------- plumbing
 
+    /**
+     * A message to this node itself is handled in-process, except the phase-2 pair: the leader's
+     * Accept to its own acceptor and that acceptor's Accepted leave through the {@link Ready}, like a
+     * peer's. So the leader's own accepted write is persisted in parallel with the followers' (its
+     * Accepts to them no longer wait for it), and its own vote still counts only once durable. The
+     * Prepare to itself stays in-process: its promise must be durable before the other Prepares leave
+     * (PAXOS-NOTES 5).
+     */
     private void send(Message message) {
-        if (message.to().equals(config.nodeId())) {
+        if (message.to().equals(config.nodeId())
+                && !(message instanceof Accept) && !(message instanceof Accepted)) {
             toSelf.addLast(message);
         } else {
             out.send(message);

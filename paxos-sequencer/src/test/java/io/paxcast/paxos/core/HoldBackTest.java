@@ -36,15 +36,17 @@ class HoldBackTest {
         c.deliver(is(Forward.class));
         c.flush("n1"); // slot 1: a, slot 2: b
 
+        c.deliverFirst(acceptFor(2).and(to("n1"))); // the leader's own vote travels like a peer's
         c.deliverFirst(acceptFor(2).and(to("n2")));
-        c.deliverFirst(acceptedFor(2)); // slot 2 is chosen; slot 1 is not
+        c.deliver(acceptedFor(2)); // slot 2 is chosen; slot 1 is not
 
         assertEquals(0, c.status("n1").chosenPrefix());
         assertEquals(List.of(), c.delivered("n1"), "slot 2 is held back until slot 1 is delivered");
 
         int readies = c.drained("n1").size();
+        c.deliverFirst(acceptFor(1).and(to("n1")));
         c.deliverFirst(acceptFor(1).and(to("n2")));
-        c.deliverFirst(acceptedFor(1));
+        c.deliver(acceptedFor(1));
 
         List<Drained> after = c.drained("n1").subList(readies, c.drained("n1").size());
         List<Delivery> released = after.stream().flatMap(d -> d.ready().deliveries().stream()).toList();

@@ -97,16 +97,18 @@ class PipelineTest {
         c.flush("n1");
         assertEquals(List.of(1L, 2L, 3L), List.copyOf(proposed(c, "n1", ballot).keySet()));
 
+        c.deliverFirst(acceptFor(3).and(to("n1")));
         c.deliverFirst(acceptFor(3).and(to("n2")));
-        c.deliverFirst(acceptedFor(3)); // slot 3 chosen, out of order: it still frees a place
+        c.deliver(acceptedFor(3)); // slot 3 chosen, out of order: it still frees a place
         c.flush("n1");
         assertEquals(List.of(1L, 2L, 3L, 4L), List.copyOf(proposed(c, "n1", ballot).keySet()));
         c.flush("n1");
         assertEquals(3, c.status("n1").inFlightSlots(), "a flush with a full window proposes nothing");
         assertEquals(List.of(1L, 2L, 3L, 4L), List.copyOf(proposed(c, "n1", ballot).keySet()));
 
+        c.deliverFirst(acceptFor(1).and(to("n1")));
         c.deliverFirst(acceptFor(1).and(to("n2")));
-        c.deliverFirst(acceptedFor(1));
+        c.deliver(acceptedFor(1));
         c.flush("n1");
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L), List.copyOf(proposed(c, "n1", ballot).keySet()));
     }
@@ -135,8 +137,9 @@ class PipelineTest {
         c.flush("n1");
         c.drop(acceptFor(1)); // slot 1 stays in flight: n2 accepts, and n1 learns chosen, slots 2..5 only
         for (long slot = 2; slot <= 5; slot++) {
+            c.deliverFirst(acceptFor(slot).and(to("n1"))); // the leader's own vote travels like a peer's
             c.deliverFirst(acceptFor(slot).and(to("n2")));
-            c.deliverFirst(acceptedFor(slot));
+            c.deliver(acceptedFor(slot));
             c.flush("n1");
         }
         assertEquals(0, c.status("n2").chosenPrefix(), "n2 holds four votes it does not know are chosen");
