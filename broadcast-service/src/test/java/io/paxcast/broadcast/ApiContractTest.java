@@ -1,6 +1,6 @@
 package io.paxcast.broadcast;
 
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
@@ -218,10 +218,13 @@ class ApiContractTest {
     void aWebSocketReceivesSubscribedThenMessagesAndSurvivesBadFrames() throws Exception {
         WebSocketClient client = node.vertx.createWebSocketClient();
         List<JsonObject> frames = new CopyOnWriteArrayList<>();
-        WebSocket ws = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.port)
+        // The handler is set before the connect: the server sends `subscribed` at once, and a frame
+        // that arrives before a handler exists is dropped.
+        ClientWebSocket ws = client.webSocket();
+        ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
+        ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.port)
                         .setURI("/v1/subscribe?channels=ws-a"))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
         await().atMost(Duration.ofSeconds(10)).until(() -> !frames.isEmpty());
         assertEquals("subscribed", frames.get(0).getString("type"));
         assertEquals(new JsonArray().add("ws-a"), frames.get(0).getJsonArray("channels"));
