@@ -52,6 +52,8 @@ public final class BroadcastService {
     private final BroadcastLog broadcastLog;
     private final SubscriptionHub hub;
     private final Map<String, Waiter> waiters = new HashMap<>();
+    private final List<Runnable> appliedListeners = new ArrayList<>();
+    private java.util.function.Supplier<JsonObject> kafkaView;
     private final PublishMetrics metrics;
     private SequencerDriver driver;
 
@@ -169,6 +171,16 @@ public final class BroadcastService {
             }
         }
         hub.onApplied(applied.messages());
+        if (!applied.messages().isEmpty()) {
+            for (Runnable listener : appliedListeners) {
+                listener.run();
+            }
+        }
+    }
+
+    /** Runs {@code listener} (on the node's context) after each slot that appended messages. */
+    public void onApplied(Runnable listener) {
+        appliedListeners.add(listener);
     }
 
     private void resolve(String id, List<PublishResult> results) {
@@ -238,7 +250,15 @@ public final class BroadcastService {
         if (driver != null && driver.failure() != null) {
             view.put("failure", driver.failure());
         }
+        if (kafkaView != null) {
+            view.put("kafka", kafkaView.get());
+        }
         return view;
+    }
+
+    /** Adds a {@code kafka} section to {@link #clusterView} (when the Kafka bridge is on). */
+    public void kafkaView(java.util.function.Supplier<JsonObject> view) {
+        this.kafkaView = view;
     }
 
     public void logStartup() {

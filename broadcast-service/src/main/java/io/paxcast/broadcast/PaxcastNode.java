@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.paxcast.broadcast.cluster.PeerStatus;
 import io.paxcast.broadcast.config.NodeConfig;
 import io.paxcast.broadcast.http.HttpApi;
+import io.paxcast.broadcast.kafka.KafkaBridge;
 import io.paxcast.broadcast.log.BroadcastLog;
 import io.paxcast.broadcast.ws.SubscriptionGateway;
 import io.paxcast.broadcast.ws.SubscriptionHub;
@@ -41,6 +42,7 @@ public final class PaxcastNode extends VerticleBase {
     private PeerStatus peers;
     private HttpServer server;
     private BroadcastService service;
+    private KafkaBridge kafka;
 
     public PaxcastNode(NodeConfig config, PrometheusMeterRegistry registry) {
         this(config, registry, null);
@@ -124,8 +126,13 @@ public final class PaxcastNode extends VerticleBase {
             registerGauges(broadcastLog, hub);
             peers = new PeerStatus(vertx, config.nodeId(), () -> new JsonObject()
                     .put("commitSeq", broadcastLog.headSeq()).put("ready", service.isReady())
-                    .put("role", nonVotingReason == null ? "voter" : "learner"));
+                    .put("role", nonVotingReason == null ? "voter" : "learner")
+                    .put("kafkaExport", kafka == null ? null : kafka.gossip()));
             peers.start();
+            kafka = KafkaBridge.create(vertx, config, service, registry, peers::view);
+            if (kafka != null) {
+                service.kafkaView(kafka::clusterView);
+            }
             HttpApi api = new HttpApi(service, new SubscriptionGateway(service), peers::view,
                     PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.http.Access(vertx, config.jwtSecret()));
             return driver.start()
@@ -135,6 +142,9 @@ public final class PaxcastNode extends VerticleBase {
                             .listen(config.httpPort(), config.httpHost()));
         }).onSuccess(s -> {
             server = s;
+            if (kafka != null) {
+                kafka.start(); // after the node serves: a Kafka problem never keeps it from starting
+            }
             if (config.jwtSecret().isBlank()) {
                 log.warn("event=auth_disabled node={} note=\"no auth.jwtSecret configured: the node runs open\"",
                         config.nodeId());
@@ -174,7 +184,8 @@ public final class PaxcastNode extends VerticleBase {
         if (peers != null) {
             peers.stop();
         }
-        Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+        Future<Void> kafkaStopped = kafka == null ? Future.succeededFuture() : kafka.stop();
+        Future<Void> closed = kafkaStopped.eventually(() -> server == null ? Future.succeededFuture() : server.close());
         return closed.compose(v -> {
             if (driver != null) {
                 driver.stop();

@@ -33,7 +33,32 @@ public enum ConfigKey {
     PUBLISH_MAX_PENDING("publish.maxPending", "20000", "publishes in flight on one node; beyond it: 429 overloaded"),
     PUBLISH_DEDUPE_WINDOW_MILLIS("publish.dedupeWindowMillis", "600000", "how long an Idempotency-Key is remembered, in log time"),
     SUBSCRIBE_MAX_QUEUED_FRAMES("subscribe.maxQueuedFrames", "4096", "frames queued for one WebSocket before it is closed as slow_consumer"),
-    AUTH_JWT_SECRET("auth.jwtSecret", "", "HS256 secret for JWT bearer tokens; empty: the node runs open (logged at start)");
+    AUTH_JWT_SECRET("auth.jwtSecret", "", "HS256 secret for JWT bearer tokens; empty: the node runs open (logged at start)"),
+    KAFKA_EXPORT_BOOTSTRAP_SERVERS("kafka.export.bootstrapServers", "",
+            "Kafka brokers (host:port,...) to export the total order to; empty: export off"),
+    KAFKA_EXPORT_TOPIC("kafka.export.topic", "paxcast-log", "the topic the total order is written to (it must exist)"),
+    KAFKA_EXPORT_PARTITION("kafka.export.partition", "0", "the one partition of kafka.export.topic that holds the order"),
+    KAFKA_EXPORT_CHANNELS("kafka.export.channels", "*",
+            "channels exported, as patterns: `*` (all), `room-*` (a prefix) or a name; comma-separated"),
+    KAFKA_EXPORT_TRANSACTIONAL_ID("kafka.export.transactionalId", "",
+            "Kafka transactional.id shared by every node's exporter, so a new exporter fences the old one (default: paxcast-export-<cluster.name>-<topic>-<partition>)"),
+    KAFKA_EXPORT_BATCH_MESSAGES("kafka.export.batchMessages", "500", "messages per Kafka transaction at most"),
+    KAFKA_EXPORT_TIMEOUT_MILLIS("kafka.export.timeoutMillis", "15000",
+            "how long a Kafka call of the exporter may block or wait (max.block.ms, request and tail-read deadlines)"),
+    KAFKA_INGEST_BOOTSTRAP_SERVERS("kafka.ingest.bootstrapServers", "",
+            "Kafka brokers to consume from and publish into the total order; empty: ingest off"),
+    KAFKA_INGEST_TOPICS("kafka.ingest.topics", "",
+            "topic=channel pairs, comma-separated (orders=orders-in,audit=audit): each record of the topic is published to the channel"),
+    KAFKA_INGEST_GROUP_ID("kafka.ingest.groupId", "paxcast-ingest", "the Kafka consumer group every node's ingest joins"),
+    KAFKA_INGEST_VALUE_FORMAT("kafka.ingest.valueFormat", "json",
+            "json (a record value is a JSON document, published as is) | string (published as a JSON string)"),
+    KAFKA_INGEST_BATCH_RECORDS("kafka.ingest.batchRecords", "100",
+            "records of one partition published together as one atomic batch (at most publish.maxBatchItems)"),
+    KAFKA_INGEST_SESSION_TIMEOUT_MILLIS("kafka.ingest.sessionTimeoutMillis", "10000",
+            "Kafka session.timeout.ms of the ingest consumers: how soon the partitions of a crashed node move to another"),
+    KAFKA_INGEST_TIMEOUT_MILLIS("kafka.ingest.timeoutMillis", "15000", "how long a Kafka call of the ingest may block"),
+    KAFKA_RETRY_MILLIS("kafka.retryMillis", "1000",
+            "first back-off after a Kafka error (export or ingest); it doubles up to 30 s while the error lasts");
 
     public final String key;
     public final String defaultValue;

@@ -1,13 +1,18 @@
 package io.paxcast.broadcast.config;
 
+import io.paxcast.broadcast.ChannelPatterns;
+import io.paxcast.broadcast.Validation;
 import io.paxcast.paxos.core.PaxosConfig;
 import io.paxcast.paxos.storage.FsyncPolicy;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A node's validated configuration. Built from the merged sources by {@link ConfigLoader}; any bad
@@ -34,7 +39,9 @@ public record NodeConfig(
         int maxPendingPublishes,
         long dedupeWindowMillis,
         int maxQueuedFrames,
-        String jwtSecret) {
+        String jwtSecret,
+        KafkaExportConfig kafkaExport,
+        KafkaIngestConfig kafkaIngest) {
 
     public static NodeConfig from(JsonObject flat) {
         Reader r = new Reader(flat);
@@ -101,8 +108,84 @@ public record NodeConfig(
                 r.integer(ConfigKey.PUBLISH_MAX_PENDING, 1, 10_000_000),
                 dedupe,
                 r.integer(ConfigKey.SUBSCRIBE_MAX_QUEUED_FRAMES, 1, 10_000_000),
-                r.string(ConfigKey.AUTH_JWT_SECRET));
+                r.string(ConfigKey.AUTH_JWT_SECRET),
+                kafkaExport(r, r.string(ConfigKey.CLUSTER_NAME)),
+                kafkaIngest(r, r.integer(ConfigKey.PUBLISH_MAX_BATCH_ITEMS, 1, 100_000)));
     }
+
+    /** Null (export off) unless {@code kafka.export.bootstrapServers} is set. */
+    private static KafkaExportConfig kafkaExport(Reader r, String clusterName) {
+        String servers = r.string(ConfigKey.KAFKA_EXPORT_BOOTSTRAP_SERVERS);
+        if (servers.isBlank()) {
+            return null;
+        }
+        String topic = r.topic(ConfigKey.KAFKA_EXPORT_TOPIC, r.string(ConfigKey.KAFKA_EXPORT_TOPIC));
+        int partition = r.integer(ConfigKey.KAFKA_EXPORT_PARTITION, 0, 1_000_000);
+        ChannelPatterns channels;
+        try {
+            channels = ChannelPatterns.parse(r.string(ConfigKey.KAFKA_EXPORT_CHANNELS));
+        } catch (RuntimeException e) {
+            throw new ConfigException(ConfigKey.KAFKA_EXPORT_CHANNELS, e.getMessage());
+        }
+        String transactionalId = r.string(ConfigKey.KAFKA_EXPORT_TRANSACTIONAL_ID);
+        if (transactionalId.isBlank()) {
+            transactionalId = "paxcast-export-" + clusterName + "-" + topic + "-" + partition;
+        }
+        return new KafkaExportConfig(servers, topic, partition, channels, transactionalId,
+                r.integer(ConfigKey.KAFKA_EXPORT_BATCH_MESSAGES, 1, 100_000),
+                r.longValue(ConfigKey.KAFKA_EXPORT_TIMEOUT_MILLIS, 100, 600_000),
+                r.longValue(ConfigKey.KAFKA_RETRY_MILLIS, 10, 600_000));
+    }
+
+    /** Null (ingest off) unless {@code kafka.ingest.bootstrapServers} is set. */
+    private static KafkaIngestConfig kafkaIngest(Reader r, int maxBatchItems) {
+        String servers = r.string(ConfigKey.KAFKA_INGEST_BOOTSTRAP_SERVERS);
+        if (servers.isBlank()) {
+            return null;
+        }
+        Map<String, String> channels = new LinkedHashMap<>();
+        for (String pair : r.string(ConfigKey.KAFKA_INGEST_TOPICS).split(",")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            if (eq <= 0 || eq == pair.length() - 1) {
+                throw new ConfigException(ConfigKey.KAFKA_INGEST_TOPICS, "'" + pair.trim() + "' is not topic=channel");
+            }
+            String topic = r.topic(ConfigKey.KAFKA_INGEST_TOPICS, pair.substring(0, eq).trim());
+            String channel = pair.substring(eq + 1).trim();
+            try {
+                Validation.channel(channel);
+            } catch (RuntimeException e) {
+                throw new ConfigException(ConfigKey.KAFKA_INGEST_TOPICS, e.getMessage());
+            }
+            if (channels.put(topic, channel) != null) {
+                throw new ConfigException(ConfigKey.KAFKA_INGEST_TOPICS, "topic " + topic + " is mapped twice");
+            }
+        }
+        if (channels.isEmpty()) {
+            throw new ConfigException(ConfigKey.KAFKA_INGEST_TOPICS,
+                    "kafka.ingest.bootstrapServers is set but no topic=channel pair is given");
+        }
+        KafkaIngestConfig.ValueFormat format;
+        try {
+            format = KafkaIngestConfig.ValueFormat.valueOf(r.string(ConfigKey.KAFKA_INGEST_VALUE_FORMAT).toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(ConfigKey.KAFKA_INGEST_VALUE_FORMAT,
+                    "'" + r.string(ConfigKey.KAFKA_INGEST_VALUE_FORMAT) + "' is not json or string");
+        }
+        String groupId = r.string(ConfigKey.KAFKA_INGEST_GROUP_ID);
+        if (groupId.isBlank()) {
+            throw new ConfigException(ConfigKey.KAFKA_INGEST_GROUP_ID, "empty");
+        }
+        return new KafkaIngestConfig(servers, Map.copyOf(channels), groupId, format,
+                r.integer(ConfigKey.KAFKA_INGEST_BATCH_RECORDS, 1, maxBatchItems),
+                r.longValue(ConfigKey.KAFKA_INGEST_SESSION_TIMEOUT_MILLIS, 1000, 3_600_000),
+                r.longValue(ConfigKey.KAFKA_INGEST_TIMEOUT_MILLIS, 100, 600_000),
+                r.longValue(ConfigKey.KAFKA_RETRY_MILLIS, 10, 600_000));
+    }
+
+    private static final Pattern TOPIC = Pattern.compile("^[a-zA-Z0-9._-]{1," + KafkaIngestConfig.MAX_TOPIC_LENGTH + "}$");
 
     /** Reads typed values, naming the key in every error. */
     private record Reader(JsonObject flat) {
@@ -127,6 +210,15 @@ public record NodeConfig(
 
         int integer(ConfigKey key, int min, int max) {
             return (int) longValue(key, min, max);
+        }
+
+        /** A Kafka topic name ([a-zA-Z0-9._-]) short enough for the ingest's idempotency keys. */
+        String topic(ConfigKey key, String name) {
+            if (!TOPIC.matcher(name).matches()) {
+                throw new ConfigException(key, "'" + name + "' is not a Kafka topic name ([a-zA-Z0-9._-], 1.."
+                        + KafkaIngestConfig.MAX_TOPIC_LENGTH + " characters)");
+            }
+            return name;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.paxcast.broadcast.http;
 
 import io.paxcast.broadcast.ApiException;
+import io.paxcast.broadcast.ChannelPatterns;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -25,25 +26,16 @@ public final class Access {
         static final Grant ALL = new Grant(List.of("*"), List.of("*"));
 
         public boolean mayPublish(String channel) {
-            return matches(pub, channel);
+            return new ChannelPatterns(pub).matches(channel);
         }
 
         public boolean maySubscribe(String channel) {
-            return matches(sub, channel);
+            return new ChannelPatterns(sub).matches(channel);
         }
 
         /** Every channel at once (the global log, {@code channels=*}). */
         public boolean maySubscribeToAll() {
             return sub.contains("*");
-        }
-
-        private static boolean matches(List<String> patterns, String channel) {
-            for (String p : patterns) {
-                if (p.equals("*") || p.equals(channel) || (p.endsWith("*") && channel.startsWith(p.substring(0, p.length() - 1)))) {
-                    return true;
-                }
-            }
-            return false;
         }
     }
 

@@ -1,0 +1,124 @@
+package io.paxcast.broadcast;
+
+import io.paxcast.broadcast.kafka.KafkaBroker;
+import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A misconfigured bridge (a broker nobody listens on, a topic that does not exist) shows a clear
+ * error in /v1/cluster while the node keeps taking publishes; once the topic exists, the export
+ * resumes from the start of the log without anyone restarting the node.
+ */
+class KafkaMisconfigurationTest {
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void anUnreachableBrokerIsReportedAndTheNodeKeepsServing(@TempDir Path dir) throws Exception {
+        int closedPort = InProcessNode.freePort(); // nothing listens there
+        JsonObject config = new JsonObject()
+                .put("kafka.export.bootstrapServers", "127.0.0.1:" + closedPort)
+                .put("kafka.export.timeoutMillis", "1500")
+                .put("kafka.ingest.bootstrapServers", "127.0.0.1:" + closedPort)
+                .put("kafka.ingest.topics", "in=in")
+                .put("kafka.ingest.timeoutMillis", "1500");
+        try (InProcessNode node = new InProcessNode(dir, config)) {
+            assertEquals(201, publish(node, "still-serving", "{\"a\":1}"));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                JsonObject kafka = cluster(node).getJsonObject("kafka");
+                JsonObject export = kafka.getJsonObject("export");
+                assertEquals("error", export.getString("state"), kafka.encode());
+                assertTrue(export.getString("error").contains("127.0.0.1:" + closedPort), export.encode());
+                assertEquals("error", kafka.getJsonObject("ingest").getString("state"), kafka.encode());
+            });
+            assertEquals(201, publish(node, "still-serving", "{\"a\":2}"));
+            assertEquals(200, status(node, "/ready"));
+        }
+    }
+
+    @Test
+    void aMissingTopicIsReportedThenExportResumesOnceItExists(@TempDir Path dir) throws Exception {
+        try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"))) {
+            JsonObject config = new JsonObject()
+                    .put("kafka.export.bootstrapServers", broker.bootstrapServers())
+                    .put("kafka.export.topic", "not-yet")
+                    .put("kafka.retryMillis", "200")
+                    .put("kafka.ingest.bootstrapServers", broker.bootstrapServers())
+                    .put("kafka.ingest.topics", "missing-in=in");
+            try (InProcessNode node = new InProcessNode(dir.resolve("node"), config)) {
+                for (int i = 1; i <= 5; i++) {
+                    assertEquals(201, publish(node, "c", "{\"i\":" + i + "}"));
+                }
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    JsonObject kafka = cluster(node).getJsonObject("kafka");
+                    assertEquals("error", kafka.getJsonObject("export").getString("state"), kafka.encode());
+                    assertTrue(kafka.getJsonObject("export").getString("error").contains("topic not-yet does not exist"),
+                            kafka.encode());
+                    assertEquals("error", kafka.getJsonObject("ingest").getString("state"), kafka.encode());
+                    assertTrue(kafka.getJsonObject("ingest").getString("error").contains("missing-in"), kafka.encode());
+                });
+                assertEquals(201, publish(node, "c", "{\"i\":6}"));
+
+                broker.createTopic("not-yet", 1);
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    JsonObject export = cluster(node).getJsonObject("kafka").getJsonObject("export");
+                    assertEquals("exporting", export.getString("state"), export.encode());
+                    assertEquals(6L, export.getLong("exportedSeq"), export.encode());
+                    assertEquals(0L, export.getLong("lag"), export.encode());
+                });
+                assertEquals(6, recordsIn(broker, "not-yet"));
+            }
+        }
+    }
+
+    int publish(InProcessNode node, String channel, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + "/v1/channels/" + channel + "/messages"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    int status(InProcessNode node, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    JsonObject cluster(InProcessNode node) throws Exception {
+        return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + "/v1/cluster")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    static int recordsIn(KafkaBroker broker, String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        int count = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
+                count += consumer.poll(Duration.ofMillis(200)).count();
+            }
+        }
+        return count;
+    }
+}
