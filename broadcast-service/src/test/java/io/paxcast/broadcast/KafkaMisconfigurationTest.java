@@ -54,6 +54,24 @@ class KafkaMisconfigurationTest {
     }
 
     @Test
+    void anUnresolvableBrokerAddressIsReported(@TempDir Path dir) throws Exception {
+        JsonObject config = new JsonObject()
+                .put("kafka.export.bootstrapServers", "no-such-host.invalid:9092")
+                .put("kafka.ingest.bootstrapServers", "no-such-host.invalid:9092")
+                .put("kafka.ingest.topics", "in=in");
+        try (InProcessNode node = new InProcessNode(dir, config)) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                JsonObject kafka = cluster(node).getJsonObject("kafka");
+                assertEquals("error", kafka.getJsonObject("export").getString("state"), kafka.encode());
+                assertTrue(kafka.getJsonObject("export").getString("error").contains("bootstrap"), kafka.encode());
+                assertEquals("error", kafka.getJsonObject("ingest").getString("state"), kafka.encode());
+                assertTrue(kafka.getJsonObject("ingest").getString("error").contains("bootstrap"), kafka.encode());
+            });
+            assertEquals(201, publish(node, "still-serving", "{\"a\":1}"));
+        }
+    }
+
+    @Test
     void aMissingTopicIsReportedThenExportResumesOnceItExists(@TempDir Path dir) throws Exception {
         try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"))) {
             JsonObject config = new JsonObject()

@@ -39,6 +39,7 @@ final class ExportTail {
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // a missing topic is an error, not a new topic
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.timeoutMillis());
         props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(config.timeoutMillis(), 30_000));
         Duration timeout = Duration.ofMillis(config.timeoutMillis());
@@ -66,8 +67,20 @@ final class ExportTail {
             for (long window = 64; ; window *= 4) {
                 long from = Math.max(begin, end - window);
                 long last = lastSeqBetween(consumer, tp, from, end, deadline);
-                if (last > 0 || from == begin) {
+                if (last > 0) {
                     return last;
+                }
+                if (from == begin) {
+                    if (end > 0) {
+                        // records were written but none with a paxcast-seq is left (retention deleted
+                        // them, or someone else writes here): starting again from seq 1 would
+                        // duplicate the whole log, so refuse
+                        throw new KafkaBridgeException("partition " + tp + " holds offsets up to " + end
+                                + " but no record with a " + SEQ_HEADER + " header (retention deleted them, or it is not "
+                                + "Paxcast's topic); refusing to export again from seq 1. Give the topic retention.ms=-1 "
+                                + "(or longer than any pause of the export), or export to a new topic");
+                    }
+                    return 0;
                 }
             }
         }

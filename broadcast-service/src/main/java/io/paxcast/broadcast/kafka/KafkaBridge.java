@@ -46,7 +46,7 @@ public final class KafkaBridge {
         KafkaExporter exporter = config.kafkaExport() == null ? null : new KafkaExporter(vertx, config.nodeId(),
                 config.kafkaExport(), service.log(), () -> leads(service), metrics);
         KafkaIngest ingest = config.kafkaIngest() == null ? null : new KafkaIngest(vertx, config.nodeId(),
-                config.kafkaIngest(), service, config.maxPayloadBytes(), metrics);
+                config.kafkaIngest(), service, config.maxPayloadBytes(), config.dedupeWindowMillis(), metrics);
         KafkaBridge bridge = new KafkaBridge(service, exporter, ingest, peers);
         if (exporter != null) {
             service.onApplied(exporter::onApplied);

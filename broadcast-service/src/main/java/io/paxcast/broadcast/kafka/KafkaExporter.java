@@ -11,7 +11,6 @@ import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -118,13 +117,26 @@ public final class KafkaExporter {
         }
     }
 
-    /** Fence every earlier exporter, then find where the export stopped. */
+    /**
+     * Fence every earlier exporter, then find where the export stopped. The Kafka client is built on
+     * a worker: its constructor resolves the bootstrap addresses, which may block or fail.
+     */
     private void begin() {
         state = State.STARTING;
         long myRun = ++run;
-        producer = KafkaProducer.create(vertx, producerConfig(), new StringSerializer(), new ByteArraySerializer());
-        producer.initTransactions()
-                .compose(v -> vertx.executeBlocking(() -> ExportTail.lastExportedSeq(config, "paxcast-export-tail-" + nodeId), false))
+        vertx.executeBlocking(() -> new org.apache.kafka.clients.producer.KafkaProducer<>(producerConfig(),
+                        new StringSerializer(), new ByteArraySerializer()), false)
+                .compose(raw -> {
+                    KafkaProducer<String, byte[]> created = KafkaProducer.create(vertx, raw);
+                    if (myRun != run) {
+                        created.close(0);
+                        return Future.failedFuture("superseded");
+                    }
+                    producer = created;
+                    return created.initTransactions();
+                })
+                .compose(v -> myRun != run ? Future.failedFuture("superseded")
+                        : vertx.executeBlocking(() -> ExportTail.lastExportedSeq(config, "paxcast-export-tail-" + nodeId), false))
                 .onComplete(ar -> {
                     if (myRun != run) {
                         return;
@@ -143,8 +155,8 @@ public final class KafkaExporter {
                 });
     }
 
-    private Map<String, String> producerConfig() {
-        Map<String, String> c = new HashMap<>();
+    private Map<String, Object> producerConfig() {
+        Map<String, Object> c = new HashMap<>();
         c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         c.put(ProducerConfig.CLIENT_ID_CONFIG, "paxcast-export-" + nodeId);
         c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
@@ -154,7 +166,8 @@ public final class KafkaExporter {
         long request = Math.min(config.timeoutMillis(), 30_000);
         c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(request));
         c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(Math.max(config.timeoutMillis(), request + 5)));
-        c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(Math.max(60_000, 2 * config.timeoutMillis())));
+        // at most the broker's default transaction.max.timeout.ms (15 min), or initTransactions fails
+        c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(Math.min(900_000, Math.max(60_000, 2 * config.timeoutMillis()))));
         c.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         return c;
     }
@@ -167,12 +180,18 @@ public final class KafkaExporter {
         long head = broadcastLog.headSeq();
         List<PublishedMessage> batch = new ArrayList<>();
         long scanned = exportedSeq;
-        long scanLimit = exportedSeq + 16L * config.batchMessages(); // bound the work per turn of the event loop
-        while (scanned < head && scanned < scanLimit && batch.size() < config.batchMessages()) {
-            PublishedMessage m = broadcastLog.message(++scanned);
-            if (config.channels().matches(m.channel())) {
-                batch.add(m);
+        long scanLimit = exportedSeq + 4L * config.batchMessages(); // bound the reads per turn of the event loop
+        try {
+            while (scanned < head && scanned < scanLimit && batch.size() < config.batchMessages()) {
+                PublishedMessage m = broadcastLog.message(scanned + 1);
+                scanned++;
+                if (config.channels().matches(m.channel())) {
+                    batch.add(m);
+                }
             }
+        } catch (RuntimeException unreadable) {
+            fail(unreadable, "reading seq " + (scanned + 1) + " from the local log");
+            return;
         }
         if (batch.isEmpty()) {
             if (scanned > exportedSeq) {
@@ -185,15 +204,21 @@ public final class KafkaExporter {
         long myRun = run;
         long upTo = scanned;
         long started = System.nanoTime();
-        producer.beginTransaction()
+        // every step uses this run's producer and stops if the run ended meanwhile: a late step of
+        // an old run must never touch the transaction of a newer one
+        KafkaProducer<String, byte[]> p = producer;
+        p.beginTransaction()
                 .compose(v -> {
+                    if (myRun != run) {
+                        return Future.failedFuture("superseded");
+                    }
                     List<Future<?>> sends = new ArrayList<>(batch.size());
                     for (PublishedMessage m : batch) {
-                        sends.add(producer.send(record(m)));
+                        sends.add(p.send(record(m)));
                     }
                     return Future.all(sends);
                 })
-                .compose(v -> producer.commitTransaction())
+                .compose(v -> myRun != run ? Future.failedFuture("superseded") : p.commitTransaction())
                 .onComplete(ar -> {
                     if (myRun != run) {
                         return;
@@ -221,7 +246,7 @@ public final class KafkaExporter {
 
     private void fail(Throwable cause, String during) {
         boolean fenced = isFenced(cause);
-        String message = describe(cause);
+        String message = KafkaErrors.describe(cause, config.bootstrapServers(), config.timeoutMillis());
         endRun(State.ERROR);
         lastError = (fenced ? "fenced by another exporter" : message) + " (while " + during + ")";
         retryAtMillis = System.currentTimeMillis() + backoffMillis;
@@ -248,21 +273,6 @@ public final class KafkaExporter {
         }
         // closing a transactional producer aborts its open transaction; a fenced one just closes
         return closing.close(2_000).recover(e -> Future.succeededFuture());
-    }
-
-    private String describe(Throwable cause) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root && !(root instanceof KafkaBridgeException)) {
-            root = root.getCause();
-        }
-        if (root instanceof KafkaBridgeException) {
-            return root.getMessage();
-        }
-        if (root instanceof TimeoutException || cause instanceof TimeoutException) {
-            return "Kafka at " + config.bootstrapServers() + " did not answer within " + config.timeoutMillis()
-                    + " ms (unreachable, or the topic is missing): " + root.getMessage();
-        }
-        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     private static boolean isFenced(Throwable cause) {

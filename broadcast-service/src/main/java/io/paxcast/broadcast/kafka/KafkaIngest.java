@@ -49,8 +49,9 @@ import java.util.Map;
  *       first occurrence of each record, the one that counts, extends the partition's prefix in order.</li>
  * </ul>
  * The dedupe window ({@code publish.dedupeWindowMillis}, 10 minutes) bounds how late a redelivery
- * may come and still be recognised; offsets are committed after every batch, so a redelivery is
- * only ever of the last uncommitted batch.
+ * may come and still be recognised: so a batch is retried for at most a quarter of it (and 2
+ * minutes), then the consumer starts again from its committed offset. Offsets are committed after
+ * every poll's batches, so a redelivery is normally only of the records of the last poll.
  *
  * <p>Threading: the poll loop and all state live on the node's context.
  */
@@ -67,6 +68,8 @@ public final class KafkaIngest {
     private final BroadcastService service;
     private final int maxPayloadBytes;
     private final KafkaMetrics metrics;
+    /** How long one batch is retried before the consumer starts again from its committed offset. */
+    private final long retryBudgetMillis;
 
     private KafkaConsumer<byte[], byte[]> consumer;
     private String state = "stopped";
@@ -76,7 +79,8 @@ public final class KafkaIngest {
     private long run;
 
     public KafkaIngest(Vertx vertx, String nodeId, KafkaIngestConfig config, BroadcastService service,
-                       int maxPayloadBytes, KafkaMetrics metrics) {
+                       int maxPayloadBytes, long dedupeWindowMillis, KafkaMetrics metrics) {
+        this.retryBudgetMillis = Math.max(1_000, Math.min(120_000, dedupeWindowMillis / 4));
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.config = config;
@@ -105,13 +109,22 @@ public final class KafkaIngest {
         }
         long myRun = ++run;
         state = "starting";
-        consumer = KafkaConsumer.create(vertx, consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        consumer.exceptionHandler(e -> log.warn("event=kafka_ingest_consumer_error node={} error=\"{}\"", nodeId, e.toString()));
         List<Future<List<PartitionInfo>>> lookups = new ArrayList<>();
-        for (String topic : config.channels().keySet()) {
-            lookups.add(consumer.partitionsFor(topic));
-        }
-        Future.all(lookups).compose(all -> {
+        // the Kafka client is built on a worker: its constructor resolves the bootstrap addresses
+        vertx.executeBlocking(() -> new org.apache.kafka.clients.consumer.KafkaConsumer<>(consumerConfig(),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer()), false).compose(raw -> {
+            KafkaConsumer<byte[], byte[]> created = KafkaConsumer.create(vertx, raw);
+            if (myRun != run || stopped) {
+                created.close();
+                return Future.failedFuture("superseded");
+            }
+            consumer = created;
+            created.exceptionHandler(e -> log.warn("event=kafka_ingest_consumer_error node={} error=\"{}\"", nodeId, e.toString()));
+            for (String topic : config.channels().keySet()) {
+                lookups.add(created.partitionsFor(topic));
+            }
+            return Future.all(lookups);
+        }).compose(all -> {
             List<String> missing = new ArrayList<>();
             int i = 0;
             for (String topic : config.channels().keySet()) {
@@ -140,14 +153,15 @@ public final class KafkaIngest {
         });
     }
 
-    private Map<String, String> consumerConfig() {
-        Map<String, String> c = new HashMap<>();
+    private Map<String, Object> consumerConfig() {
+        Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "paxcast-ingest-" + nodeId);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"); // committed after the publish is acknowledged
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // a missing topic is an error, not a new topic
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(Math.max(config.batchRecords(), 100) * 4));
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(config.sessionTimeoutMillis()));
         c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Long.toString(Math.max(100, config.sessionTimeoutMillis() / 4)));
@@ -160,8 +174,9 @@ public final class KafkaIngest {
         if (myRun != run || stopped) {
             return;
         }
-        consumer.poll(Duration.ofMillis(500))
-                .compose(this::publishAll)
+        KafkaConsumer<byte[], byte[]> c = consumer; // this run's consumer, also for the commit
+        c.poll(Duration.ofMillis(500))
+                .compose(records -> publishAll(c, records))
                 .onComplete(ar -> {
                     if (myRun != run || stopped) {
                         return;
@@ -176,7 +191,7 @@ public final class KafkaIngest {
     }
 
     /** Publishes the records of one poll, each partition in order, then commits their offsets. */
-    private Future<Void> publishAll(KafkaConsumerRecords<byte[], byte[]> records) {
+    private Future<Void> publishAll(KafkaConsumer<byte[], byte[]> c, KafkaConsumerRecords<byte[], byte[]> records) {
         if (records.isEmpty()) {
             return Future.succeededFuture();
         }
@@ -199,7 +214,10 @@ public final class KafkaIngest {
                 replayed += f.result().replayed();
             }
             metrics.ingested(appended, replayed);
-            return consumer.commit(offsets)
+            if (stopped) {
+                return Future.failedFuture("ingest stopped");
+            }
+            return c.commit(offsets)
                     .<Void>mapEmpty()
                     .recover(e -> {
                         // a rebalance took the partition away: its new owner consumes the records again
@@ -213,7 +231,10 @@ public final class KafkaIngest {
 
     /** Publishes {@code records[from..]} of one partition, a batch at a time, each after the previous one is acknowledged. */
     private Future<Outcome> publishInOrder(List<KafkaConsumerRecord<byte[], byte[]>> records, int from, Outcome sofar) {
-        if (from >= records.size() || stopped) {
+        if (stopped) {
+            return Future.failedFuture("ingest stopped"); // never commit offsets of records not published
+        }
+        if (from >= records.size()) {
             return Future.succeededFuture(sofar);
         }
         int to = Math.min(records.size(), from + config.batchRecords());
@@ -240,11 +261,11 @@ public final class KafkaIngest {
             return Future.succeededFuture(List.of());
         }
         Promise<List<PublishResult>> done = Promise.promise();
-        attempt(items, done, config.retryMillis());
+        attempt(items, done, config.retryMillis(), System.currentTimeMillis() + retryBudgetMillis);
         return done.future();
     }
 
-    private void attempt(List<PublishItem> items, Promise<List<PublishResult>> done, long delay) {
+    private void attempt(List<PublishItem> items, Promise<List<PublishResult>> done, long delay, long giveUpAt) {
         if (stopped) {
             done.tryFail("ingest stopped");
             return;
@@ -256,9 +277,16 @@ public final class KafkaIngest {
             }
             metrics.ingestError();
             String why = ar.cause() instanceof ApiException api ? api.code + ": " + api.getMessage() : ar.cause().toString();
+            if (System.currentTimeMillis() + delay > giveUpAt) {
+                // stop retrying well inside the dedupe window: the consumer starts again from the
+                // committed offset, and every retry, this one or that one, carries the same keys
+                done.tryFail(new KafkaBridgeException("publishing " + items.size() + " records from " + items.get(0).key()
+                        + " failed for " + retryBudgetMillis + " ms (" + why + "); consuming again from the committed offset"));
+                return;
+            }
             log.warn("event=kafka_ingest_publish_retry node={} first={} items={} error=\"{}\" retryInMillis={}", nodeId,
                     items.get(0).key(), items.size(), why, delay);
-            vertx.setTimer(delay, t -> attempt(items, done, Math.min(MAX_BACKOFF_MILLIS, delay * 2)));
+            vertx.setTimer(delay, t -> attempt(items, done, Math.min(MAX_BACKOFF_MILLIS, delay * 2), giveUpAt));
         });
     }
 
@@ -297,7 +325,7 @@ public final class KafkaIngest {
 
     private void fail(Throwable cause) {
         metrics.ingestError();
-        lastError = cause instanceof KafkaBridgeException ? cause.getMessage() : cause.toString();
+        lastError = KafkaErrors.describe(cause, config.bootstrapServers(), config.timeoutMillis());
         state = "error";
         log.error("event=kafka_ingest_error node={} servers={} error=\"{}\" retryInMillis={}", nodeId,
                 config.bootstrapServers(), lastError, backoffMillis);
