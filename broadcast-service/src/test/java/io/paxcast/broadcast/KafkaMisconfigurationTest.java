@@ -72,6 +72,28 @@ class KafkaMisconfigurationTest {
     }
 
     @Test
+    void clientPropertiesReachTheKafkaClients(@TempDir Path dir) throws Exception {
+        try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"))) {
+            broker.createTopic("paxcast-log", 1);
+            Path props = dir.resolve("kafka.properties");
+            // the broker speaks PLAINTEXT: a client told to speak SSL cannot talk to it
+            java.nio.file.Files.writeString(props, "security.protocol=SSL\n");
+            JsonObject config = new JsonObject()
+                    .put("kafka.export.bootstrapServers", broker.bootstrapServers())
+                    .put("kafka.export.timeoutMillis", "2000")
+                    .put("kafka.clientProperties", props.toString());
+            try (InProcessNode node = new InProcessNode(dir.resolve("node"), config)) {
+                assertEquals(201, publish(node, "c", "{\"i\":1}"));
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    JsonObject export = cluster(node).getJsonObject("kafka").getJsonObject("export");
+                    assertEquals("error", export.getString("state"), export.encode());
+                });
+                assertEquals(0, recordsIn(broker, "paxcast-log"));
+            }
+        }
+    }
+
+    @Test
     void aMissingTopicIsReportedThenExportResumesOnceItExists(@TempDir Path dir) throws Exception {
         try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"))) {
             JsonObject config = new JsonObject()

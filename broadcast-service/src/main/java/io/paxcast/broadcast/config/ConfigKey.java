@@ -57,6 +57,8 @@ public enum ConfigKey {
     KAFKA_INGEST_SESSION_TIMEOUT_MILLIS("kafka.ingest.sessionTimeoutMillis", "10000",
             "Kafka session.timeout.ms of the ingest consumers: how soon the partitions of a crashed node move to another"),
     KAFKA_INGEST_TIMEOUT_MILLIS("kafka.ingest.timeoutMillis", "15000", "how long a Kafka call of the ingest may block"),
+    KAFKA_CLIENT_PROPERTIES("kafka.clientProperties", "",
+            "a Kafka client properties file (security.protocol, sasl.*, ssl.*, ...) applied to every Kafka client of the bridge; the bridge's own settings (transactional.id, acks, idempotence, isolation.level, auto-commit, group.id) win"),
     KAFKA_RETRY_MILLIS("kafka.retryMillis", "1000",
             "first back-off after a Kafka error (export or ingest); it doubles up to 30 s while the error lasts");
 

@@ -15,7 +15,8 @@ public record KafkaIngestConfig(
         int batchRecords,
         long sessionTimeoutMillis,
         long timeoutMillis,
-        long retryMillis) {
+        long retryMillis,
+        Map<String, String> clientProperties) {
 
     /** How a record's value becomes a message payload. */
     public enum ValueFormat {

@@ -134,7 +134,25 @@ public record NodeConfig(
         return new KafkaExportConfig(servers, topic, partition, channels, transactionalId,
                 r.integer(ConfigKey.KAFKA_EXPORT_BATCH_MESSAGES, 1, 100_000),
                 r.longValue(ConfigKey.KAFKA_EXPORT_TIMEOUT_MILLIS, 100, 600_000),
-                r.longValue(ConfigKey.KAFKA_RETRY_MILLIS, 10, 600_000));
+                r.longValue(ConfigKey.KAFKA_RETRY_MILLIS, 10, 600_000),
+                kafkaClientProperties(r));
+    }
+
+    /** The properties file of {@code kafka.clientProperties}, read now so a bad path stops the node at start. */
+    private static Map<String, String> kafkaClientProperties(Reader r) {
+        String file = r.string(ConfigKey.KAFKA_CLIENT_PROPERTIES);
+        if (file.isBlank()) {
+            return Map.of();
+        }
+        java.util.Properties props = new java.util.Properties();
+        try (var in = java.nio.file.Files.newBufferedReader(Path.of(file))) {
+            props.load(in);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new ConfigException(ConfigKey.KAFKA_CLIENT_PROPERTIES, "cannot read " + file + ": " + e.getMessage());
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        props.stringPropertyNames().forEach(name -> out.put(name, props.getProperty(name)));
+        return Map.copyOf(out);
     }
 
     /** Null (ingest off) unless {@code kafka.ingest.bootstrapServers} is set. */
@@ -182,7 +200,8 @@ public record NodeConfig(
                 r.integer(ConfigKey.KAFKA_INGEST_BATCH_RECORDS, 1, maxBatchItems),
                 r.longValue(ConfigKey.KAFKA_INGEST_SESSION_TIMEOUT_MILLIS, 1000, 3_600_000),
                 r.longValue(ConfigKey.KAFKA_INGEST_TIMEOUT_MILLIS, 100, 600_000),
-                r.longValue(ConfigKey.KAFKA_RETRY_MILLIS, 10, 600_000));
+                r.longValue(ConfigKey.KAFKA_RETRY_MILLIS, 10, 600_000),
+                kafkaClientProperties(r));
     }
 
     private static final Pattern TOPIC = Pattern.compile("^[a-zA-Z0-9._-]{1," + KafkaIngestConfig.MAX_TOPIC_LENGTH + "}$");

@@ -35,6 +35,7 @@ final class ExportTail {
 
     static long lastExportedSeq(KafkaExportConfig config, String clientId) {
         Properties props = new Properties();
+        props.putAll(config.clientProperties()); // security, tuning; ours below win
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

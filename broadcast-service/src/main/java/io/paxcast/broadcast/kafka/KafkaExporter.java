@@ -156,7 +156,7 @@ public final class KafkaExporter {
     }
 
     private Map<String, Object> producerConfig() {
-        Map<String, Object> c = new HashMap<>();
+        Map<String, Object> c = new HashMap<>(config.clientProperties()); // security, tuning; ours below win
         c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         c.put(ProducerConfig.CLIENT_ID_CONFIG, "paxcast-export-" + nodeId);
         c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());

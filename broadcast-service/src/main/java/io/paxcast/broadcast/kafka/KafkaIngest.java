@@ -154,7 +154,7 @@ public final class KafkaIngest {
     }
 
     private Map<String, Object> consumerConfig() {
-        Map<String, Object> c = new HashMap<>();
+        Map<String, Object> c = new HashMap<>(config.clientProperties()); // security, tuning; ours below win
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "paxcast-ingest-" + nodeId);

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,6 +85,43 @@ class ConfigLoaderTest {
         assertTrue(fsync.getCause().getMessage().contains("storage.fsync"), fsync.getCause().getMessage());
         var member = assertThrows(ExecutionException.class, () -> load(null, Map.of("PAXCAST_NODE_ID", "n9")));
         assertTrue(member.getCause().getMessage().contains("node.id"), member.getCause().getMessage());
+    }
+
+    @Test
+    void theKafkaBridgeIsOffByDefaultAndItsBadValuesNameTheirKeys() throws Exception {
+        NodeConfig defaults = load(null, Map.of());
+        assertNull(defaults.kafkaExport(), "export off without kafka.export.bootstrapServers");
+        assertNull(defaults.kafkaIngest(), "ingest off without kafka.ingest.bootstrapServers");
+
+        Path props = dir.resolve("kafka.properties");
+        Files.writeString(props, "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\n");
+        NodeConfig on = load(null, Map.of("PAXCAST_KAFKA_EXPORT_BOOTSTRAPSERVERS", "k1:9092",
+                "PAXCAST_KAFKA_INGEST_BOOTSTRAPSERVERS", "k1:9092", "PAXCAST_KAFKA_INGEST_TOPICS", "orders=orders-in, audit=audit",
+                "PAXCAST_KAFKA_CLIENTPROPERTIES", props.toString(), "PAXCAST_KAFKA_EXPORT_CHANNELS", "room-*,alerts"));
+        assertEquals("paxcast-log", on.kafkaExport().topic());
+        assertEquals("paxcast-export-paxcast-paxcast-log-0", on.kafkaExport().transactionalId(), "one id for the whole cluster");
+        assertTrue(on.kafkaExport().channels().matches("room-1") && on.kafkaExport().channels().matches("alerts"));
+        assertTrue(!on.kafkaExport().channels().matches("other"));
+        assertEquals(Map.of("orders", "orders-in", "audit", "audit"), on.kafkaIngest().channels());
+        assertEquals("SASL_SSL", on.kafkaIngest().clientProperties().get("security.protocol"));
+        assertEquals("PLAIN", on.kafkaExport().clientProperties().get("sasl.mechanism"));
+
+        for (Map.Entry<String, String> bad : Map.of(
+                "PAXCAST_KAFKA_INGEST_TOPICS", "kafka.ingest.topics",
+                "PAXCAST_KAFKA_CLIENTPROPERTIES", "kafka.clientProperties",
+                "PAXCAST_KAFKA_EXPORT_CHANNELS", "kafka.export.channels",
+                "PAXCAST_KAFKA_EXPORT_TOPIC", "kafka.export.topic").entrySet()) {
+            Map<String, String> env = new java.util.HashMap<>(Map.of("PAXCAST_KAFKA_EXPORT_BOOTSTRAPSERVERS", "k1:9092",
+                    "PAXCAST_KAFKA_INGEST_BOOTSTRAPSERVERS", "k1:9092", "PAXCAST_KAFKA_INGEST_TOPICS", "t=c"));
+            env.put(bad.getKey(), switch (bad.getValue()) {
+                case "kafka.ingest.topics" -> "no-equals-sign";
+                case "kafka.clientProperties" -> dir.resolve("missing.properties").toString();
+                case "kafka.export.channels" -> "bad channel!";
+                default -> "not a topic/name";
+            });
+            var e = assertThrows(ExecutionException.class, () -> load(null, env));
+            assertTrue(e.getCause().getMessage().contains(bad.getValue()), e.getCause().getMessage());
+        }
     }
 
     @Test
