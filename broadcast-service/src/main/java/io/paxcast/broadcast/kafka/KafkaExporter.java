@@ -128,6 +128,9 @@ public final class KafkaExporter {
                         new StringSerializer(), new ByteArraySerializer()), false)
                 .compose(raw -> {
                     KafkaProducer<String, byte[]> created = KafkaProducer.create(vertx, raw);
+                    // every send's failure also reaches its future, which decides; without this
+                    // handler each one would be logged again as an unhandled exception
+                    created.exceptionHandler(e -> log.debug("event=kafka_export_send_failed node={} error=\"{}\"", nodeId, e.toString()));
                     if (myRun != run) {
                         created.close(0);
                         return Future.failedFuture("superseded");
