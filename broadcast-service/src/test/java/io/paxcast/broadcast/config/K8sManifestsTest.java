@@ -1,0 +1,141 @@
+package io.paxcast.broadcast.config;
+
+import io.paxcast.broadcast.it.NodeProcesses;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * k8s/ cannot be applied here (no Kubernetes), so this checks what can drift without anyone
+ * noticing: the ConfigMap's configuration, loaded exactly as each pod loads it (its pod name as
+ * node id), is valid for every replica; the voters are the StatefulSet's pods under the headless
+ * service; the ports, probes, data volume and environment agree with the node; the container
+ * starts Java with the launcher's flags.
+ */
+class K8sManifestsTest {
+    static final Path K8S = Path.of("..", "k8s");
+    static Vertx vertx;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stop() {
+        vertx.close();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theManifestsDescribeAValidClusterForEveryPod() throws Exception {
+        List<Map<String, Object>> docs = new ArrayList<>();
+        try (Reader in = Files.newBufferedReader(K8S.resolve("paxcast.yaml"))) {
+            for (Object doc : new Yaml().loadAll(in)) {
+                docs.add((Map<String, Object>) doc);
+            }
+        }
+        Map<String, Object> configMap = find(docs, "ConfigMap");
+        Map<String, Object> sts = find(docs, "StatefulSet");
+        Map<String, Object> stsSpec = map(sts, "spec");
+        String stsName = (String) map(sts, "metadata").get("name");
+        String peers = (String) stsSpec.get("serviceName");
+        int replicas = (Integer) stsSpec.get("replicas");
+        Map<String, Object> podSpec = map(map(stsSpec, "template"), "spec");
+        Map<String, Object> container = ((List<Map<String, Object>>) podSpec.get("containers")).get(0);
+
+        Map<String, Integer> ports = new java.util.HashMap<>();
+        for (Map<String, Object> p : (List<Map<String, Object>>) container.get("ports")) {
+            ports.put((String) p.get("name"), (Integer) p.get("containerPort"));
+        }
+        String dataMount = null;
+        for (Map<String, Object> m : (List<Map<String, Object>>) container.get("volumeMounts")) {
+            if ("data".equals(m.get("name"))) {
+                dataMount = (String) m.get("mountPath");
+            }
+        }
+        assertNotNull(dataMount, "the data volume is mounted");
+
+        Path configFile = dir.resolve("config.yaml");
+        Files.writeString(configFile, (String) map(configMap, "data").get("config.yaml"));
+        Set<String> known = new HashSet<>(Set.of("PAXCAST_CONFIG", "PAXCAST_HEAP", "PAXCAST_JAVA_OPTS"));
+        for (ConfigKey key : ConfigKey.values()) {
+            known.add(key.envName());
+        }
+        for (Map<String, Object> e : (List<Map<String, Object>>) container.get("env")) {
+            assertTrue(known.contains((String) e.get("name")), e.get("name") + " is no configuration key (docs/CONFIG.md)");
+        }
+
+        for (int i = 0; i < replicas; i++) {
+            String pod = stsName + "-" + i;
+            NodeConfig c = ConfigLoader.load(vertx, configFile.toString(), Map.of("PAXCAST_NODE_ID", pod))
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(pod, c.nodeId());
+            assertEquals(replicas, c.members().size(), "one voter per replica");
+            for (int j = 0; j < replicas; j++) {
+                Member m = c.members().get(j);
+                assertEquals(stsName + "-" + j, m.id());
+                assertEquals(stsName + "-" + j + "." + peers, m.host(), "voters are the pods' stable names");
+                assertEquals(ports.get("hazelcast"), m.port());
+            }
+            assertEquals(ports.get("hazelcast"), c.hazelcastPort());
+            assertEquals(ports.get("eventbus"), c.eventBusPort());
+            assertEquals(ports.get("http"), c.httpPort());
+            assertEquals(Path.of(dataMount), c.dataDir(), "the node keeps its store on the claimed volume");
+        }
+
+        Map<String, Object> headless = findService(docs, peers);
+        assertEquals("None", map(headless, "spec").get("clusterIP"));
+        assertEquals(Boolean.TRUE, map(headless, "spec").get("publishNotReadyAddresses"),
+                "peers must resolve before they are ready: readiness needs the quorum");
+        assertEquals("Parallel", stsSpec.get("podManagementPolicy"), "one pod alone never becomes ready");
+        for (Map<String, Object> p : (List<Map<String, Object>>) map(headless, "spec").get("ports")) {
+            assertTrue(ports.containsKey((String) p.get("targetPort")), "service port " + p);
+        }
+        assertEquals("/ready", map(map(container, "readinessProbe"), "httpGet").get("path"));
+        assertEquals("/health", map(map(container, "livenessProbe"), "httpGet").get("path"));
+
+        String entrypoint = Files.readString(K8S.resolve("entrypoint.sh"));
+        for (String flag : NodeProcesses.JVM_FLAGS) {
+            assertTrue(entrypoint.contains(flag), "the container starts Java with " + flag);
+        }
+        assertTrue(Files.readString(K8S.resolve("Dockerfile")).contains("entrypoint.sh"));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Map<String, Object> parent, String key) {
+        Object child = parent.get(key);
+        assertNotNull(child, key);
+        return (Map<String, Object>) child;
+    }
+
+    static Map<String, Object> find(List<Map<String, Object>> docs, String kind) {
+        return docs.stream().filter(d -> kind.equals(d.get("kind"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " in k8s/paxcast.yaml"));
+    }
+
+    static Map<String, Object> findService(List<Map<String, Object>> docs, String name) {
+        return docs.stream().filter(d -> "Service".equals(d.get("kind")) && name.equals(map(d, "metadata").get("name")))
+                .findFirst().orElseThrow(() -> new AssertionError("no Service " + name));
+    }
+}
