@@ -79,6 +79,11 @@ class KafkaExportResumeTest {
                     assertEquals(201, publish(node, channel));
                 }
                 awaitExported(node, 9);
+                String metrics = get(node, "/metrics");
+                assertEquals(0.0, metric(metrics, "paxcast_kafka_export_lag"), "the export lag is a metric");
+                assertEquals(9.0, metric(metrics, "paxcast_kafka_export_seq"));
+                assertEquals(1.0, metric(metrics, "paxcast_kafka_export_exporting"));
+                assertEquals(2.0, metric(metrics, "paxcast_kafka_export_records_total"), "7 and 9 since this start");
             }
             assertEquals(List.of("1 keep-old", "2 keep-old", "3 keep-old", "4 keep-a", "6 keep-z", "7 keep-b", "9 keep-c"),
                     topic(broker), "after the restart: on from seq 6, nothing twice");
@@ -121,6 +126,15 @@ class KafkaExportResumeTest {
             }
         }
         return out;
+    }
+
+    static double metric(String prometheusText, String name) {
+        for (String line : prometheusText.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError(name + " is not in /metrics");
     }
 
     int publish(InProcessNode node, String channel) throws Exception {
