@@ -273,9 +273,11 @@ public final class PaxosCodec {
         } else if (m instanceof Heartbeat h) {
             writeBallot(out, h.ballot());
             out.varlong(h.commitUpTo());
+            out.varlong(h.echo());
         } else if (m instanceof HeartbeatAck h) {
             writeBallot(out, h.ballot());
             out.varlong(h.chosenPrefix());
+            out.varlong(h.probe());
         } else if (m instanceof Forward f) {
             writeCommands(out, f.commands());
         } else if (m instanceof CatchupRequest c) {
@@ -387,9 +389,9 @@ public final class PaxosCodec {
             case NACK:
                 return new Nack(from, to, readBallot(in), readBallot(in));
             case HEARTBEAT:
-                return new Heartbeat(from, to, readBallot(in), in.varlong());
+                return new Heartbeat(from, to, readBallot(in), in.varlong(), in.varlong());
             case HEARTBEAT_ACK:
-                return new HeartbeatAck(from, to, readBallot(in), in.varlong());
+                return new HeartbeatAck(from, to, readBallot(in), in.varlong(), in.varlong());
             case FORWARD:
                 return new Forward(from, to, Collections.unmodifiableList(readCommands(in)));
             case CATCHUP_REQUEST:

@@ -42,11 +42,17 @@ public sealed interface Message {
     /**
      * The leader is alive at {@code ballot}, and every slot up to {@code commitUpTo} is chosen. Sent on
      * heartbeat ticks and as soon as the commit point moves, so followers learn chosen slots quickly.
+     * {@code echo} is the {@code probe} of the latest {@link HeartbeatAck} the leader got from this
+     * follower (0: none yet): proof that the leader heard the follower recently, which an old
+     * heartbeat delivered late cannot give.
      */
-    record Heartbeat(String from, String to, Ballot ballot, long commitUpTo) implements Message {}
+    record Heartbeat(String from, String to, Ballot ballot, long commitUpTo, long echo) implements Message {}
 
-    /** A follower's answer to a heartbeat: how far it has learned. Lets the leader see lagging members. */
-    record HeartbeatAck(String from, String to, Ballot ballot, long chosenPrefix) implements Message {}
+    /**
+     * A follower's answer to a heartbeat: how far it has learned (lets the leader see lagging members),
+     * and {@code probe}, the follower's own tick when it answered, which the leader echoes back.
+     */
+    record HeartbeatAck(String from, String to, Ballot ballot, long chosenPrefix, long probe) implements Message {}
 
     /** A follower hands client commands to the leader it believes in. */
     record Forward(String from, String to, List<Command> commands) implements Message {}

@@ -51,6 +51,8 @@ public final class PaxosNode {
     private String leaderId;
     private Ballot leaderBallot = Ballot.ZERO;
     private long ticksWithoutLeader;
+    /** The probe ({@link #probe()}) of this node's latest ack its leader has echoed (0: none): the last proven round trip. */
+    private long freshLeaderTick;
     private long leaderCommit;
     private long electionDeadline;
 
@@ -213,6 +215,12 @@ public final class PaxosNode {
      * ballots, each Prepare making the working leader's quorum promise it and the leader step down,
      * and nothing would be chosen. Ignoring a Prepare is always safe: an acceptor may refuse to answer.
      * Once the leader is silent for an election timeout, Prepares are answered again.
+     *
+     * <p>"Hears a live leader" means a recent round trip: a heartbeat that echoes an ack this node
+     * sent less than an election timeout ago. Any message from the leader is not enough: messages
+     * sent before the leader stopped (paused, or dead with data still in the network) can arrive
+     * seconds late on a loaded machine, and each would keep this node loyal to a leader that is
+     * gone, refusing the candidate that could take over.
      */
     private boolean disruptive(Prepare prepare) {
         if (!config.leaderStickiness() || prepare.from().equals(config.nodeId())) {
@@ -222,7 +230,13 @@ public final class PaxosNode {
             return true; // a leader in touch with a quorum (else check-quorum made it step down)
         }
         return leaderId != null && !leaderId.equals(prepare.from()) && !leaderId.equals(config.nodeId())
-                && ticksWithoutLeader < config.electionTimeoutTicks();
+                && ticksWithoutLeader < config.electionTimeoutTicks()
+                && freshLeaderTick > 0 && probe() - freshLeaderTick < config.electionTimeoutTicks();
+    }
+
+    /** This node's clock as a heartbeat probe: {@code now + 1}, so that 0 can mean "no probe". */
+    private long probe() {
+        return now + 1;
     }
 
     private void onAccept(Accept accept) {
@@ -258,11 +272,16 @@ public final class PaxosNode {
             return;
         }
         heardFromLeader(heartbeat.from(), heartbeat.ballot());
+        if (heartbeat.from().equals(leaderId) && heartbeat.echo() > 0 && heartbeat.echo() <= probe()) {
+            // the leader heard this node's ack sent at probe `echo` (a probe above the current one is
+            // from this node's previous life, before a restart reset its clock: no proof of anything)
+            freshLeaderTick = Math.max(freshLeaderTick, heartbeat.echo());
+        }
         leaderCommit = Math.max(leaderCommit, heartbeat.commitUpTo());
         if (learner.onCommitPoint(heartbeat.ballot(), heartbeat.commitUpTo())) {
             needCatchup(heartbeat.from(), heartbeat.commitUpTo());
         }
-        send(new HeartbeatAck(config.nodeId(), heartbeat.from(), heartbeat.ballot(), learner.chosenPrefix()));
+        send(new HeartbeatAck(config.nodeId(), heartbeat.from(), heartbeat.ballot(), learner.chosenPrefix(), probe()));
     }
 
     private void heardFromLeader(String from, Ballot ballot) {
@@ -276,6 +295,9 @@ public final class PaxosNode {
             }
         }
         boolean newLeader = !from.equals(leaderId);
+        if (newLeader) {
+            freshLeaderTick = 0; // round trips with the previous leader prove nothing about this one
+        }
         leaderId = from;
         leaderBallot = ballot;
         if (newLeader) {

@@ -65,6 +65,8 @@ final class Proposer {
     private final ArrayDeque<Command> pending = new ArrayDeque<>();
     private final Set<String> pendingIds = new HashSet<>();
     private final Map<String, Long> lastHeardFrom = new HashMap<>();
+    /** Per follower, the probe of its latest HeartbeatAck at this ballot: echoed in the next Heartbeat. */
+    private final Map<String, Long> lastProbe = new HashMap<>();
     private long lastHeartbeatTick;
     private long lastAnnouncedCommit;
     /** Batch timestamps this leader issues never go below this (keeps the log's clock monotonic). */
@@ -212,6 +214,7 @@ final class Proposer {
         stampFloor = Math.max(stampFloor, learner.highestKnownTimestamp());
         lastHeartbeatTick = tick - config.heartbeatTicks();
         lastAnnouncedCommit = -1;
+        lastProbe.clear(); // probes answer heartbeats of this ballot only
         for (String voter : config.voters()) {
             lastHeardFrom.put(voter, tick);
         }
@@ -365,6 +368,7 @@ final class Proposer {
     void onHeartbeatAck(Message.HeartbeatAck ack, long tick) {
         if (role == Role.LEADER && ack.ballot().equals(ballot)) {
             lastHeardFrom.put(ack.from(), tick);
+            lastProbe.merge(ack.from(), ack.probe(), Math::max);
         }
     }
 
@@ -380,7 +384,8 @@ final class Proposer {
         lastAnnouncedCommit = learner.chosenPrefix();
         for (String voter : config.voters()) {
             if (!voter.equals(config.nodeId())) {
-                send.accept(new Heartbeat(config.nodeId(), voter, ballot, learner.chosenPrefix()));
+                send.accept(new Heartbeat(config.nodeId(), voter, ballot, learner.chosenPrefix(),
+                        lastProbe.getOrDefault(voter, 0L)));
             }
         }
     }

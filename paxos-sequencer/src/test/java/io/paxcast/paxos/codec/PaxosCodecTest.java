@@ -48,8 +48,8 @@ class PaxosCodecTest {
         GENERATORS.put(Accept.class, r -> new Accept(id(r), id(r), ballot(r), slot(r), value(r), slot(r)));
         GENERATORS.put(Accepted.class, r -> new Accepted(id(r), id(r), ballot(r), slot(r)));
         GENERATORS.put(Nack.class, r -> new Nack(id(r), id(r), ballot(r), ballot(r)));
-        GENERATORS.put(Heartbeat.class, r -> new Heartbeat(id(r), id(r), ballot(r), slot(r)));
-        GENERATORS.put(HeartbeatAck.class, r -> new HeartbeatAck(id(r), id(r), ballot(r), slot(r)));
+        GENERATORS.put(Heartbeat.class, r -> new Heartbeat(id(r), id(r), ballot(r), slot(r), slot(r)));
+        GENERATORS.put(HeartbeatAck.class, r -> new HeartbeatAck(id(r), id(r), ballot(r), slot(r), slot(r)));
         GENERATORS.put(Forward.class, r -> new Forward(id(r), id(r), list(r, 8, PaxosCodecTest::command)));
         GENERATORS.put(CatchupRequest.class, r -> new CatchupRequest(id(r), id(r), slot(r)));
         GENERATORS.put(CatchupReply.class, r -> new CatchupReply(id(r), id(r),
@@ -146,7 +146,7 @@ class PaxosCodecTest {
 
     @Test
     void trailingBytesWrongVersionAndUnknownKindAreRejected() {
-        byte[] ok = PaxosCodec.encode(new Heartbeat("a", "b", new Ballot(1, "a"), 5));
+        byte[] ok = PaxosCodec.encode(new Heartbeat("a", "b", new Ballot(1, "a"), 5, 3));
         byte[] trailing = Arrays.copyOf(ok, ok.length + 1);
         assertThrows(CodecException.class, () -> PaxosCodec.decode(trailing));
 

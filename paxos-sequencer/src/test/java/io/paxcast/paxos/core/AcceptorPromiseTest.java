@@ -106,7 +106,7 @@ class AcceptorPromiseTest {
         Ballot lower = new Ballot(4, "n3");
         assertEquals(new Nack("n1", "n3", lower, PROMISED), answer(c, new Prepare("n3", "n1", lower, 1)));
         assertEquals(new Nack("n1", "n3", lower, PROMISED), answer(c, new Accept("n3", "n1", lower, 1, V, 0)));
-        assertEquals(new Nack("n1", "n3", lower, PROMISED), answer(c, new Heartbeat("n3", "n1", lower, 0)));
+        assertEquals(new Nack("n1", "n3", lower, PROMISED), answer(c, new Heartbeat("n3", "n1", lower, 0, 0)));
         assertEquals(Optional.empty(), c.storage("n1").chosen(1));
         assertTrue(c.storage("n1").load().slots().isEmpty());
     }
