@@ -7,6 +7,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -18,6 +22,7 @@ final class InProcessNode implements AutoCloseable {
     final Vertx vertx;
     final PaxcastNode node;
     final int port;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     InProcessNode(Path dataDir, JsonObject overrides) throws Exception {
         int hzPort = freePort();
@@ -33,6 +38,45 @@ final class InProcessNode implements AutoCloseable {
         node = new PaxcastNode(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         vertx.deployVerticle(node).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         port = node.httpPort();
+    }
+
+    /** GET {@code path} on this node: the response body. */
+    String get(String path) throws Exception {
+        return send(HttpRequest.newBuilder(uri(path)).build()).body();
+    }
+
+    /** GET {@code path} on this node: the status code. */
+    int status(String path) throws Exception {
+        return send(HttpRequest.newBuilder(uri(path)).build()).statusCode();
+    }
+
+    /** POST {@code body} (JSON) to {@code channel}: the status code. */
+    int publish(String channel, String body) throws Exception {
+        return send(HttpRequest.newBuilder(uri("/v1/channels/" + channel + "/messages"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build())
+                .statusCode();
+    }
+
+    JsonObject cluster() throws Exception {
+        return new JsonObject(get("/v1/cluster"));
+    }
+
+    /** The value of a Prometheus sample in /metrics, or NaN when it is not there. */
+    double metric(String name) throws Exception {
+        for (String line : get("/metrics").split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return Double.NaN;
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private HttpResponse<String> send(HttpRequest request) throws Exception {
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     static int freePort() throws Exception {

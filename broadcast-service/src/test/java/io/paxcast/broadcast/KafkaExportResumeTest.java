@@ -1,27 +1,18 @@
 package io.paxcast.broadcast;
 
 import io.paxcast.broadcast.kafka.KafkaBroker;
+import io.paxcast.broadcast.kafka.KafkaTopic;
 import io.vertx.core.json.JsonObject;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 
@@ -36,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class KafkaExportResumeTest {
     static final String TOPIC = "resume";
-    final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void aFilteredExportResumesFromTheCommittedTailAcrossAbortsAndARestart(@TempDir Path dir) throws Exception {
@@ -67,7 +57,7 @@ class KafkaExportResumeTest {
             Path data = dir.resolve("node");
             try (InProcessNode node = new InProcessNode(data, config)) {
                 for (String channel : List.of("keep-a", "drop-b", "keep-c", "keep-a", "drop-x", "keep-z")) {
-                    assertEquals(201, publish(node, channel));
+                    assertEquals(201, node.publish(channel, "{\"c\":\"" + channel + "\"}"));
                 }
                 awaitExported(node, 6);
             }
@@ -76,14 +66,13 @@ class KafkaExportResumeTest {
 
             try (InProcessNode node = new InProcessNode(data, config)) { // the same store: the same log
                 for (String channel : List.of("keep-b", "drop-y", "keep-c")) {
-                    assertEquals(201, publish(node, channel));
+                    assertEquals(201, node.publish(channel, "{\"c\":\"" + channel + "\"}"));
                 }
                 awaitExported(node, 9);
-                String metrics = get(node, "/metrics");
-                assertEquals(0.0, metric(metrics, "paxcast_kafka_export_lag"), "the export lag is a metric");
-                assertEquals(9.0, metric(metrics, "paxcast_kafka_export_seq"));
-                assertEquals(1.0, metric(metrics, "paxcast_kafka_export_exporting"));
-                assertEquals(2.0, metric(metrics, "paxcast_kafka_export_records_total"), "7 and 9 since this start");
+                assertEquals(0.0, node.metric("paxcast_kafka_export_lag"), "the export lag is a metric");
+                assertEquals(9.0, node.metric("paxcast_kafka_export_seq"));
+                assertEquals(1.0, node.metric("paxcast_kafka_export_exporting"));
+                assertEquals(2.0, node.metric("paxcast_kafka_export_records_total"), "7 and 9 since this start");
             }
             assertEquals(List.of("1 keep-old", "2 keep-old", "3 keep-old", "4 keep-a", "6 keep-z", "7 keep-b", "9 keep-c"),
                     topic(broker), "after the restart: on from seq 6, nothing twice");
@@ -99,7 +88,7 @@ class KafkaExportResumeTest {
 
     void awaitExported(InProcessNode node, long seq) {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            JsonObject export = new JsonObject(get(node, "/v1/cluster")).getJsonObject("kafka").getJsonObject("export");
+            JsonObject export = new JsonObject(node.get("/v1/cluster")).getJsonObject("kafka").getJsonObject("export");
             assertEquals("exporting", export.getString("state"), export.encode());
             assertEquals(seq, export.getLong("exportedSeq"), export.encode());
             assertEquals(0L, export.getLong("lag"), export.encode());
@@ -108,43 +97,7 @@ class KafkaExportResumeTest {
 
     /** "seq channel" of every committed record, in partition order. */
     static List<String> topic(KafkaBroker broker) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        TopicPartition tp = new TopicPartition(TOPIC, 0);
-        List<String> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(new String(r.headers().lastHeader("paxcast-seq").value(), StandardCharsets.UTF_8) + " "
-                            + new String(r.key(), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return out;
-    }
-
-    static double metric(String prometheusText, String name) {
-        for (String line : prometheusText.split("\n")) {
-            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        throw new AssertionError(name + " is not in /metrics");
-    }
-
-    int publish(InProcessNode node, String channel) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + "/v1/channels/" + channel + "/messages"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"c\":\"" + channel + "\"}")).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode();
-    }
-
-    String get(InProcessNode node, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return KafkaTopic.readCommitted(broker.bootstrapServers(), TOPIC, 0).stream()
+                .map(r -> r.seq() + " " + r.key()).toList();
     }
 }

@@ -14,10 +14,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -36,7 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class KafkaIngestRedeliveryTest {
     static final String TOPIC = "events";
     static final String GROUP = "redelivery-test";
-    final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void recordsConsumedAgainAppendNothing(@TempDir Path dir) throws Exception {
@@ -58,14 +53,14 @@ class KafkaIngestRedeliveryTest {
             try (InProcessNode node = new InProcessNode(data, config)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> channel(node).size() == 50);
                 await().atMost(Duration.ofSeconds(30)).until(() -> committed(broker) == 51);
-                assertEquals(1.0, metric(node, "paxcast_kafka_ingest_rejected_total"), "the non-JSON record is counted");
-                JsonObject cluster = new JsonObject(get(node, "/v1/cluster"));
+                assertEquals(1.0, node.metric("paxcast_kafka_ingest_rejected_total"), "the non-JSON record is counted");
+                JsonObject cluster = node.cluster();
                 assertEquals("consuming", cluster.getJsonObject("kafka").getJsonObject("ingest").getString("state"));
             }
             rewind(broker); // the group is empty now: every record will be consumed again
 
             try (InProcessNode node = new InProcessNode(data, config)) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> metric(node, "paxcast_kafka_ingest_replayed_total") >= 50);
+                await().atMost(Duration.ofSeconds(60)).until(() -> node.metric("paxcast_kafka_ingest_replayed_total") >= 50);
                 await().atMost(Duration.ofSeconds(30)).until(() -> committed(broker) == 51);
                 for (int i = 50; i < 60; i++) {
                     producer.send(new ProducerRecord<>(TOPIC, 0, null, new JsonObject().put("i", i).encode()));
@@ -80,7 +75,7 @@ class KafkaIngestRedeliveryTest {
                     assertEquals(i, m.getJsonObject("data").getInteger("i"), "in offset order");
                     assertEquals(TOPIC + "/0/" + recordOffset, m.getString("key"));
                 }
-                assertEquals(50.0, metric(node, "paxcast_kafka_ingest_replayed_total"), "every redelivered record recognised");
+                assertEquals(50.0, node.metric("paxcast_kafka_ingest_replayed_total"), "every redelivered record recognised");
             }
         }
     }
@@ -116,21 +111,7 @@ class KafkaIngestRedeliveryTest {
         });
     }
 
-    String get(InProcessNode node, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    JsonArray channel(InProcessNode node) throws Exception {
-        return new JsonObject(get(node, "/v1/channels/ev/messages?after=0&limit=1000")).getJsonArray("messages");
-    }
-
-    double metric(InProcessNode node, String name) throws Exception {
-        for (String line : get(node, "/metrics").split("\n")) {
-            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return 0;
+    static JsonArray channel(InProcessNode node) throws Exception {
+        return new JsonObject(node.get("/v1/channels/ev/messages?after=0&limit=1000")).getJsonArray("messages");
     }
 }

@@ -1,22 +1,13 @@
 package io.paxcast.broadcast;
 
 import io.paxcast.broadcast.kafka.KafkaBroker;
+import io.paxcast.broadcast.kafka.KafkaTopic;
 import io.vertx.core.json.JsonObject;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Properties;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * resumes from the start of the log without anyone restarting the node.
  */
 class KafkaMisconfigurationTest {
-    final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void anUnreachableBrokerIsReportedAndTheNodeKeepsServing(@TempDir Path dir) throws Exception {
@@ -40,16 +30,16 @@ class KafkaMisconfigurationTest {
                 .put("kafka.ingest.topics", "in=in")
                 .put("kafka.ingest.timeoutMillis", "1500");
         try (InProcessNode node = new InProcessNode(dir, config)) {
-            assertEquals(201, publish(node, "still-serving", "{\"a\":1}"));
+            assertEquals(201, node.publish("still-serving", "{\"a\":1}"));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                JsonObject kafka = cluster(node).getJsonObject("kafka");
+                JsonObject kafka = node.cluster().getJsonObject("kafka");
                 JsonObject export = kafka.getJsonObject("export");
                 assertEquals("error", export.getString("state"), kafka.encode());
                 assertTrue(export.getString("error").contains("127.0.0.1:" + closedPort), export.encode());
                 assertEquals("error", kafka.getJsonObject("ingest").getString("state"), kafka.encode());
             });
-            assertEquals(201, publish(node, "still-serving", "{\"a\":2}"));
-            assertEquals(200, status(node, "/ready"));
+            assertEquals(201, node.publish("still-serving", "{\"a\":2}"));
+            assertEquals(200, node.status("/ready"));
         }
     }
 
@@ -61,13 +51,13 @@ class KafkaMisconfigurationTest {
                 .put("kafka.ingest.topics", "in=in");
         try (InProcessNode node = new InProcessNode(dir, config)) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                JsonObject kafka = cluster(node).getJsonObject("kafka");
+                JsonObject kafka = node.cluster().getJsonObject("kafka");
                 assertEquals("error", kafka.getJsonObject("export").getString("state"), kafka.encode());
                 assertTrue(kafka.getJsonObject("export").getString("error").contains("bootstrap"), kafka.encode());
                 assertEquals("error", kafka.getJsonObject("ingest").getString("state"), kafka.encode());
                 assertTrue(kafka.getJsonObject("ingest").getString("error").contains("bootstrap"), kafka.encode());
             });
-            assertEquals(201, publish(node, "still-serving", "{\"a\":1}"));
+            assertEquals(201, node.publish("still-serving", "{\"a\":1}"));
         }
     }
 
@@ -83,9 +73,9 @@ class KafkaMisconfigurationTest {
                     .put("kafka.export.timeoutMillis", "2000")
                     .put("kafka.clientProperties", props.toString());
             try (InProcessNode node = new InProcessNode(dir.resolve("node"), config)) {
-                assertEquals(201, publish(node, "c", "{\"i\":1}"));
+                assertEquals(201, node.publish("c", "{\"i\":1}"));
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                    JsonObject export = cluster(node).getJsonObject("kafka").getJsonObject("export");
+                    JsonObject export = node.cluster().getJsonObject("kafka").getJsonObject("export");
                     assertEquals("error", export.getString("state"), export.encode());
                 });
                 assertEquals(0, recordsIn(broker, "paxcast-log"));
@@ -104,21 +94,21 @@ class KafkaMisconfigurationTest {
                     .put("kafka.ingest.topics", "missing-in=in");
             try (InProcessNode node = new InProcessNode(dir.resolve("node"), config)) {
                 for (int i = 1; i <= 5; i++) {
-                    assertEquals(201, publish(node, "c", "{\"i\":" + i + "}"));
+                    assertEquals(201, node.publish("c", "{\"i\":" + i + "}"));
                 }
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                    JsonObject kafka = cluster(node).getJsonObject("kafka");
+                    JsonObject kafka = node.cluster().getJsonObject("kafka");
                     assertEquals("error", kafka.getJsonObject("export").getString("state"), kafka.encode());
                     assertTrue(kafka.getJsonObject("export").getString("error").contains("topic not-yet does not exist"),
                             kafka.encode());
                     assertEquals("error", kafka.getJsonObject("ingest").getString("state"), kafka.encode());
                     assertTrue(kafka.getJsonObject("ingest").getString("error").contains("missing-in"), kafka.encode());
                 });
-                assertEquals(201, publish(node, "c", "{\"i\":6}"));
+                assertEquals(201, node.publish("c", "{\"i\":6}"));
 
                 broker.createTopic("not-yet", 1);
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                    JsonObject export = cluster(node).getJsonObject("kafka").getJsonObject("export");
+                    JsonObject export = node.cluster().getJsonObject("kafka").getJsonObject("export");
                     assertEquals("exporting", export.getString("state"), export.encode());
                     assertEquals(6L, export.getLong("exportedSeq"), export.encode());
                     assertEquals(0L, export.getLong("lag"), export.encode());
@@ -128,37 +118,7 @@ class KafkaMisconfigurationTest {
         }
     }
 
-    int publish(InProcessNode node, String channel, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + "/v1/channels/" + channel + "/messages"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode();
-    }
-
-    int status(InProcessNode node, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode();
-    }
-
-    JsonObject cluster(InProcessNode node) throws Exception {
-        return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + "/v1/cluster")).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
-    }
-
     static int recordsIn(KafkaBroker broker, String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        TopicPartition tp = new TopicPartition(topic, 0);
-        int count = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
-                count += consumer.poll(Duration.ofMillis(200)).count();
-            }
-        }
-        return count;
+        return KafkaTopic.readCommitted(broker.bootstrapServers(), topic, 0).size();
     }
 }

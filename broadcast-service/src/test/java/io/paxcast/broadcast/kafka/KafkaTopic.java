@@ -14,16 +14,16 @@ import java.util.List;
 import java.util.Properties;
 
 /** Reads a whole topic partition as Kafka's own consumers would (read_committed), for assertions. */
-final class KafkaTopic {
+public final class KafkaTopic {
     /** One record: key, value and the Paxcast headers, as text. */
-    record Exported(long offset, String key, String value, long timestamp, String seq, String channel, String channelOffset,
+    public record Exported(long offset, String key, String value, long timestamp, String seq, String channel, String channelOffset,
                     String ts) {
     }
 
     private KafkaTopic() {
     }
 
-    static List<Exported> readCommitted(String bootstrapServers, String topic, int partition) {
+    public static List<Exported> readCommitted(String bootstrapServers, String topic, int partition) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
