@@ -2,9 +2,11 @@ package io.paxcast.paxos.codec;
 
 import io.paxcast.paxos.core.Ballot;
 import io.paxcast.paxos.core.Command;
+import io.paxcast.paxos.core.CommandId;
 import io.paxcast.paxos.core.Message;
 import io.paxcast.paxos.core.Message.Accept;
 import io.paxcast.paxos.core.Message.Accepted;
+import io.paxcast.paxos.core.Message.BallotRequest;
 import io.paxcast.paxos.core.Message.CatchupReply;
 import io.paxcast.paxos.core.Message.CatchupRequest;
 import io.paxcast.paxos.core.Message.ChosenEntry;
@@ -12,9 +14,13 @@ import io.paxcast.paxos.core.Message.Forward;
 import io.paxcast.paxos.core.Message.Heartbeat;
 import io.paxcast.paxos.core.Message.HeartbeatAck;
 import io.paxcast.paxos.core.Message.Nack;
+import io.paxcast.paxos.core.Message.PreVote;
+import io.paxcast.paxos.core.Message.PreVoteReply;
 import io.paxcast.paxos.core.Message.Prepare;
 import io.paxcast.paxos.core.Message.Promise;
 import io.paxcast.paxos.core.Message.SlotEntry;
+import io.paxcast.paxos.core.Message.StateProbe;
+import io.paxcast.paxos.core.Message.StateReport;
 import io.paxcast.paxos.core.Value;
 
 import java.util.ArrayList;
@@ -25,7 +31,7 @@ import java.util.List;
  * The binary form of Paxcast's protocol types: messages on the wire, values and slot records on disk.
  * No JSON, no Java serialization.
  *
- * <h2>Format (version 1)</h2>
+ * <h2>Format (version 2)</h2>
  * Every top-level encoding is {@code [version u8][kind u8][body]} and must be consumed exactly:
  * trailing bytes are an error. Inside a body:
  * <ul>
@@ -33,12 +39,15 @@ import java.util.List;
  *       LEB128 varints: 1 byte up to 127, 10 bytes for a negative long;</li>
  *   <li>strings are a varint byte length + UTF-8; byte arrays a varint length + the bytes; lists a
  *       varint count + the elements;</li>
- *   <li>{@code Ballot} = round, nodeId; {@code Command} = id, payload;
- *       {@code Value} = flags (bit 0: no-op), timestampMillis, commands;
+ *   <li>{@code Ballot} = round, nodeId; {@code Command} = origin, incarnation, counter, floor, payload;
+ *       {@code Value} = flags (bit 0: no-op), timestampMillis, logClockMillis, commands;
  *       {@code SlotEntry} = slot, flags (bit 0: chosen), ballot, value; {@code ChosenEntry} = slot, value;</li>
  *   <li>a message = from, to, then its fields in declaration order.</li>
  * </ul>
  * A new field or message type bumps {@link #VERSION}; a decoder rejects versions it does not know.
+ * Version 1 (stores written before origin command ids) is still read: its commands' free-form ids
+ * become {@link CommandId#LEGACY}, its values have log clock 0, its promises are single pages and its
+ * heartbeat acks come from voters.
  *
  * <h2>Cost</h2>
  * Encoding walks the object twice (size, then write) and allocates exactly one array of the final
@@ -50,7 +59,8 @@ import java.util.List;
 public final class PaxosCodec {
 
     /** The format version written as the first byte of every encoding. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    private static final int OLDEST_READABLE = 1;
 
     // Kinds of top-level encodings: one per message type, then the standalone structures.
     static final int PREPARE = 1;
@@ -63,6 +73,11 @@ public final class PaxosCodec {
     static final int FORWARD = 8;
     static final int CATCHUP_REQUEST = 9;
     static final int CATCHUP_REPLY = 10;
+    static final int PRE_VOTE = 11;
+    static final int PRE_VOTE_REPLY = 12;
+    static final int STATE_PROBE = 13;
+    static final int STATE_REPORT = 14;
+    static final int BALLOT_REQUEST = 15;
     static final int KIND_VALUE = 64;
     static final int KIND_SLOT_ENTRY = 65;
     static final int KIND_BALLOT = 66;
@@ -71,9 +86,9 @@ public final class PaxosCodec {
     private static final int FLAG_CHOSEN = 1;
 
     // The fewest bytes an element can take; a count larger than remaining/min is garbage.
-    private static final int MIN_COMMAND = 2;      // id length, payload length
+    private static final int MIN_COMMAND = 2;      // id length, payload length (version 1; version 2 takes more)
     private static final int MIN_BALLOT = 2;       // round, nodeId length
-    private static final int MIN_VALUE = 3;        // flags, timestamp, count
+    private static final int MIN_VALUE = 3;        // flags, timestamp, count (version 2: + log clock)
     private static final int MIN_CHOSEN_ENTRY = 1 + MIN_VALUE;
     private static final int MIN_SLOT_ENTRY = 2 + MIN_BALLOT + MIN_VALUE;
 
@@ -259,6 +274,7 @@ public final class PaxosCodec {
             for (SlotEntry entry : p.accepted()) {
                 writeSlotEntry(out, entry);
             }
+            out.varlong(p.nextSlot());
         } else if (m instanceof Accept a) {
             writeBallot(out, a.ballot());
             out.varlong(a.slot());
@@ -278,6 +294,7 @@ public final class PaxosCodec {
             writeBallot(out, h.ballot());
             out.varlong(h.chosenPrefix());
             out.varlong(h.probe());
+            out.u8(h.voting() ? 1 : 0);
         } else if (m instanceof Forward f) {
             writeCommands(out, f.commands());
         } else if (m instanceof CatchupRequest c) {
@@ -289,6 +306,25 @@ public final class PaxosCodec {
                 writeValue(out, entry.value());
             }
             out.varlong(c.senderChosenPrefix());
+        } else if (m instanceof PreVote v) {
+            writeBallot(out, v.ballot());
+        } else if (m instanceof PreVoteReply r) {
+            writeBallot(out, r.ballot());
+            out.u8(r.granted() ? 1 : 0);
+        } else if (m instanceof StateProbe p) {
+            out.varlong(p.token());
+        } else if (m instanceof StateReport r) {
+            out.varlong(r.token());
+            out.varlong(r.reporterToken());
+            writeBallot(out, r.promised());
+            out.u8((r.empty() ? 1 : 0) | (r.blank() ? 2 : 0));
+            out.varlong(r.bootstrap().size());
+            for (var e : new java.util.TreeMap<>(r.bootstrap()).entrySet()) {
+                out.string(e.getKey());
+                out.varlong(e.getValue());
+            }
+        } else if (m instanceof BallotRequest b) {
+            writeBallot(out, b.above());
         } else {
             throw new IllegalArgumentException("no encoding for " + m.getClass().getName());
         }
@@ -315,6 +351,16 @@ public final class PaxosCodec {
             return CATCHUP_REQUEST;
         } else if (m instanceof CatchupReply) {
             return CATCHUP_REPLY;
+        } else if (m instanceof PreVote) {
+            return PRE_VOTE;
+        } else if (m instanceof PreVoteReply) {
+            return PRE_VOTE_REPLY;
+        } else if (m instanceof StateProbe) {
+            return STATE_PROBE;
+        } else if (m instanceof StateReport) {
+            return STATE_REPORT;
+        } else if (m instanceof BallotRequest) {
+            return BALLOT_REQUEST;
         }
         throw new IllegalArgumentException("no encoding for " + m.getClass().getName());
     }
@@ -327,13 +373,17 @@ public final class PaxosCodec {
     private static void writeValue(WireOut out, Value value) {
         out.u8(value.noop() ? FLAG_NOOP : 0);
         out.varlong(value.timestampMillis());
+        out.varlong(value.logClockMillis());
         writeCommands(out, value.commands());
     }
 
     private static void writeCommands(WireOut out, List<Command> commands) {
         out.varlong(commands.size());
         for (Command command : commands) {
-            out.string(command.id());
+            out.string(command.id().origin());
+            out.varlong(command.id().incarnation());
+            out.varlong(command.id().counter());
+            out.varlong(command.floor());
             out.bytes(command.payload());
         }
     }
@@ -349,9 +399,11 @@ public final class PaxosCodec {
 
     private static int header(WireIn in) {
         int version = in.u8();
-        if (version != VERSION) {
-            throw in.fail("unknown codec version " + version + " (this build reads " + VERSION + ")");
+        if (version < OLDEST_READABLE || version > VERSION) {
+            throw in.fail("unknown codec version " + version + " (this build reads " + OLDEST_READABLE + ".."
+                    + VERSION + ")");
         }
+        in.version = version;
         return in.u8();
     }
 
@@ -376,7 +428,8 @@ public final class PaxosCodec {
                 for (int i = 0; i < n; i++) {
                     entries.add(readSlotEntry(in));
                 }
-                return new Promise(from, to, ballot, prefix, Collections.unmodifiableList(entries));
+                long nextSlot = in.version >= 2 ? in.varlong() : 0;
+                return new Promise(from, to, ballot, prefix, Collections.unmodifiableList(entries), nextSlot);
             }
             case ACCEPT: {
                 Ballot ballot = readBallot(in);
@@ -390,8 +443,13 @@ public final class PaxosCodec {
                 return new Nack(from, to, readBallot(in), readBallot(in));
             case HEARTBEAT:
                 return new Heartbeat(from, to, readBallot(in), in.varlong(), in.varlong());
-            case HEARTBEAT_ACK:
-                return new HeartbeatAck(from, to, readBallot(in), in.varlong(), in.varlong());
+            case HEARTBEAT_ACK: {
+                Ballot ballot = readBallot(in);
+                long prefix = in.varlong();
+                long probe = in.varlong();
+                boolean voting = in.version < 2 || flag(in, "voting");
+                return new HeartbeatAck(from, to, ballot, prefix, probe, voting);
+            }
             case FORWARD:
                 return new Forward(from, to, Collections.unmodifiableList(readCommands(in)));
             case CATCHUP_REQUEST:
@@ -405,6 +463,32 @@ public final class PaxosCodec {
                 }
                 return new CatchupReply(from, to, Collections.unmodifiableList(entries), in.varlong());
             }
+            case PRE_VOTE:
+                return new PreVote(from, to, readBallot(in));
+            case PRE_VOTE_REPLY: {
+                Ballot ballot = readBallot(in);
+                return new PreVoteReply(from, to, ballot, flag(in, "granted"));
+            }
+            case STATE_PROBE:
+                return new StateProbe(from, to, in.varlong());
+            case STATE_REPORT: {
+                long token = in.varlong();
+                long reporterToken = in.varlong();
+                Ballot promised = readBallot(in);
+                int flags = in.u8();
+                if ((flags & ~3) != 0) {
+                    throw in.fail("unknown state report flags " + flags);
+                }
+                int n = in.count("bootstrap token count", 2);
+                java.util.Map<String, Long> bootstrap = new java.util.HashMap<>();
+                for (int i = 0; i < n; i++) {
+                    bootstrap.put(in.string(), in.varlong());
+                }
+                return new StateReport(from, to, token, reporterToken, promised, (flags & 1) != 0, (flags & 2) != 0,
+                        bootstrap);
+            }
+            case BALLOT_REQUEST:
+                return new BallotRequest(from, to, readBallot(in));
             default:
                 throw in.fail("unknown message kind " + kind);
         }
@@ -421,11 +505,12 @@ public final class PaxosCodec {
             throw in.fail("unknown value flags " + flags);
         }
         long timestamp = in.varlong();
+        long logClock = in.version >= 2 ? in.varlong() : 0;
         List<Command> commands = readCommands(in);
         if ((flags & FLAG_NOOP) != 0 && !commands.isEmpty()) {
             throw in.fail("a no-op value with " + commands.size() + " commands");
         }
-        return new Value(timestamp, commands, (flags & FLAG_NOOP) != 0);
+        return new Value(timestamp, logClock, commands, (flags & FLAG_NOOP) != 0);
     }
 
     /** A fresh mutable list: {@link Value} copies it anyway. */
@@ -433,10 +518,26 @@ public final class PaxosCodec {
         int n = in.count("command count", MIN_COMMAND);
         List<Command> commands = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            String id = in.string();
-            commands.add(new Command(id, in.bytes()));
+            if (in.version < 2) {
+                in.string(); // a free-form id of the old format
+                commands.add(new Command(CommandId.LEGACY, 0, in.bytes()));
+                continue;
+            }
+            String origin = in.string();
+            long incarnation = in.varlong();
+            long counter = in.varlong();
+            long floor = in.varlong();
+            commands.add(new Command(new CommandId(origin, incarnation, counter), floor, in.bytes()));
         }
         return commands;
+    }
+
+    private static boolean flag(WireIn in, String what) {
+        int b = in.u8();
+        if (b > 1) {
+            throw in.fail("flag " + what + " is " + b);
+        }
+        return b == 1;
     }
 
     private static SlotEntry readSlotEntry(WireIn in) {

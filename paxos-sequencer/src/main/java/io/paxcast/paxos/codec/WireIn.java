@@ -15,6 +15,8 @@ final class WireIn {
     private final int start;
     private final int end;
     private int pos;
+    /** The format version of what is being read (set from its header): old versions lack some fields. */
+    int version = PaxosCodec.VERSION;
 
     WireIn(byte[] buf, int offset, int length) {
         if (offset < 0 || length < 0 || offset > buf.length - length) {

@@ -26,7 +26,8 @@ import java.util.TreeMap;
  *       (ballot, value) is durable before the Accepted reply leaves.</li>
  * </ul>
  * It keeps in memory only slots above the chosen prefix that the learner has not yet seen chosen;
- * chosen values belong to the {@link Learner}.
+ * chosen values belong to the {@link Learner}. Whether it may answer at all (a configured learner,
+ * or a blank acceptor that has not rejoined: PAXOS-NOTES 3) is decided by {@link PaxosNode}.
  */
 final class Acceptor {
     private final PaxosConfig config;
@@ -49,11 +50,24 @@ final class Acceptor {
         return promised;
     }
 
-    /** Phase 1b. Returns the Promise (or the Nack) to send back to the proposer; null from a non-voting node. */
+    /**
+     * A blank node that {@link Rejoin rejoined} adopts the ballot of the leader elected without it: it
+     * can never have promised anything above it that still matters.
+     */
+    void adopt(Ballot ballot) {
+        raisePromise(ballot);
+    }
+
+    /** Whether this acceptor holds nothing: no promise and no accepted value. */
+    boolean isEmpty() {
+        return promised.isZero() && accepted.isEmpty();
+    }
+
+    /**
+     * Phase 1b. Returns the Promise (or the Nack) to send back to the proposer. A report larger than
+     * {@link PaxosConfig#maxPromiseBytes} is cut into pages: this one says where the next starts.
+     */
     Message onPrepare(Prepare prepare, Learner learner) {
-        if (!config.voting()) {
-            return null; // cannot prove what it promised before: it takes no part in any quorum
-        }
         if (!promise(prepare.ballot())) {
             return new Nack(config.nodeId(), prepare.from(), prepare.ballot(), promised);
         }
@@ -63,15 +77,23 @@ final class Acceptor {
         for (var chosen : learner.chosenAbove(above).entrySet()) {
             report.put(chosen.getKey(), new SlotEntry(chosen.getKey(), Ballot.ZERO, chosen.getValue(), true));
         }
-        return new Promise(config.nodeId(), prepare.from(), prepare.ballot(), learner.chosenPrefix(),
-                new ArrayList<>(report.values()));
+        List<SlotEntry> page = new ArrayList<>();
+        long bytes = 0;
+        long nextSlot = 0;
+        for (SlotEntry entry : report.values()) {
+            long weight = entry.value().weight();
+            if (!page.isEmpty() && bytes + weight > config.maxPromiseBytes()) {
+                nextSlot = entry.slot();
+                break;
+            }
+            page.add(entry);
+            bytes += weight;
+        }
+        return new Promise(config.nodeId(), prepare.from(), prepare.ballot(), learner.chosenPrefix(), page, nextSlot);
     }
 
-    /** Phase 2b. Returns the Accepted (or Nack, or the already chosen value) to send back; null from a non-voting node. */
+    /** Phase 2b. Returns the Accepted (or Nack, or the already chosen value) to send back. */
     Message onAccept(Accept accept, Learner learner) {
-        if (!config.voting()) {
-            return null;
-        }
         if (!config.has(InjectedBug.ACCEPTOR_IGNORES_PROMISE) && accept.ballot().lessThan(promised)) {
             return new Nack(config.nodeId(), accept.from(), accept.ballot(), promised);
         }

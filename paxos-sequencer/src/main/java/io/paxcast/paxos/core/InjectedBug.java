@@ -11,6 +11,12 @@ public enum InjectedBug {
     ACCEPTOR_IGNORES_PROMISE,
     /** A new leader starts phase 2 at once, without phase 1 (its proposals ignore accepted values). */
     LEADER_SKIPS_PHASE_1,
-    /** The learner delivers a command id again when it is chosen a second time. */
-    SKIP_DEDUPE
+    /** The learner applies a command again when it is chosen a second time. */
+    SKIP_DEDUPE,
+    /** A node that starts on an empty store votes at once, under its old identity (PAXOS-NOTES 3). */
+    WIPED_ACCEPTOR_VOTES,
+    /** A node campaigns as soon as its election timer fires, without asking for pre-votes. */
+    NO_PRE_VOTE,
+    /** A leader stamps batches with its wall clock as the log clock (a clock jump expires windows). */
+    LOG_CLOCK_FROM_WALL_CLOCK
 }

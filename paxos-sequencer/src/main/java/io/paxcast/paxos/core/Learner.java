@@ -3,8 +3,6 @@ package io.paxcast.paxos.core;
 import io.paxcast.paxos.core.Message.SlotEntry;
 
 import java.util.ArrayList;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Optional;
@@ -18,94 +16,66 @@ import java.util.TreeMap;
  *   <li>a slot is learned only from a majority of Accepted at one ballot (the leader), from a leader's
  *       commit point covering a value this node accepted at that very ballot, or from a peer's chosen
  *       log; never from a merely accepted value of a peer;</li>
- *   <li>a slot is delivered only after every lower slot was delivered (hold-back), once;</li>
- *   <li>a command id delivered within the dedupe window is skipped, identically on every node.</li>
+ *   <li>a slot is delivered only after every lower slot was delivered (hold-back), once per run; a run
+ *       delivers from slot 1, so the application state is a function of the log;</li>
+ *   <li>a command applied before is left out of a later delivery ({@link AppliedCommands}), identically on
+ *       every node: the rule depends on the log alone.</li>
  * </ul>
+ * Memory: chosen values above the prefix (the pipeline's worth), and a cache of recent chosen values
+ * bounded by {@link PaxosConfig#maxRecentBytes} (and 4096 slots); older values are read back from
+ * storage. Values the storage has not yet made durable always stay.
  */
 final class Learner {
-    /** How many delivered values stay in memory to answer catch-up without reading storage. */
-    private static final int RECENT_IN_MEMORY = 4096;
+    private static final int RECENT_MAX_SLOTS = 4096;
     /** Deliveries handed out per drain, so a long replay after a restart cannot stall the node. */
     static final int MAX_DELIVERIES_PER_READY = 1024;
+    /** How far back a start looks for the newest stamped value (no-ops carry no stamp). */
+    private static final int STAMP_LOOKBACK_SLOTS = 1024;
 
     private final PaxosConfig config;
     private final Outbox out;
     private final ChosenLogReader durableLog;
     private final Acceptor acceptor;
+    private final LogClock logClock;
 
     private long chosenPrefix;
     /** Chosen slots above the prefix, learned out of order. */
     private final TreeMap<Long, Value> chosenAbove = new TreeMap<>();
-    /** The most recent chosen values at or below the prefix. */
+    /** Recent chosen values at or below the prefix; {@link #recentBytes} of them. */
     private final TreeMap<Long, Value> recent = new TreeMap<>();
+    private long recentBytes;
 
     private long deliveredUpTo;
-    /** The log clock: the timestamp of the last non-no-op slot delivered. */
-    private long logTimeMillis;
-    /** The highest batch timestamp of any chosen value this node knows: a new leader stamps above it. */
-    private long highestKnownTimestamp;
-    private final DedupeWindow dedupe;
+    /** The log's stamps after the last delivered slot: running maxima, so they never go back. */
+    private long wallTime;
+    private long logTime;
+    private final AppliedCommands applied = new AppliedCommands();
 
     Learner(PaxosConfig config, Outbox out, ChosenLogReader durableLog, Acceptor acceptor, DurableState state,
-            long applyFrom) {
+            LogClock logClock) {
         this.config = config;
         this.out = out;
         this.durableLog = durableLog;
         this.acceptor = acceptor;
+        this.logClock = logClock;
         this.chosenPrefix = state.chosenPrefix();
-        this.deliveredUpTo = Math.max(0, applyFrom - 1);
-        this.dedupe = new DedupeWindow(config.dedupeWindowMillis());
         for (SlotEntry entry : state.slots()) {
             if (entry.chosen()) {
                 chosenAbove.put(entry.slot(), entry.value());
-                highestKnownTimestamp = Math.max(highestKnownTimestamp, entry.value().timestampMillis());
             }
+            logClock.observe(entry.value()); // accepted values may be re-proposed: stamp above them too
         }
-        rebuildDedupeWindow();
-        advancePrefix();
-    }
-
-    /**
-     * After a restart, replays the tail of the already delivered log into the dedupe window: the slots
-     * whose timestamps lie within the window of the last delivered one. Because the log's timestamps
-     * never decrease, this yields exactly the window a node that never stopped holds.
-     */
-    private void rebuildDedupeWindow() {
-        long last = Math.min(deliveredUpTo, chosenPrefix);
-        Deque<Value> tail = new ArrayDeque<>();
-        long newest = -1;
-        for (long slot = last; slot >= 1; slot--) {
+        for (long slot = chosenPrefix; slot >= 1 && slot > chosenPrefix - STAMP_LOOKBACK_SLOTS; slot--) {
             Optional<Value> value = durableLog.chosen(slot);
             if (value.isEmpty()) {
-                break; // compacted away: nothing older can be within the window either
-            }
-            Value v = value.get();
-            if (v.noop()) {
-                continue;
-            }
-            if (newest < 0) {
-                newest = v.timestampMillis();
-            }
-            if (v.timestampMillis() < newest - config.dedupeWindowMillis()) {
                 break;
             }
-            tail.addFirst(v);
-        }
-        for (Value v : tail) {
-            logTimeMillis = Math.max(logTimeMillis, v.timestampMillis());
-            for (Command command : v.commands()) {
-                dedupe.firstDelivery(command.id(), logTimeMillis);
-            }
-        }
-        highestKnownTimestamp = Math.max(highestKnownTimestamp, newest);
-        // Slots chosen but not yet delivered also count for the stamping rule.
-        for (long slot = chosenPrefix; slot > last; slot--) {
-            Optional<Value> value = durableLog.chosen(slot);
-            if (value.isPresent() && !value.get().noop()) {
-                highestKnownTimestamp = Math.max(highestKnownTimestamp, value.get().timestampMillis());
+            if (!value.get().noop()) {
+                logClock.observe(value.get());
                 break;
             }
         }
+        advancePrefix();
     }
 
     long chosenPrefix() {
@@ -116,16 +86,17 @@ final class Learner {
         return deliveredUpTo;
     }
 
-    long highestKnownTimestamp() {
-        return highestKnownTimestamp;
-    }
-
     long highestKnownChosenSlot() {
         return chosenAbove.isEmpty() ? chosenPrefix : chosenAbove.lastKey();
     }
 
     boolean isChosen(long slot) {
         return slot <= chosenPrefix || chosenAbove.containsKey(slot);
+    }
+
+    /** Whether the applied log already settled {@code id} (a leader need not propose it again). */
+    boolean isSettled(CommandId id) {
+        return applied.isSettled(id);
     }
 
     /** Chosen slots above {@code slot} learned out of order. */
@@ -161,14 +132,14 @@ final class Learner {
             return false;
         }
         if (slot <= chosenPrefix) {
-            return false; // chosen, delivered and no longer cached: nothing to learn
+            return false; // chosen, and no longer cached: nothing to learn
         }
         if (!storedByAcceptor) {
             out.write(new StorageWrite.Chosen(slot, value));
         }
         chosenAbove.put(slot, value);
         acceptor.forget(slot);
-        highestKnownTimestamp = Math.max(highestKnownTimestamp, value.timestampMillis());
+        logClock.observe(value);
         return true;
     }
 
@@ -204,6 +175,7 @@ final class Learner {
             var first = chosenAbove.pollFirstEntry();
             chosenPrefix = first.getKey();
             recent.put(first.getKey(), first.getValue());
+            recentBytes += first.getValue().weight();
         }
         if (chosenPrefix > before) {
             acceptor.forgetThrough(chosenPrefix);
@@ -218,10 +190,9 @@ final class Learner {
     }
 
     /**
-     * Hands the next chosen slots to the application, in order, skipping command ids already
-     * delivered within the window.
+     * Hands the next chosen slots to the application, in order, leaving out commands applied before.
      *
-     * @return the ids this round delivered or skipped as duplicates
+     * @return what this round delivered
      */
     List<Delivery> deliver() {
         List<Delivery> deliveries = new ArrayList<>();
@@ -241,32 +212,36 @@ final class Learner {
 
     private Delivery toDelivery(long slot, Value value) {
         if (value.noop()) {
-            return new Delivery(slot, logTimeMillis, List.of(), List.of());
+            return new Delivery(slot, wallTime, logTime, value, List.of());
         }
-        logTimeMillis = Math.max(logTimeMillis, value.timestampMillis());
-        dedupe.advanceTo(logTimeMillis);
+        wallTime = Math.max(wallTime, value.timestampMillis());
+        logTime = Math.max(logTime, value.logClockMillis());
         List<Command> fresh = new ArrayList<>(value.size());
-        List<String> duplicates = new ArrayList<>();
         for (Command command : value.commands()) {
-            if (dedupe.firstDelivery(command.id(), logTimeMillis) || config.has(InjectedBug.SKIP_DEDUPE)) {
+            if (applied.firstApplication(command) || config.has(InjectedBug.SKIP_DEDUPE)) {
                 fresh.add(command);
-            } else {
-                duplicates.add(command.id());
             }
         }
-        return new Delivery(slot, logTimeMillis, fresh, duplicates);
+        return new Delivery(slot, wallTime, logTime, value, fresh);
     }
 
+    /**
+     * Keeps recent values within their bounds, never one the storage has not made durable yet (the
+     * caller persists asynchronously, so a read-back could miss it).
+     */
     private void trimRecent() {
-        // Keep undelivered values (they are needed for delivery) and a tail of delivered ones.
-        // and nothing the storage has not yet made durable (the caller persists asynchronously).
-        long keepFrom = Math.min(deliveredUpTo + 1, durableLog.chosenPrefix() + 1) - RECENT_IN_MEMORY;
-        if (keepFrom > 1 && !recent.isEmpty() && recent.firstKey() < keepFrom) {
-            recent.headMap(keepFrom, false).clear();
+        long durable = durableLog.chosenPrefix();
+        while (!recent.isEmpty() && recent.firstKey() <= durable
+                && (recent.size() > RECENT_MAX_SLOTS || recentBytes > config.maxRecentBytes())) {
+            recentBytes -= recent.pollFirstEntry().getValue().weight();
         }
     }
 
-    int dedupeWindowSize() {
-        return dedupe.size();
+    long recentBytes() {
+        return recentBytes;
+    }
+
+    long appliedStateBytes() {
+        return applied.heapBytes();
     }
 }

@@ -1,6 +1,7 @@
 package io.paxcast.paxos.core;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every message Paxcast nodes exchange, named as in the papers.
@@ -21,9 +22,12 @@ public sealed interface Message {
     /**
      * Phase 1b: the acceptor promised {@code ballot}. It reports what it accepted in slots above
      * {@code max(fromSlot - 1, chosenPrefix)} so the new leader can re-propose it, and its own chosen
-     * prefix so a leader that is behind catches up before it proposes (PAXOS-NOTES 6).
+     * prefix so a leader that is behind catches up before it proposes (PAXOS-NOTES 6). A report too
+     * large for one message comes in pages (PAXOS-NOTES 6, "page it if large"): {@code nextSlot} > 0
+     * says the report goes on from that slot, and the candidate asks for it with a Prepare from there;
+     * the promise counts once its last page ({@code nextSlot} == 0) arrived.
      */
-    record Promise(String from, String to, Ballot ballot, long chosenPrefix, List<SlotEntry> accepted)
+    record Promise(String from, String to, Ballot ballot, long chosenPrefix, List<SlotEntry> accepted, long nextSlot)
             implements Message {}
 
     /** Phase 2a: "accept {@code value} in {@code slot} at {@code ballot}"; carries the leader's commit point. */
@@ -50,9 +54,11 @@ public sealed interface Message {
 
     /**
      * A follower's answer to a heartbeat: how far it has learned (lets the leader see lagging members),
-     * and {@code probe}, the follower's own tick when it answered, which the leader echoes back.
+     * {@code probe}, the follower's own tick when it answered, which the leader echoes back, and whether
+     * it votes (a leader counts only voting members towards check-quorum).
      */
-    record HeartbeatAck(String from, String to, Ballot ballot, long chosenPrefix, long probe) implements Message {}
+    record HeartbeatAck(String from, String to, Ballot ballot, long chosenPrefix, long probe, boolean voting)
+            implements Message {}
 
     /** A follower hands client commands to the leader it believes in. */
     record Forward(String from, String to, List<Command> commands) implements Message {}
@@ -63,6 +69,42 @@ public sealed interface Message {
     /** Chosen values only, with their slots; never a merely accepted one. */
     record CatchupReply(String from, String to, List<ChosenEntry> chosen, long senderChosenPrefix)
             implements Message {}
+
+    /**
+     * Raft's pre-vote (Ongaro's thesis, 9.6): "would you promise {@code ballot} if I campaigned?",
+     * asked before a node raises its own promise. Nobody changes any state for it, so a node that
+     * cannot win (cut off, behind a one-way fault) never disturbs the cluster: its promise stays where
+     * it was, and when the link heals it does not reject the working leader.
+     */
+    record PreVote(String from, String to, Ballot ballot) implements Message {}
+
+    /** The answer to a {@link PreVote}: granted unless the voter hears a live leader (or promised higher). */
+    record PreVoteReply(String from, String to, Ballot ballot, boolean granted) implements Message {}
+
+    /**
+     * A node whose acceptor state is blank (an empty store: a lost disk, a new data dir, a store found
+     * corrupt) asks a voter what it holds, before it may vote (PAXOS-NOTES 3). {@code token} names this
+     * incarnation of the blank node.
+     */
+    record StateProbe(String from, String to, long token) implements Message {}
+
+    /**
+     * A voter's answer to a {@link StateProbe}, as of when it answered: {@code token} echoes the probe's
+     * (a report to an earlier incarnation of the prober proves nothing about the current one); its
+     * promised ballot; whether it holds nothing at all ({@code empty}: nothing promised, accepted or
+     * chosen); whether it is blank itself, and then {@code reporterToken}, its own probe token; and the
+     * tokens of the blank voters it found empty when it started the cluster from nothing
+     * ({@code bootstrap}).
+     */
+    record StateReport(String from, String to, long token, long reporterToken, Ballot promised, boolean empty,
+                       boolean blank, Map<String, Long> bootstrap) implements Message {}
+
+    /**
+     * A blank node that knows the highest ballot any voter promised ({@code above}) asks the leader to
+     * run phase 1 again above it, without the blank node: once a leader is elected that way, the blank
+     * node may vote ({@link Rejoin}).
+     */
+    record BallotRequest(String from, String to, Ballot above) implements Message {}
 
     /** One slot of an acceptor's state, as reported in a Promise. */
     record SlotEntry(long slot, Ballot ballot, Value value, boolean chosen) {}

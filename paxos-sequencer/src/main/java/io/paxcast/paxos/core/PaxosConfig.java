@@ -7,7 +7,12 @@ import java.util.Set;
 
 /**
  * The tunables of one node. Every duration is in ticks, the core's only notion of time; the driver
- * decides how long a tick is (the Vert.x driver: {@code paxos.tickMillis}).
+ * decides how long a tick is ({@code paxos.tickMillis}) and says so in {@link #millisPerTick}, which
+ * the core uses only to advance the log clock ({@link LogClock}), never to decide anything.
+ *
+ * <p>Every queue the core holds has a bound here, in entries and in bytes (the Javadoc of the field
+ * that holds it names the bound); past it the core refuses work ({@link PaxosNode#submit} returns null,
+ * a leader drops forwarded commands, which their origin hands in again later), never grows.
  *
  * @param nodeId               this node
  * @param voters               the acceptors, this node included; a majority of them is a quorum.
@@ -20,19 +25,29 @@ import java.util.Set;
  * @param heartbeatTicks       a leader sends heartbeats this often
  * @param electionTimeoutTicks a follower that heard no leader for a random time in
  *                             [electionTimeoutTicks, 2 * electionTimeoutTicks) campaigns
- * @param retransmitTicks      unanswered Prepare/Accept/catch-up requests are resent this often
+ * @param retransmitTicks      unanswered Prepare/Accept/catch-up requests are resent after this long,
+ *                             then after twice as long, up to 8 times as long (back-off: a loaded peer is
+ *                             not sent the same batch again and again)
  * @param resubmitTicks        a command submitted here and not yet delivered is handed to the
- *                             leader again after this long (the forward may have been lost)
- * @param maxPendingCommands   submissions this node tracks at once; beyond it {@code submit} refuses
- * @param catchupBatchSlots    chosen slots per catch-up reply
- * @param dedupeWindowMillis   a command id is skipped if delivered within this much log time before
+ *                             leader again after this long (the forward may have been lost), with the
+ *                             same back-off; at once when a new leader appears
+ * @param catchupBatchSlots    chosen slots per catch-up reply, at most...
+ * @param catchupReplyBytes    ...and this many bytes (one slot always fits, whatever its size)
+ * @param millisPerTick        how long a tick is, for the log clock
+ * @param maxPendingCommands   commands submitted on this node and not yet delivered; past it
+ *                             {@link PaxosNode#submit} refuses...
+ * @param maxPendingBytes      ...and past this many bytes of them
+ * @param maxQueuedBytes       bytes of commands a leader holds waiting for a slot; past it forwarded
+ *                             commands are dropped (their origin re-submits later)
+ * @param maxRecentBytes       bytes of delivered values the learner keeps in memory to answer catch-up
+ *                             without reading storage
+ * @param maxPromiseBytes      bytes of accepted values one Promise carries; more come in further pages
  * @param bugs                 deliberately broken behaviours, for the simulator's self-test only
- * @param voting               false for a node that must not vote or lead (its storage was found corrupt,
- *                             so it cannot prove what it promised: PAXOS-NOTES 3-4); it still learns
- *                             the chosen log from its peers, serves it, and forwards client commands
+ * @param voting               false for a node that must never vote or lead (a configured learner); it
+ *                             still learns the chosen log, serves it, and forwards client commands
  * @param leaderStickiness     while a node hears a live leader it ignores other candidates' Prepares
- *                             (a liveness rule: see {@link PaxosNode}; the papers' scenarios are tested
- *                             without it)
+ * @param preVote              a node asks the voters whether they would vote for it before it campaigns
+ *                             (Raft's pre-vote), so a node that cannot win never raises a promise
  */
 public record PaxosConfig(
         String nodeId,
@@ -44,19 +59,18 @@ public record PaxosConfig(
         int electionTimeoutTicks,
         int retransmitTicks,
         int resubmitTicks,
-        int maxPendingCommands,
         int catchupBatchSlots,
-        long dedupeWindowMillis,
+        int catchupReplyBytes,
+        long millisPerTick,
+        int maxPendingCommands,
+        long maxPendingBytes,
+        long maxQueuedBytes,
+        long maxRecentBytes,
+        int maxPromiseBytes,
         Set<InjectedBug> bugs,
         boolean voting,
-        boolean leaderStickiness) {
-
-    public PaxosConfig(String nodeId, List<String> voters, int pipelineWindow, int maxBatchCommands, int maxBatchBytes,
-                       int heartbeatTicks, int electionTimeoutTicks, int retransmitTicks, int resubmitTicks,
-                       int maxPendingCommands, int catchupBatchSlots, long dedupeWindowMillis, Set<InjectedBug> bugs) {
-        this(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks, electionTimeoutTicks,
-                retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots, dedupeWindowMillis, bugs, true, true);
-    }
+        boolean leaderStickiness,
+        boolean preVote) {
 
     public PaxosConfig {
         Objects.requireNonNull(nodeId, "nodeId");
@@ -74,11 +88,14 @@ public record PaxosConfig(
         requirePositive("electionTimeoutTicks", electionTimeoutTicks);
         requirePositive("retransmitTicks", retransmitTicks);
         requirePositive("resubmitTicks", resubmitTicks);
-        requirePositive("maxPendingCommands", maxPendingCommands);
         requirePositive("catchupBatchSlots", catchupBatchSlots);
-        if (dedupeWindowMillis < 0) {
-            throw new IllegalArgumentException("dedupeWindowMillis < 0");
-        }
+        requirePositive("catchupReplyBytes", catchupReplyBytes);
+        requirePositive("millisPerTick", millisPerTick);
+        requirePositive("maxPendingCommands", maxPendingCommands);
+        requirePositive("maxPendingBytes", maxPendingBytes);
+        requirePositive("maxQueuedBytes", maxQueuedBytes);
+        requirePositive("maxRecentBytes", maxRecentBytes);
+        requirePositive("maxPromiseBytes", maxPromiseBytes);
         if (electionTimeoutTicks <= heartbeatTicks) {
             throw new IllegalArgumentException("electionTimeoutTicks must exceed heartbeatTicks");
         }
@@ -87,8 +104,35 @@ public record PaxosConfig(
 
     /** Defaults that suit a 10 ms tick: heartbeat 50 ms, election timeout 300-600 ms. */
     public static PaxosConfig defaults(String nodeId, List<String> voters) {
-        return new PaxosConfig(nodeId, voters, 64, 512, 256 * 1024, 5, 30, 10, 100, 100_000, 64,
-                10 * 60 * 1000L, Set.of());
+        return builder(nodeId, voters).build();
+    }
+
+    public static Builder builder(String nodeId, List<String> voters) {
+        return new Builder(nodeId, voters);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(nodeId, voters);
+        b.pipelineWindow = pipelineWindow;
+        b.maxBatchCommands = maxBatchCommands;
+        b.maxBatchBytes = maxBatchBytes;
+        b.heartbeatTicks = heartbeatTicks;
+        b.electionTimeoutTicks = electionTimeoutTicks;
+        b.retransmitTicks = retransmitTicks;
+        b.resubmitTicks = resubmitTicks;
+        b.catchupBatchSlots = catchupBatchSlots;
+        b.catchupReplyBytes = catchupReplyBytes;
+        b.millisPerTick = millisPerTick;
+        b.maxPendingCommands = maxPendingCommands;
+        b.maxPendingBytes = maxPendingBytes;
+        b.maxQueuedBytes = maxQueuedBytes;
+        b.maxRecentBytes = maxRecentBytes;
+        b.maxPromiseBytes = maxPromiseBytes;
+        b.bugs = bugs;
+        b.voting = voting;
+        b.leaderStickiness = leaderStickiness;
+        b.preVote = preVote;
+        return b;
     }
 
     public int quorum() {
@@ -96,34 +140,28 @@ public record PaxosConfig(
     }
 
     public PaxosConfig withBugs(Set<InjectedBug> injected) {
-        return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
-                electionTimeoutTicks, retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, injected, voting, leaderStickiness);
+        return toBuilder().bugs(injected).build();
     }
 
     public PaxosConfig withTimeouts(int heartbeat, int electionTimeout, int retransmit, int resubmit) {
-        return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeat,
-                electionTimeout, retransmit, resubmit, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, bugs, voting, leaderStickiness);
+        return toBuilder().timeouts(heartbeat, electionTimeout, retransmit, resubmit).build();
     }
 
     public PaxosConfig withBatching(int window, int batchCommands, int batchBytes) {
-        return new PaxosConfig(nodeId, voters, window, batchCommands, batchBytes, heartbeatTicks,
-                electionTimeoutTicks, retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, bugs, voting, leaderStickiness);
+        return toBuilder().batching(window, batchCommands, batchBytes).build();
     }
 
-    /** The same node as a non-voting learner (see {@link #voting}). */
+    /** The same node as a learner that never votes or leads. */
     public PaxosConfig asNonVoting() {
-        return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
-                electionTimeoutTicks, retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, bugs, false, leaderStickiness);
+        return toBuilder().voting(false).build();
     }
 
     public PaxosConfig withLeaderStickiness(boolean sticky) {
-        return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
-                electionTimeoutTicks, retransmitTicks, resubmitTicks, maxPendingCommands, catchupBatchSlots,
-                dedupeWindowMillis, bugs, voting, sticky);
+        return toBuilder().leaderStickiness(sticky).build();
+    }
+
+    public PaxosConfig withPreVote(boolean on) {
+        return toBuilder().preVote(on).build();
     }
 
     public boolean has(InjectedBug bug) {
@@ -133,6 +171,111 @@ public record PaxosConfig(
     private static void requirePositive(String name, long value) {
         if (value <= 0) {
             throw new IllegalArgumentException(name + " must be > 0, was " + value);
+        }
+    }
+
+    /** Builds a {@link PaxosConfig}; starts from the defaults of a 10 ms tick. */
+    public static final class Builder {
+        private final String nodeId;
+        private final List<String> voters;
+        private int pipelineWindow = 64;
+        private int maxBatchCommands = 512;
+        private int maxBatchBytes = 256 * 1024;
+        private int heartbeatTicks = 5;
+        private int electionTimeoutTicks = 30;
+        private int retransmitTicks = 10;
+        private int resubmitTicks = 100;
+        private int catchupBatchSlots = 64;
+        private int catchupReplyBytes = 1 << 20;
+        private long millisPerTick = 10;
+        private int maxPendingCommands = 100_000;
+        private long maxPendingBytes = 32L << 20;
+        private long maxQueuedBytes = 32L << 20;
+        private long maxRecentBytes = 16L << 20;
+        private int maxPromiseBytes = 1 << 20;
+        private Set<InjectedBug> bugs = Set.of();
+        private boolean voting = true;
+        private boolean leaderStickiness = true;
+        private boolean preVote = true;
+
+        private Builder(String nodeId, List<String> voters) {
+            this.nodeId = nodeId;
+            this.voters = voters;
+        }
+
+        public Builder batching(int window, int batchCommands, int batchBytes) {
+            this.pipelineWindow = window;
+            this.maxBatchCommands = batchCommands;
+            this.maxBatchBytes = batchBytes;
+            return this;
+        }
+
+        public Builder timeouts(int heartbeat, int electionTimeout, int retransmit, int resubmit) {
+            this.heartbeatTicks = heartbeat;
+            this.electionTimeoutTicks = electionTimeout;
+            this.retransmitTicks = retransmit;
+            this.resubmitTicks = resubmit;
+            return this;
+        }
+
+        public Builder catchup(int slots, int bytes) {
+            this.catchupBatchSlots = slots;
+            this.catchupReplyBytes = bytes;
+            return this;
+        }
+
+        public Builder millisPerTick(long millis) {
+            this.millisPerTick = millis;
+            return this;
+        }
+
+        /** The bounds of the submissions this node tracks. */
+        public Builder pending(int commands, long bytes) {
+            this.maxPendingCommands = commands;
+            this.maxPendingBytes = bytes;
+            return this;
+        }
+
+        public Builder maxQueuedBytes(long bytes) {
+            this.maxQueuedBytes = bytes;
+            return this;
+        }
+
+        public Builder maxRecentBytes(long bytes) {
+            this.maxRecentBytes = bytes;
+            return this;
+        }
+
+        public Builder maxPromiseBytes(int bytes) {
+            this.maxPromiseBytes = bytes;
+            return this;
+        }
+
+        public Builder bugs(Set<InjectedBug> injected) {
+            this.bugs = injected;
+            return this;
+        }
+
+        public Builder voting(boolean on) {
+            this.voting = on;
+            return this;
+        }
+
+        public Builder leaderStickiness(boolean on) {
+            this.leaderStickiness = on;
+            return this;
+        }
+
+        public Builder preVote(boolean on) {
+            this.preVote = on;
+            return this;
+        }
+
+        public PaxosConfig build() {
+            return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
+                    electionTimeoutTicks, retransmitTicks, resubmitTicks, catchupBatchSlots, catchupReplyBytes,
+                    millisPerTick, maxPendingCommands, maxPendingBytes, maxQueuedBytes, maxRecentBytes,
+                    maxPromiseBytes, bugs, voting, leaderStickiness, preVote);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.paxcast.paxos.core;
 
 import io.paxcast.paxos.core.Message.Accept;
 import io.paxcast.paxos.core.Message.Accepted;
+import io.paxcast.paxos.core.Message.BallotRequest;
 import io.paxcast.paxos.core.Message.CatchupReply;
 import io.paxcast.paxos.core.Message.CatchupRequest;
 import io.paxcast.paxos.core.Message.ChosenEntry;
@@ -9,8 +10,12 @@ import io.paxcast.paxos.core.Message.Forward;
 import io.paxcast.paxos.core.Message.Heartbeat;
 import io.paxcast.paxos.core.Message.HeartbeatAck;
 import io.paxcast.paxos.core.Message.Nack;
+import io.paxcast.paxos.core.Message.PreVote;
+import io.paxcast.paxos.core.Message.PreVoteReply;
 import io.paxcast.paxos.core.Message.Prepare;
 import io.paxcast.paxos.core.Message.Promise;
+import io.paxcast.paxos.core.Message.StateProbe;
+import io.paxcast.paxos.core.Message.StateReport;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,9 +30,13 @@ import java.util.random.RandomGenerator;
  * deterministic state machine.
  *
  * <p>Messages and ticks go in ({@link #step}, {@link #tick}, {@link #submit}, {@link #flush}); what
- * to persist, send and deliver comes out of {@link #drain} as a {@link Ready}. There are no threads,
- * sockets or clocks in here (the {@link Clock} only stamps batches as data) and randomness comes
- * from the seeded generator passed in, so a run is reproducible from its inputs.
+ * to persist, send and deliver comes out of {@link #drain} as a {@link Ready}: the one way out. There
+ * are no threads, sockets or clocks in here (the {@link Clock} only stamps batches as data) and
+ * randomness comes from the seeded generator passed in, so a run is reproducible from its inputs.
+ *
+ * <p>A node that starts on a blank store (no acceptor state: a new data dir, a lost disk, a store
+ * found corrupt) votes only once {@link Rejoin} proved it safe; until then it learns, serves and
+ * forwards like a learner.
  *
  * <p>Threading: not thread-safe. The caller invokes every method from one thread (a Vert.x context,
  * or the simulator), and processes Ready values one at a time, in order: persist, send, deliver.
@@ -36,16 +45,23 @@ public final class PaxosNode {
     private final PaxosConfig config;
     private final RandomGenerator random;
     private final Outbox out = new Outbox();
+    private final LogClock logClock;
     private final Acceptor acceptor;
     private final Learner learner;
     private final Proposer proposer;
     private final Submissions submissions;
+    private final long incarnation;
     /** Messages this node sends itself: handled in-process before the output is drained. */
     private final ArrayDeque<Message> toSelf = new ArrayDeque<>();
     private final List<Command> forwardBuffer = new ArrayList<>();
     private final Map<String, Long> peerChosenPrefix = new HashMap<>();
 
     private long now;
+    /** Non-null while this node's acceptor is blank and may not vote yet. */
+    private Rejoin rejoin;
+    /** The tokens this node found empty when it started the cluster from nothing (see {@link Rejoin}). */
+    private Map<String, Long> bootstrap;
+    private PreVoteRound preVote;
     /** Whether this node's leadership has been taken note of (see {@link #settle}). */
     private boolean leadershipNoted;
     private String leaderId;
@@ -61,24 +77,51 @@ public final class PaxosNode {
     private long lastCatchupRequest = Long.MIN_VALUE / 2;
 
     /**
-     * @param state     what storage loaded (empty for a new node)
-     * @param log       read access to durable chosen values (catch-up, dedupe rebuild)
-     * @param applyFrom the first slot the application has not applied; earlier slots are not delivered
+     * @param state what storage loaded ({@link DurableState#EMPTY} for a new node)
+     * @param log   read access to durable chosen values (catch-up, delivery of older slots)
+     * @throws IllegalStateException if the store belongs to another node
      */
-    public PaxosNode(PaxosConfig config, DurableState state, ChosenLogReader log, long applyFrom, Clock clock,
-                     RandomGenerator random) {
+    public PaxosNode(PaxosConfig config, DurableState state, ChosenLogReader log, Clock clock, RandomGenerator random) {
+        if (!state.owner().isEmpty() && !state.owner().equals(config.nodeId())) {
+            throw new IllegalStateException("this data directory holds the state of node " + state.owner()
+                    + ", not of " + config.nodeId() + ": a node must never vote with another acceptor's promises");
+        }
         this.config = config;
         this.random = random;
+        this.incarnation = Math.max(state.incarnation() + 1, Math.max(1, clock.nowMillis()));
+        out.write(new StorageWrite.Incarnation(config.nodeId(), incarnation));
+        this.logClock = new LogClock(clock, config.millisPerTick(), () -> now,
+                config.has(InjectedBug.LOG_CLOCK_FROM_WALL_CLOCK));
         this.acceptor = new Acceptor(config, out, state);
-        this.learner = new Learner(config, out, log, acceptor, state, applyFrom);
-        this.proposer = new Proposer(config, acceptor, learner, clock, this::send);
-        this.submissions = new Submissions(config.maxPendingCommands());
+        this.learner = new Learner(config, out, log, acceptor, state, logClock);
+        this.proposer = new Proposer(config, acceptor, learner, logClock, this::send);
+        this.submissions = new Submissions(config.nodeId(), incarnation, config.maxPendingCommands(),
+                config.maxPendingBytes(), config.resubmitTicks());
+        this.bootstrap = state.bootstrap();
+        boolean intact = state.intact() || state.hasAcceptorState() || config.has(InjectedBug.WIPED_ACCEPTOR_VOTES);
+        if (!intact && config.voting()) {
+            long token = state.blankToken();
+            if (token == 0) {
+                token = random.nextLong() | 1; // never 0: that means "none"
+                out.write(new StorageWrite.BlankToken(token));
+            }
+            rejoin = new Rejoin(config, token);
+            Rejoin.Decision alone = rejoin.alone();
+            if (alone != null) {
+                becomeIntact(alone);
+            }
+        }
         resetElectionTimer();
         settle();
     }
 
     public String id() {
         return config.nodeId();
+    }
+
+    /** Whether this node's acceptor answers Prepares and Accepts. */
+    public boolean votes() {
+        return config.voting() && rejoin == null;
     }
 
     // ---------------------------------------------------------------- inputs
@@ -103,13 +146,16 @@ public final class PaxosNode {
         } else {
             proposer.tick(now);
             ticksWithoutLeader++;
-            if (ticksWithoutLeader >= electionDeadline && config.voting()) {
-                leaderId = null;
-                proposer.campaign(now);
-                resetElectionTimer();
+            if (ticksWithoutLeader >= electionDeadline && votes()) {
+                electionTimeout();
             }
         }
-        for (Command command : submissions.due(now, config.resubmitTicks())) {
+        if (rejoin != null) {
+            for (Message m : rejoin.tick(now, leaderInTouch() ? leaderId : null)) {
+                out.send(m);
+            }
+        }
+        for (Command command : submissions.due(now)) {
             route(command);
         }
         proposer.flush(now);
@@ -117,20 +163,28 @@ public final class PaxosNode {
     }
 
     /**
-     * A client command to be ordered. It is acknowledged when a {@link Delivery} carries its id (or
-     * names it as a duplicate of an earlier delivery).
+     * A client command to be ordered, with this node as its origin. It is acknowledged when a
+     * {@link Delivery} carries its id.
      *
-     * @return false if this node tracks too many undelivered commands (back-pressure)
+     * @return its id, or null if this node tracks too many undelivered commands or bytes (back-pressure)
      */
-    public boolean submit(Command command) {
-        if (submissions.isFull()) {
-            return false;
+    public CommandId submit(byte[] payload) {
+        Command command = submissions.create(payload, now);
+        if (command == null) {
+            return null;
         }
-        if (submissions.add(command, now)) {
-            route(command);
-            settle();
-        }
-        return true;
+        route(command);
+        settle();
+        return command.id();
+    }
+
+    /**
+     * The client of {@code id} gave up: it is never handed to a leader again, and if it still waits for a
+     * slot here it gets none. A copy already proposed may still be chosen and delivered.
+     */
+    public void abandon(CommandId id) {
+        submissions.abandon(id);
+        proposer.dropPending(id);
     }
 
     /** Closes a batch from the pending commands now, if this node leads and the window has room. */
@@ -154,31 +208,32 @@ public final class PaxosNode {
 
     public NodeStatus status() {
         boolean leading = proposer.isLeader();
-        String role = config.voting() ? proposer.role().name().toLowerCase(java.util.Locale.ROOT) : "learner";
+        String role = votes() ? proposer.role().name().toLowerCase(java.util.Locale.ROOT) : "learner";
+        String waiting = rejoin == null ? null : rejoin.threshold() == null
+                ? "blank store: waiting for every voter's state (" + rejoin.reports() + " of "
+                  + (config.voters().size() - 1) + " answered)"
+                : "blank store: waiting for a leader elected above ballot " + rejoin.threshold();
         return new NodeStatus(config.nodeId(), role,
                 leading ? config.nodeId() : leaderId, leading ? proposer.ballot() : leaderBallot,
                 acceptor.promised(), learner.chosenPrefix(), learner.deliveredUpTo(), proposer.inFlightCount(),
                 proposer.pendingCount(), submissions.size(), Map.copyOf(peerChosenPrefix),
-                leading || (leaderId != null && ticksWithoutLeader < config.electionTimeoutTicks()),
-                leading ? learner.chosenPrefix() : leaderCommit);
+                leading || leaderInTouch(), leading ? learner.chosenPrefix() : leaderCommit, votes(), waiting,
+                incarnation, submissions.bytes(), proposer.pendingBytes());
+    }
+
+    private boolean leaderInTouch() {
+        return leaderId != null && ticksWithoutLeader < config.electionTimeoutTicks();
     }
 
     // ---------------------------------------------------------------- dispatch
 
     private void dispatch(Message message) {
         if (message instanceof Prepare prepare) {
-            if (disruptive(prepare)) {
-                return;
-            }
-            proposer.observe(prepare.ballot());
-            Message reply = acceptor.onPrepare(prepare, learner);
-            if (reply instanceof Promise && !prepare.from().equals(config.nodeId())) {
-                ticksWithoutLeader = 0; // a candidate is collecting votes: don't start a rival election
-            }
-            if (reply != null) {
-                send(reply);
-            }
+            onPrepare(prepare);
         } else if (message instanceof Promise promise) {
+            if (proposer.role() == Proposer.Role.CANDIDATE && promise.ballot().equals(proposer.ballot())) {
+                ticksWithoutLeader = 0; // phase 1 is making progress (a long report comes in pages): let it finish
+            }
             proposer.onPromise(promise, now);
         } else if (message instanceof Accept accept) {
             onAccept(accept);
@@ -196,16 +251,43 @@ public final class PaxosNode {
             proposer.onHeartbeatAck(ack, now);
         } else if (message instanceof Forward forward) {
             for (Command command : forward.commands()) {
-                proposer.enqueue(command); // a follower drops it; the origin re-submits to the real leader
+                proposer.enqueue(command); // dropped by a non-leader or a full queue: the origin hands it in again
             }
         } else if (message instanceof CatchupRequest request) {
             onCatchupRequest(request);
         } else if (message instanceof CatchupReply reply) {
             onCatchupReply(reply);
+        } else if (message instanceof PreVote vote) {
+            onPreVote(vote);
+        } else if (message instanceof PreVoteReply reply) {
+            onPreVoteReply(reply);
+        } else if (message instanceof StateProbe probe) {
+            onStateProbe(probe);
+        } else if (message instanceof StateReport report) {
+            if (rejoin != null) {
+                Rejoin.Decision decision = rejoin.onReport(report);
+                if (decision != null) {
+                    becomeIntact(decision);
+                }
+            }
+        } else if (message instanceof BallotRequest request) {
+            proposer.onBallotRequest(request.above(), now);
         }
         if (proposer.role() != Proposer.Role.FOLLOWER && acceptor.promised().greaterThan(proposer.ballot())) {
             proposer.stepDown(); // this node's own acceptor promised a newer leader
         }
+    }
+
+    private void onPrepare(Prepare prepare) {
+        if (!votes() || disruptive(prepare)) {
+            return; // a node that may not vote answers nothing; ignoring a Prepare is always safe
+        }
+        proposer.observe(prepare.ballot());
+        Message reply = acceptor.onPrepare(prepare, learner);
+        if (reply instanceof Promise && !prepare.from().equals(config.nodeId())) {
+            ticksWithoutLeader = 0; // a candidate is collecting votes: don't start a rival election
+        }
+        send(reply);
     }
 
     /**
@@ -229,7 +311,12 @@ public final class PaxosNode {
         if (proposer.isLeader()) {
             return true; // a leader in touch with a quorum (else check-quorum made it step down)
         }
-        return leaderId != null && !leaderId.equals(prepare.from()) && !leaderId.equals(config.nodeId())
+        return hearsLiveLeader(prepare.from());
+    }
+
+    /** A recent round trip with a leader other than {@code candidate} (see {@link #disruptive}). */
+    private boolean hearsLiveLeader(String candidate) {
+        return leaderId != null && !leaderId.equals(candidate) && !leaderId.equals(config.nodeId())
                 && ticksWithoutLeader < config.electionTimeoutTicks()
                 && freshLeaderTick > 0 && probe() - freshLeaderTick < config.electionTimeoutTicks();
     }
@@ -241,9 +328,8 @@ public final class PaxosNode {
 
     private void onAccept(Accept accept) {
         proposer.observe(accept.ballot());
-        Message reply = acceptor.onAccept(accept, learner);
-        if (reply == null) {
-            // a non-voting learner: the leader is alive; its commit point tells what to fetch
+        if (!votes()) {
+            // a learner or a blank node: the leader is alive; its commit point tells what to fetch
             heardFromLeader(accept.from(), accept.ballot());
             leaderCommit = Math.max(leaderCommit, accept.commitUpTo());
             if (accept.commitUpTo() > learner.chosenPrefix()) {
@@ -251,6 +337,7 @@ public final class PaxosNode {
             }
             return;
         }
+        Message reply = acceptor.onAccept(accept, learner);
         send(reply);
         if (reply instanceof Nack) {
             return;
@@ -281,7 +368,8 @@ public final class PaxosNode {
         if (learner.onCommitPoint(heartbeat.ballot(), heartbeat.commitUpTo())) {
             needCatchup(heartbeat.from(), heartbeat.commitUpTo());
         }
-        send(new HeartbeatAck(config.nodeId(), heartbeat.from(), heartbeat.ballot(), learner.chosenPrefix(), probe()));
+        send(new HeartbeatAck(config.nodeId(), heartbeat.from(), heartbeat.ballot(), learner.chosenPrefix(), probe(),
+                votes()));
     }
 
     private void heardFromLeader(String from, Ballot ballot) {
@@ -290,6 +378,7 @@ public final class PaxosNode {
         }
         if (!from.equals(config.nodeId())) {
             ticksWithoutLeader = 0;
+            preVote = null;
             if (proposer.role() != Proposer.Role.FOLLOWER && ballot.greaterThan(proposer.ballot())) {
                 proposer.stepDown();
             }
@@ -306,16 +395,79 @@ public final class PaxosNode {
                 route(command);
             }
         }
+        if (rejoin != null && !from.equals(config.nodeId())) {
+            Rejoin.Decision decision = rejoin.onLeader(ballot);
+            if (decision != null) {
+                becomeIntact(decision);
+            }
+        }
     }
+
+    private void becomeIntact(Rejoin.Decision decision) {
+        rejoin = null;
+        bootstrap = decision.bootstrap();
+        out.write(new StorageWrite.Intact(decision.bootstrap()));
+        if (decision.adopt() != null) {
+            acceptor.adopt(decision.adopt());
+            proposer.observe(decision.adopt());
+        }
+        resetElectionTimer();
+    }
+
+    private void onStateProbe(StateProbe probe) {
+        boolean empty = acceptor.isEmpty() && learner.highestKnownChosenSlot() == 0;
+        send(new StateReport(config.nodeId(), probe.from(), probe.token(), rejoin == null ? 0 : rejoin.token(),
+                acceptor.promised(), empty, rejoin != null, bootstrap));
+    }
+
+    // ---------------------------------------------------------------- elections
+
+    /** The election timer fired: ask for pre-votes first, or campaign at once. */
+    private void electionTimeout() {
+        leaderId = null;
+        if (config.preVote() && !config.has(InjectedBug.NO_PRE_VOTE) && config.quorum() > 1) {
+            preVote = new PreVoteRound(proposer.nextBallot(), config.nodeId());
+            preVote.requests(config).forEach(out::send);
+        } else {
+            proposer.campaign(now);
+        }
+        resetElectionTimer();
+    }
+
+    /** Granted unless this node hears a live leader (or leads), or promised more than the ballot asked for. */
+    private void onPreVote(PreVote vote) {
+        boolean leading = proposer.isLeader();
+        boolean granted = votes() && !leading && !hearsLiveLeader(vote.from())
+                && !vote.ballot().lessThan(acceptor.promised());
+        Ballot answer = granted ? vote.ballot() : Ballot.max(vote.ballot(), acceptor.promised());
+        send(new PreVoteReply(config.nodeId(), vote.from(), answer, granted));
+    }
+
+    private void onPreVoteReply(PreVoteReply reply) {
+        proposer.observe(reply.ballot());
+        if (preVote != null && preVote.onReply(reply, config.quorum()) && votes()
+                && proposer.role() == Proposer.Role.FOLLOWER) {
+            preVote = null;
+            proposer.campaign(now);
+        }
+    }
+
+    // ---------------------------------------------------------------- catch-up
 
     private void onCatchupRequest(CatchupRequest request) {
         List<ChosenEntry> entries = new ArrayList<>();
+        long bytes = 0;
         for (long slot = request.fromSlot(); entries.size() < config.catchupBatchSlots(); slot++) {
             Optional<Value> value = learner.chosenValue(slot);
             if (value.isEmpty()) {
                 break;
             }
+            long weight = value.get().weight();
+            if (!entries.isEmpty() && bytes + weight > config.catchupReplyBytes()) {
+                break;
+            }
             entries.add(new ChosenEntry(slot, value.get()));
+            bytes += weight;
         }
         send(new CatchupReply(config.nodeId(), request.from(), entries, learner.chosenPrefix()));
     }
@@ -330,7 +482,9 @@ public final class PaxosNode {
         if (reply.senderChosenPrefix() > learner.chosenPrefix()) {
             needCatchup(reply.from(), reply.senderChosenPrefix());
             if (!reply.chosen().isEmpty()) {
-                lastCatchupRequest = Long.MIN_VALUE / 2; // a page arrived: ask for the next one at once
+                // a page arrived: ask for the next one in the next output, which leaves only once this
+                // page is durable (the Ready order), so a node catches up at the pace of its own disk
+                lastCatchupRequest = Long.MIN_VALUE / 2;
             }
         }
     }
@@ -363,7 +517,7 @@ public final class PaxosNode {
 
     private void route(Command command) {
         if (proposer.role() != Proposer.Role.FOLLOWER) {
-            proposer.enqueue(command);
+            proposer.enqueue(command); // a full queue drops it: it stays tracked and is handed in again
         } else if (leaderId != null && !leaderId.equals(config.nodeId())) {
             forwardBuffer.add(command);
         }
@@ -392,6 +546,7 @@ public final class PaxosNode {
                 leadershipNoted = true;
                 leaderId = config.nodeId();
                 leaderBallot = proposer.ballot();
+                preVote = null;
                 for (Command command : submissions.all(now)) {
                     proposer.enqueue(command);
                 }
@@ -401,21 +556,35 @@ public final class PaxosNode {
         deliver();
         proposer.announceCommitIfMoved(now);
         requestCatchupIfBehind();
-        if (!forwardBuffer.isEmpty()) {
-            if (leaderId != null && !leaderId.equals(config.nodeId())) {
-                out.send(new Forward(config.nodeId(), leaderId, List.copyOf(forwardBuffer)));
-            }
-            forwardBuffer.clear();
+        flushForwards();
+    }
+
+    /** Hands the buffered commands to the leader, in messages of at most one batch's bytes. */
+    private void flushForwards() {
+        if (forwardBuffer.isEmpty()) {
+            return;
         }
+        if (leaderId != null && !leaderId.equals(config.nodeId())) {
+            List<Command> chunk = new ArrayList<>();
+            long bytes = 0;
+            for (Command command : forwardBuffer) {
+                if (!chunk.isEmpty() && bytes + command.weight() > config.maxBatchBytes()) {
+                    out.send(new Forward(config.nodeId(), leaderId, chunk));
+                    chunk = new ArrayList<>();
+                    bytes = 0;
+                }
+                chunk.add(command);
+                bytes += command.weight();
+            }
+            out.send(new Forward(config.nodeId(), leaderId, chunk));
+        }
+        forwardBuffer.clear();
     }
 
     private void deliver() {
         for (Delivery delivery : learner.deliver()) {
             for (Command command : delivery.commands()) {
                 submissions.resolved(command.id());
-            }
-            for (String id : delivery.duplicateIds()) {
-                submissions.resolved(id);
             }
         }
     }

@@ -26,15 +26,23 @@ import java.util.function.Consumer;
  * value accepted at the highest ballot, fills the remaining holes with no-ops (PAXOS-NOTES 7), and
  * then proposes fresh batches above them, keeping at most {@code pipelineWindow} slots in flight
  * (phase 2, "commanders"). Any sign of a higher ballot makes it step down (PAXOS-NOTES 8).
+ *
+ * <p>Work does not multiply near saturation: a command already waiting, in flight or applied is not
+ * queued again when its origin hands it in a second time; an unanswered Accept is resent with
+ * back-off, only to the voters that did not answer, and never once the slot is chosen. The queue of
+ * commands waiting for a slot is bounded by {@link PaxosConfig#maxQueuedBytes}.
  */
 final class Proposer {
     enum Role { FOLLOWER, CANDIDATE, LEADER }
+
+    private static final int MAX_BACKOFF_SHIFT = 3;
 
     /** One slot proposed at the current ballot and not yet chosen. */
     private static final class Proposal {
         final Value value;
         final Set<String> acceptedBy = new HashSet<>();
         long lastSentTick;
+        int resends;
 
         Proposal(Value value, long tick) {
             this.value = value;
@@ -45,7 +53,7 @@ final class Proposer {
     private final PaxosConfig config;
     private final Acceptor acceptor;
     private final Learner learner;
-    private final Clock clock;
+    private final LogClock clock;
     private final Consumer<Message> send;
 
     private Role role = Role.FOLLOWER;
@@ -54,7 +62,11 @@ final class Proposer {
     private Ballot highestSeen = Ballot.ZERO;
 
     // phase 1
-    private final Map<String, Promise> promises = new HashMap<>();
+    /** Per acceptor, its promise so far: the entries of every page received, complete or not. */
+    private final Map<String, List<SlotEntry>> promisedEntries = new HashMap<>();
+    private final Map<String, Long> promisedPrefix = new HashMap<>();
+    /** Acceptors whose promise still has pages to come: the slot the next page starts at. */
+    private final Map<String, Long> nextPage = new HashMap<>();
     private long prepareFromSlot;
     private long lastPrepareTick;
     private long awaitedPrefix;
@@ -62,17 +74,18 @@ final class Proposer {
     // phase 2
     private long nextSlot;
     private final TreeMap<Long, Proposal> inFlight = new TreeMap<>();
+    private final Set<CommandId> inFlightIds = new HashSet<>();
+    /** Commands waiting for a slot, at most {@link PaxosConfig#maxQueuedBytes} of them. */
     private final ArrayDeque<Command> pending = new ArrayDeque<>();
-    private final Set<String> pendingIds = new HashSet<>();
+    private final Set<CommandId> pendingIds = new HashSet<>();
+    private long pendingBytes;
     private final Map<String, Long> lastHeardFrom = new HashMap<>();
     /** Per follower, the probe of its latest HeartbeatAck at this ballot: echoed in the next Heartbeat. */
     private final Map<String, Long> lastProbe = new HashMap<>();
     private long lastHeartbeatTick;
     private long lastAnnouncedCommit;
-    /** Batch timestamps this leader issues never go below this (keeps the log's clock monotonic). */
-    private long stampFloor;
 
-    Proposer(PaxosConfig config, Acceptor acceptor, Learner learner, Clock clock, Consumer<Message> send) {
+    Proposer(PaxosConfig config, Acceptor acceptor, Learner learner, LogClock clock, Consumer<Message> send) {
         this.config = config;
         this.acceptor = acceptor;
         this.learner = learner;
@@ -101,20 +114,32 @@ final class Proposer {
         return pending.size();
     }
 
+    long pendingBytes() {
+        return pendingBytes;
+    }
+
     void observe(Ballot seen) {
         highestSeen = Ballot.max(highestSeen, seen);
+    }
+
+    Ballot highestSeen() {
+        return highestSeen;
+    }
+
+    /** The ballot a campaign would use now: above every ballot this node has seen or promised. */
+    Ballot nextBallot() {
+        return Ballot.max(highestSeen, acceptor.promised()).next(config.nodeId());
     }
 
     // ---------------------------------------------------------------- phase 1
 
     /** Starts phase 1 with a ballot above every ballot this node has seen or promised. */
     void campaign(long tick) {
-        Ballot base = Ballot.max(highestSeen, acceptor.promised());
-        ballot = base.next(config.nodeId());
+        ballot = nextBallot();
         highestSeen = ballot;
         role = Role.CANDIDATE;
-        promises.clear();
-        inFlight.clear();
+        clearPromises();
+        clearInFlight();
         prepareFromSlot = learner.chosenPrefix() + 1;
         awaitedPrefix = 0;
         lastPrepareTick = tick;
@@ -136,9 +161,26 @@ final class Proposer {
         if (role != Role.CANDIDATE || !promise.ballot().equals(ballot)) {
             return;
         }
-        promises.put(promise.from(), promise);
-        lastHeardFrom.put(promise.from(), tick);
+        String from = promise.from();
+        Long expected = nextPage.get(from);
+        if (promisedEntries.containsKey(from) && expected == null) {
+            return; // complete already: a duplicate
+        }
+        List<SlotEntry> entries = promisedEntries.computeIfAbsent(from, f -> new ArrayList<>());
+        entries.addAll(promise.accepted());
+        promisedPrefix.merge(from, promise.chosenPrefix(), Math::max);
+        lastHeardFrom.put(from, tick);
+        if (promise.nextSlot() > 0) {
+            nextPage.put(from, promise.nextSlot());
+            send.accept(new Prepare(config.nodeId(), from, ballot, promise.nextSlot())); // the next page
+            return;
+        }
+        nextPage.remove(from);
         tryTakeOver(tick);
+    }
+
+    private int completePromises() {
+        return promisedEntries.size() - nextPage.size();
     }
 
     /**
@@ -149,12 +191,14 @@ final class Proposer {
      * @return the prefix to catch up to before taking over, or 0
      */
     long tryTakeOver(long tick) {
-        if (role != Role.CANDIDATE || promises.size() < config.quorum()) {
+        if (role != Role.CANDIDATE || completePromises() < config.quorum()) {
             return 0;
         }
         long maxPrefix = 0;
-        for (Promise p : promises.values()) {
-            maxPrefix = Math.max(maxPrefix, p.chosenPrefix());
+        for (var e : promisedPrefix.entrySet()) {
+            if (!nextPage.containsKey(e.getKey())) {
+                maxPrefix = Math.max(maxPrefix, e.getValue());
+            }
         }
         if (maxPrefix > learner.chosenPrefix()) {
             awaitedPrefix = maxPrefix;
@@ -166,9 +210,9 @@ final class Proposer {
 
     /** Which peer to catch up from while a candidate: one whose promise reported the awaited prefix. */
     String catchupSource() {
-        for (Promise p : promises.values()) {
-            if (p.chosenPrefix() >= awaitedPrefix && !p.from().equals(config.nodeId())) {
-                return p.from();
+        for (var e : promisedPrefix.entrySet()) {
+            if (e.getValue() >= awaitedPrefix && !e.getKey().equals(config.nodeId())) {
+                return e.getKey();
             }
         }
         return null;
@@ -181,8 +225,11 @@ final class Proposer {
     private void takeOver(long tick) {
         // For every open slot, the value accepted at the highest ballot in the quorum (P2c).
         TreeMap<Long, SlotEntry> highest = new TreeMap<>();
-        for (Promise p : promises.values()) {
-            for (SlotEntry entry : p.accepted()) {
+        for (var e : promisedEntries.entrySet()) {
+            if (nextPage.containsKey(e.getKey())) {
+                continue; // an incomplete report is not part of the quorum
+            }
+            for (SlotEntry entry : e.getValue()) {
                 if (entry.chosen()) {
                     learner.learn(entry.slot(), entry.value(), false);
                     continue;
@@ -205,13 +252,12 @@ final class Proposer {
             propose(slot, value, tick);
         }
         nextSlot = Math.max(nextSlot, maxSlot + 1);
-        promises.clear();
+        clearPromises();
     }
 
     private void becomeLeader(long tick, long firstFreeSlot) {
         role = Role.LEADER;
         nextSlot = firstFreeSlot;
-        stampFloor = Math.max(stampFloor, learner.highestKnownTimestamp());
         lastHeartbeatTick = tick - config.heartbeatTicks();
         lastAnnouncedCommit = -1;
         lastProbe.clear(); // probes answer heartbeats of this ballot only
@@ -220,14 +266,48 @@ final class Proposer {
         }
     }
 
+    private void clearPromises() {
+        promisedEntries.clear();
+        promisedPrefix.clear();
+        nextPage.clear();
+    }
+
     // ---------------------------------------------------------------- phase 2
 
-    void enqueue(Command command) {
+    /**
+     * Queues {@code command} for a slot. A command already waiting, in flight or applied is not queued
+     * twice (its origin hands it in again when it does not see it delivered in time).
+     *
+     * @return false if this node does not lead, or its queue is full (the command is dropped; its
+     *         origin tries again later)
+     */
+    boolean enqueue(Command command) {
         if (role == Role.FOLLOWER) {
-            return;
+            return false;
         }
-        if (pendingIds.add(command.id())) {
-            pending.addLast(command);
+        CommandId id = command.id();
+        if (pendingIds.contains(id) || inFlightIds.contains(id) || learner.isSettled(id)) {
+            return true;
+        }
+        if (pendingBytes + command.weight() > config.maxQueuedBytes()) {
+            return false;
+        }
+        pendingIds.add(id);
+        pending.addLast(command);
+        pendingBytes += command.weight();
+        return true;
+    }
+
+    /** {@code id} was abandoned by its origin (this node): if it still waits for a slot, it never gets one. */
+    void dropPending(CommandId id) {
+        if (pendingIds.remove(id)) {
+            pending.removeIf(c -> {
+                if (c.id().equals(id)) {
+                    pendingBytes -= c.weight();
+                    return true;
+                }
+                return false;
+            });
         }
     }
 
@@ -243,29 +323,38 @@ final class Proposer {
                     && (batch.isEmpty() || bytes + pending.peekFirst().weight() <= config.maxBatchBytes())) {
                 Command command = pending.pollFirst();
                 pendingIds.remove(command.id());
+                pendingBytes -= command.weight();
                 batch.add(command);
                 bytes += command.weight();
             }
-            propose(nextSlot++, Value.batch(stamp(), batch), tick);
+            propose(nextSlot++, Value.batch(clock.wallStamp(), clock.logStamp(), batch), tick);
         }
-    }
-
-    /**
-     * The timestamp of a new batch: the leader's clock, but never below any timestamp already in the
-     * log or re-proposed by this leader, so timestamps never decrease in slot order. The dedupe window
-     * relies on that (it is measured in log time, PAXOS-NOTES 11).
-     */
-    private long stamp() {
-        stampFloor = Math.max(stampFloor, Math.max(clock.nowMillis(), learner.highestKnownTimestamp()));
-        return stampFloor;
     }
 
     private void propose(long slot, Value value, long tick) {
-        stampFloor = Math.max(stampFloor, value.timestampMillis());
+        clock.observe(value); // a re-proposed value's stamps: later batches go above them
         inFlight.put(slot, new Proposal(value, tick));
+        for (Command command : value.commands()) {
+            inFlightIds.add(command.id());
+        }
         for (String voter : config.voters()) {
             send.accept(new Accept(config.nodeId(), voter, ballot, slot, value, learner.chosenPrefix()));
         }
+    }
+
+    private Proposal removeInFlight(long slot) {
+        Proposal proposal = inFlight.remove(slot);
+        if (proposal != null) {
+            for (Command command : proposal.value.commands()) {
+                inFlightIds.remove(command.id());
+            }
+        }
+        return proposal;
+    }
+
+    private void clearInFlight() {
+        inFlight.clear();
+        inFlightIds.clear();
     }
 
     void onAccepted(Accepted accepted, long tick) {
@@ -280,7 +369,7 @@ final class Proposer {
         proposal.acceptedBy.add(accepted.from());
         if (proposal.acceptedBy.size() >= config.quorum()) {
             // Chosen: a majority accepted the same (ballot, value) (PAXOS-NOTES 10).
-            inFlight.remove(accepted.slot());
+            removeInFlight(accepted.slot());
             boolean storedHere = proposal.acceptedBy.contains(config.nodeId());
             learner.learn(accepted.slot(), proposal.value, storedHere);
         }
@@ -292,7 +381,7 @@ final class Proposer {
      * this leader is stale: it steps down rather than announce a commit point over that slot.
      */
     void onChosenElsewhere(long slot, Value value) {
-        Proposal proposal = inFlight.remove(slot);
+        Proposal proposal = removeInFlight(slot);
         if (proposal != null && !proposal.value.equals(value) && role == Role.LEADER) {
             stepDown();
         }
@@ -308,11 +397,24 @@ final class Proposer {
     /** A higher ballot is active: stop proposing (PAXOS-NOTES 8). */
     void stepDown() {
         role = Role.FOLLOWER;
-        promises.clear();
-        inFlight.clear();
+        clearPromises();
+        clearInFlight();
         pending.clear();
         pendingIds.clear();
+        pendingBytes = 0;
         awaitedPrefix = 0;
+    }
+
+    /**
+     * A blank voter asks for a phase 1 above {@code above} that it takes no part in ({@link Rejoin}). A
+     * leader at or below that ballot runs phase 1 again, keeping its queue: its followers still hear
+     * it, so they answer its Prepare at once.
+     */
+    void onBallotRequest(Ballot above, long tick) {
+        observe(above);
+        if (role == Role.LEADER && !ballot.greaterThan(above)) {
+            campaign(tick); // the queue stays; what was in flight is found again by phase 1
+        }
     }
 
     // ---------------------------------------------------------------- ticks
@@ -326,7 +428,13 @@ final class Proposer {
             if (tick - lastPrepareTick >= config.retransmitTicks()) {
                 lastPrepareTick = tick;
                 for (String voter : config.voters()) {
-                    if (!promises.containsKey(voter) && !voter.equals(config.nodeId())) {
+                    if (voter.equals(config.nodeId())) {
+                        continue;
+                    }
+                    Long page = nextPage.get(voter);
+                    if (page != null) {
+                        send.accept(new Prepare(config.nodeId(), voter, ballot, page));
+                    } else if (!promisedEntries.containsKey(voter)) {
                         send.accept(new Prepare(config.nodeId(), voter, ballot, prepareFromSlot));
                     }
                 }
@@ -341,8 +449,9 @@ final class Proposer {
         }
         for (var entry : inFlight.entrySet()) {
             Proposal proposal = entry.getValue();
-            if (tick - proposal.lastSentTick >= config.retransmitTicks()) {
+            if (tick - proposal.lastSentTick >= (long) config.retransmitTicks() << proposal.resends) {
                 proposal.lastSentTick = tick;
+                proposal.resends = Math.min(proposal.resends + 1, MAX_BACKOFF_SHIFT);
                 for (String voter : config.voters()) {
                     if (!proposal.acceptedBy.contains(voter)) {
                         send.accept(new Accept(config.nodeId(), voter, ballot, entry.getKey(), proposal.value,
@@ -365,9 +474,15 @@ final class Proposer {
         return true;
     }
 
+    /**
+     * A follower answered a heartbeat. Only a voting follower counts towards check-quorum: a learner
+     * or a blank node hears the leader but cannot help it choose anything.
+     */
     void onHeartbeatAck(Message.HeartbeatAck ack, long tick) {
         if (role == Role.LEADER && ack.ballot().equals(ballot)) {
-            lastHeardFrom.put(ack.from(), tick);
+            if (ack.voting()) {
+                lastHeardFrom.put(ack.from(), tick);
+            }
             lastProbe.merge(ack.from(), ack.probe(), Math::max);
         }
     }

@@ -1,13 +1,13 @@
 package io.paxcast.paxos.core;
 
+import java.util.Map;
+
 /**
  * A change to a node's durable state, produced by the core and performed by the caller.
  *
  * <p>The rule (Paxos Made Simple, P1a/P2b; PAXOS-NOTES 1): the writes of a {@link Ready} are durable
- * before any of its messages leaves the node. Writes are applied in list order; a storage may apply a
- * whole list as one atomic commit (group commit). Strictly, the rule binds the acceptor's state
- * ({@link Promised}, {@link Accepted}); {@link Chosen} and {@link ChosenPrefix} record what a majority
- * already holds durably, so a storage may make them durable with its next sync instead.
+ * before any of its messages leaves the node. Writes are applied in list order; a storage applies a
+ * whole list as one atomic commit (group commit).
  */
 public sealed interface StorageWrite {
 
@@ -29,4 +29,22 @@ public sealed interface StorageWrite {
      * after (or in the same commit as) the records it vouches for.
      */
     record ChosenPrefix(long slot) implements StorageWrite {}
+
+    /**
+     * Node {@code owner} started with {@code incarnation} (which only grows). The first write of every
+     * start: the origin of the node's commands must be durable before any of them leaves.
+     */
+    record Incarnation(String owner, long incarnation) implements StorageWrite {}
+
+    /**
+     * This node's acceptor may vote from now on ({@link Rejoin}), with the probe tokens it found empty if
+     * it started the cluster. Written before (or with) its first promise.
+     */
+    record Intact(Map<String, Long> bootstrap) implements StorageWrite {}
+
+    /**
+     * A blank store's probe token ({@link Rejoin}): kept so that a blank node restarted on the same
+     * store can still show it has not voted since a voter found it empty.
+     */
+    record BlankToken(long token) implements StorageWrite {}
 }

@@ -4,19 +4,27 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a slot decides: a batch of commands stamped with the leader's timestamp, or a no-op.
+ * What a slot decides: a batch of commands stamped by the leader that proposed it, or a no-op.
  *
  * <p>One slot carries a whole batch so that one consensus instance and one storage record serve many
- * messages (Paxos Made Live, section 5; KNOWN-TO-WORK.md on MapDB's cost per entry). A no-op fills a
- * hole the new leader found below the highest accepted slot (PAXOS-NOTES 7): it delivers nothing, so
- * it can never give a fresh message a lower position than one already acknowledged.
+ * messages (Paxos Made Live, section 5). A no-op fills a hole the new leader found below the highest
+ * accepted slot (PAXOS-NOTES 7): it delivers nothing, so it can never give a fresh message a lower
+ * position than one already acknowledged.
  *
- * @param timestampMillis the leader's clock when it closed the batch; data carried in the log, never
- *                        used by the protocol to decide anything (PAXOS-NOTES 15)
+ * <p>Two stamps travel with a batch as data; no protocol decision depends on either (PAXOS-NOTES 15):
+ * <ul>
+ *   <li>{@code timestampMillis}: the leader's wall clock when it closed the batch (clients see it as
+ *       {@code ts}); a leader whose clock is wrong makes it wrong, so nothing that must be correct is
+ *       measured in it;</li>
+ *   <li>{@code logClockMillis}: the log's own clock, the milliseconds that leaders' tick timers counted
+ *       since the log began ({@link LogClock}). Wall-clock jumps do not move it, and every node reads
+ *       the same value from the log, so windows measured in it (idempotency keys) are decided
+ *       identically everywhere.</li>
+ * </ul>
  */
-public record Value(long timestampMillis, List<Command> commands, boolean noop) {
+public record Value(long timestampMillis, long logClockMillis, List<Command> commands, boolean noop) {
 
-    public static final Value NOOP = new Value(0, List.of(), true);
+    public static final Value NOOP = new Value(0, 0, List.of(), true);
 
     public Value {
         Objects.requireNonNull(commands, "commands");
@@ -26,20 +34,29 @@ public record Value(long timestampMillis, List<Command> commands, boolean noop) 
         }
     }
 
-    public static Value batch(long timestampMillis, List<Command> commands) {
+    public static Value batch(long timestampMillis, long logClockMillis, List<Command> commands) {
         if (commands.isEmpty()) {
             throw new IllegalArgumentException("an empty batch: propose a no-op instead");
         }
-        return new Value(timestampMillis, commands, false);
+        return new Value(timestampMillis, logClockMillis, commands, false);
     }
 
     public int size() {
         return commands.size();
     }
 
+    /** Approximate heap bytes of the batch: the sum of its commands' weights. */
+    public long weight() {
+        long bytes = 48;
+        for (Command command : commands) {
+            bytes += command.weight();
+        }
+        return bytes;
+    }
+
     @Override
     public String toString() {
-        return noop ? "NOOP" : "Batch[ts=" + timestampMillis + ", " + commands.size() + " cmds, first="
-                + commands.get(0).id() + "]";
+        return noop ? "NOOP" : "Batch[ts=" + timestampMillis + ", clock=" + logClockMillis + ", " + commands.size()
+                + " cmds, first=" + commands.get(0).id() + "]";
     }
 }

@@ -24,8 +24,7 @@ final class GroupFormat {
         for (SlotEntry entry : plan.puts.values()) {
             puts.add(new Put(entry.slot(), RecordFormat.encodeSlot(entry)));
         }
-        byte[] meta = plan.metaChanged
-                ? RecordFormat.encodeMeta(new RecordFormat.Meta(plan.promised, plan.chosenPrefix)) : null;
+        byte[] meta = plan.metaChanged ? RecordFormat.encodeMeta(plan.meta) : null;
         return new Group(puts, meta);
     }
 

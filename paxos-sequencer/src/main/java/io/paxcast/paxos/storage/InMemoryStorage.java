@@ -36,28 +36,28 @@ public final class InMemoryStorage implements PaxosStorage {
             return slots.containsKey(slot);
         }
     };
-    private Ballot promised = Ballot.ZERO;
-    private long chosenPrefix;
+    private WritePlan.Meta meta = WritePlan.Meta.EMPTY;
     private long groups;
 
     @Override
     public synchronized DurableState load() {
-        return new DurableState(promised, chosenPrefix, new ArrayList<>(slots.tailMap(chosenPrefix, false).values()));
+        return new DurableState(meta.promised(), meta.chosenPrefix(),
+                new ArrayList<>(slots.tailMap(meta.chosenPrefix(), false).values()), meta.owner(), meta.incarnation(),
+                meta.intact(), meta.bootstrap(), meta.blankToken());
     }
 
     @Override
     public synchronized void write(List<StorageWrite> writes) {
-        WritePlan plan = WritePlan.of(writes, promised, chosenPrefix, view);
+        WritePlan plan = WritePlan.of(writes, meta, view);
         slots.putAll(plan.puts);
-        promised = plan.promised;
-        chosenPrefix = plan.chosenPrefix;
+        meta = plan.meta;
         groups++;
     }
 
     @Override
     public synchronized Optional<Value> chosen(long slot) {
         SlotEntry entry = slots.get(slot);
-        if (entry == null || !(entry.chosen() || slot <= chosenPrefix)) {
+        if (entry == null || !(entry.chosen() || slot <= meta.chosenPrefix())) {
             return Optional.empty();
         }
         return Optional.of(entry.value());
@@ -65,12 +65,12 @@ public final class InMemoryStorage implements PaxosStorage {
 
     @Override
     public synchronized long chosenPrefix() {
-        return chosenPrefix;
+        return meta.chosenPrefix();
     }
 
     /** The promised ballot as durable now. */
     public synchronized Ballot promised() {
-        return promised;
+        return meta.promised();
     }
 
     /** How many groups {@link #write} made durable: one sync each on a real disk. */
@@ -81,8 +81,7 @@ public final class InMemoryStorage implements PaxosStorage {
     /** The disk is lost: everything is forgotten, as if the node started on an empty data dir. */
     public synchronized void wipe() {
         slots.clear();
-        promised = Ballot.ZERO;
-        chosenPrefix = 0;
+        meta = WritePlan.Meta.EMPTY;
     }
 
     /** Nothing to release; the state stays for the next {@link #load()}. */

@@ -1,6 +1,5 @@
 package io.paxcast.paxos.storage;
 
-import io.paxcast.paxos.core.Ballot;
 import io.paxcast.paxos.core.DurableState;
 import io.paxcast.paxos.core.Message.SlotEntry;
 import io.paxcast.paxos.core.StorageWrite;
@@ -45,7 +44,8 @@ import java.util.concurrent.TimeUnit;
  * <h2>Layout</h2>
  * <ul>
  *   <li>{@code slots}: a B-tree {@code slot -> record}, one entry per slot holding the whole batch;</li>
- *   <li>{@code meta}: the promised ballot and the chosen prefix in one record;</li>
+ *   <li>{@code meta}: the promised ballot, the chosen prefix and the acceptor's identity (owner,
+ *       incarnation, intact) in one record;</li>
  *   <li>{@code applied}: how many journal groups the MapDB file reflects (checked at a clean start).</li>
  * </ul>
  * Each record carries a CRC-32C ({@link RecordFormat}), verified on every read: a mismatch throws
@@ -110,7 +110,7 @@ public final class MapDbStorage implements PaxosStorage {
     };
 
     // Writer state, guarded by writeLock.
-    private Ballot promised;
+    private WritePlan.Meta current;
     private long prefix;
     private boolean unforced;
     private long lastForceNanos;
@@ -167,10 +167,8 @@ public final class MapDbStorage implements PaxosStorage {
             // From here on, a crash must cause a rebuild: the marker goes before the first write.
             Files.deleteIfExists(marker);
             byte[] stored = meta.get();
-            RecordFormat.Meta m = stored == null ? new RecordFormat.Meta(Ballot.ZERO, 0)
-                    : RecordFormat.decodeMeta(stored);
-            this.promised = m.promised();
-            this.prefix = m.chosenPrefix();
+            this.current = stored == null ? WritePlan.Meta.EMPTY : RecordFormat.decodeMeta(stored);
+            this.prefix = current.chosenPrefix();
             this.publishedPrefix = prefix;
             this.lastForceNanos = System.nanoTime();
         } catch (IOException | RuntimeException e) {
@@ -262,7 +260,8 @@ public final class MapDbStorage implements PaxosStorage {
             } catch (RuntimeException e) {
                 throw unreadable("the slots above the chosen prefix " + prefix, e);
             }
-            return new DurableState(promised, prefix, above);
+            return new DurableState(current.promised(), prefix, above, current.owner(), current.incarnation(),
+                    current.intact(), current.bootstrap(), current.blankToken());
         }
     }
 
@@ -274,7 +273,7 @@ public final class MapDbStorage implements PaxosStorage {
                 throw new StorageException("storage " + dir + " failed earlier: " + failure.getMessage(), failure);
             }
             // Rule violations and corrupt records throw here, before anything changed.
-            WritePlan plan = WritePlan.of(writes, promised, prefix, view);
+            WritePlan plan = WritePlan.of(writes, current, view);
             if (plan.puts.isEmpty() && !plan.metaChanged) {
                 return;
             }
@@ -297,7 +296,7 @@ public final class MapDbStorage implements PaxosStorage {
                 }
                 apply(group);
                 applied.set(journal.groups());
-                promised = plan.promised;
+                current = plan.meta;
                 prefix = plan.chosenPrefix;
                 publishedPrefix = prefix;
             } catch (IOException | RuntimeException e) {
@@ -309,7 +308,9 @@ public final class MapDbStorage implements PaxosStorage {
 
     private static boolean holdsAcceptorState(List<StorageWrite> writes) {
         for (StorageWrite w : writes) {
-            if (w instanceof StorageWrite.Promised || w instanceof StorageWrite.Accepted) {
+            if (w instanceof StorageWrite.Promised || w instanceof StorageWrite.Accepted
+                    || w instanceof StorageWrite.Incarnation || w instanceof StorageWrite.Intact
+                    || w instanceof StorageWrite.BlankToken) {
                 return true;
             }
         }

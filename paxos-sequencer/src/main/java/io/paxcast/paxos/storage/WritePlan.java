@@ -29,6 +29,10 @@ import java.util.TreeMap;
  *       Every slot in {@code (old prefix, p]} must have a record (this group's or an earlier one);
  *       otherwise {@link IllegalStateException}, because the prefix vouches that the stored record holds
  *       the chosen value.</li>
+ *   <li>{@code Incarnation(owner, n)}: the store records its owner and incarnation; a store that belongs
+ *       to another node, or an incarnation that goes backwards, throws {@link IllegalStateException}.</li>
+ *   <li>{@code Intact(tokens)}: the acceptor may vote from now on; it stays so.</li>
+ *   <li>{@code BlankToken(t)}: the probe token of a blank store.</li>
  * </ul>
  */
 final class WritePlan {
@@ -43,20 +47,40 @@ final class WritePlan {
 
     final Ballot promised;
     final long chosenPrefix;
+    final Meta meta;
     /** The records to write, by slot: the last write of a slot in the group wins. */
     final TreeMap<Long, SlotEntry> puts;
     final boolean metaChanged;
 
-    private WritePlan(Ballot promised, long chosenPrefix, TreeMap<Long, SlotEntry> puts, boolean metaChanged) {
-        this.promised = promised;
-        this.chosenPrefix = chosenPrefix;
+    private WritePlan(Meta meta, TreeMap<Long, SlotEntry> puts, boolean metaChanged) {
+        this.meta = meta;
+        this.promised = meta.promised();
+        this.chosenPrefix = meta.chosenPrefix();
         this.puts = puts;
         this.metaChanged = metaChanged;
     }
 
-    static WritePlan of(List<StorageWrite> writes, Ballot promised, long chosenPrefix, Records records) {
-        Ballot newPromised = promised;
-        long prefix = chosenPrefix;
+    /**
+     * Everything a store keeps besides its slot records: the promise, the chosen prefix and the
+     * acceptor's identity (see {@link io.paxcast.paxos.core.DurableState}).
+     */
+    record Meta(Ballot promised, long chosenPrefix, String owner, long incarnation, boolean intact,
+                java.util.Map<String, Long> bootstrap, long blankToken) {
+        static final Meta EMPTY = new Meta(Ballot.ZERO, 0, "", 0, false, java.util.Map.of(), 0);
+
+        Meta {
+            bootstrap = java.util.Map.copyOf(bootstrap);
+        }
+    }
+
+    static WritePlan of(List<StorageWrite> writes, Meta current, Records records) {
+        Ballot newPromised = current.promised();
+        long prefix = current.chosenPrefix();
+        String owner = current.owner();
+        long incarnation = current.incarnation();
+        boolean intact = current.intact();
+        java.util.Map<String, Long> bootstrap = current.bootstrap();
+        long blankToken = current.blankToken();
         TreeMap<Long, SlotEntry> puts = new TreeMap<>();
         for (StorageWrite write : writes) {
             if (write instanceof StorageWrite.Promised p) {
@@ -92,12 +116,29 @@ final class WritePlan {
                     }
                 }
                 prefix = Math.max(prefix, cp.slot());
+            } else if (write instanceof StorageWrite.Incarnation inc) {
+                if (!owner.isEmpty() && !owner.equals(inc.owner())) {
+                    throw new IllegalStateException("this store belongs to node " + owner + ", not " + inc.owner());
+                }
+                if (inc.incarnation() < incarnation) {
+                    throw new IllegalStateException("incarnation would go backwards: " + incarnation + " -> "
+                            + inc.incarnation());
+                }
+                owner = inc.owner();
+                incarnation = inc.incarnation();
+            } else if (write instanceof StorageWrite.Intact in) {
+                if (!intact) {
+                    intact = true;
+                    bootstrap = in.bootstrap();
+                }
+            } else if (write instanceof StorageWrite.BlankToken bt) {
+                blankToken = bt.token();
             } else {
                 throw new IllegalArgumentException("unknown storage write " + write);
             }
         }
-        boolean metaChanged = !newPromised.equals(promised) || prefix != chosenPrefix;
-        return new WritePlan(newPromised, prefix, puts, metaChanged);
+        Meta meta = new Meta(newPromised, prefix, owner, incarnation, intact, bootstrap, blankToken);
+        return new WritePlan(meta, puts, !meta.equals(current));
     }
 
     private static SlotEntry lookup(long slot, TreeMap<Long, SlotEntry> puts, Records records) {

@@ -1,7 +1,8 @@
 package io.paxcast.paxos.vertx;
 
+import io.paxcast.paxos.apply.DeliveryApplier;
 import io.paxcast.paxos.core.Clock;
-import io.paxcast.paxos.core.Command;
+import io.paxcast.paxos.core.CommandId;
 import io.paxcast.paxos.core.Delivery;
 import io.paxcast.paxos.core.DurableState;
 import io.paxcast.paxos.core.Message;
@@ -42,7 +43,8 @@ public final class SequencerDriver {
     private final PaxosStorage storage;
     private final Transport transport;
     private final long tickMillis;
-    private final Consumer<Delivery> onDelivery;
+    private final DeliveryApplier applier;
+    private final Runnable onFailure;
     private final RandomGenerator random;
     private final Clock clock;
     private final WorkerExecutor storageThread;
@@ -58,14 +60,21 @@ public final class SequencerDriver {
     private long writesWritten;
     private long messagesSent;
 
+    /**
+     * @param onDelivery applies one delivery; if it throws, the node stops ({@link DeliveryApplier})
+     * @param onFailure  called once, on the node's context, when the node stopped for good (a storage
+     *                   failure, a safety check, a delivery it could not apply): the caller stops serving
+     */
     public SequencerDriver(Vertx vertx, PaxosConfig config, PaxosStorage storage, Transport transport,
-                           long tickMillis, Consumer<Delivery> onDelivery, RandomGenerator random, Clock clock) {
+                           long tickMillis, Consumer<Delivery> onDelivery, Runnable onFailure, RandomGenerator random,
+                           Clock clock) {
         this.vertx = vertx;
+        this.applier = new DeliveryApplier(onDelivery);
+        this.onFailure = onFailure;
         this.config = config;
         this.storage = storage;
         this.transport = transport;
         this.tickMillis = tickMillis;
-        this.onDelivery = onDelivery;
         this.random = random;
         this.clock = clock;
         this.storageThread = vertx.createSharedWorkerExecutor("paxcast-storage-" + config.nodeId(), 1);
@@ -74,30 +83,41 @@ public final class SequencerDriver {
     /**
      * Loads the durable state (off the event loop), builds the node, starts ticking and receiving.
      * Every chosen slot is delivered again from slot 1: the application state is a function of the log.
+     * Fails if the store belongs to another node.
      */
     public Future<Void> start() {
         context = vertx.getOrCreateContext();
         return storageThread.<DurableState>executeBlocking(storage::load, true).map(state -> {
-            node = new PaxosNode(config, state, storage, 1, clock, random);
+            node = new PaxosNode(config, state, storage, clock, random);
             transport.receive(config.nodeId(), this::onMessage);
             timerId = vertx.setPeriodic(tickMillis, id -> onTick());
-            log.info("event=sequencer_started node={} voters={} promised={} chosenPrefix={} pendingSlots={}",
-                    config.nodeId(), config.voters(), state.promised(), state.chosenPrefix(), state.slots().size());
+            log.info("event=sequencer_started node={} voters={} promised={} chosenPrefix={} pendingSlots={} votes={}{}",
+                    config.nodeId(), config.voters(), state.promised(), state.chosenPrefix(), state.slots().size(),
+                    node.votes(), node.votes() ? "" : " note=\"" + (config.voting() ? "blank store: a learner until every"
+                            + " voter answered and rejoining is proven safe (docs/FAULTS.md)" : "configured learner") + "\"");
             pump();
             return null;
         });
     }
 
-    public boolean submit(Command command) {
+    /** Submits a command with this node as its origin; null if refused (back-pressure, or stopped). */
+    public CommandId submit(byte[] payload) {
         if (node == null || failure != null) {
-            return false;
+            return null;
         }
-        boolean[] accepted = new boolean[1];
-        if (!guard(() -> accepted[0] = node.submit(command))) {
-            return false;
+        CommandId[] id = new CommandId[1];
+        if (!guard(() -> id[0] = node.submit(payload))) {
+            return null;
         }
         pump();
-        return accepted[0];
+        return id[0];
+    }
+
+    /** The client of {@code id} gave up: stop handing it to leaders. */
+    public void abandon(CommandId id) {
+        if (node != null && failure == null) {
+            guard(() -> node.abandon(id));
+        }
     }
 
     public NodeStatus status() {
@@ -187,11 +207,21 @@ public final class SequencerDriver {
             step.run();
             return true;
         } catch (RuntimeException e) {
-            failure = e.getClass().getSimpleName() + ": " + e.getMessage();
-            log.error("event=node_stopped_voting node={} error=\"{}\" action=\"no more votes, leadership or deliveries;"
-                    + " restart the node: a corrupt store restarts as a non-voting learner\"", config.nodeId(), failure);
+            fail(e.getClass().getSimpleName() + ": " + e.getMessage());
             return false;
         }
+    }
+
+    /** Stops the node for good: no more votes, leadership, deliveries or messages. */
+    private void fail(String why) {
+        if (failure != null) {
+            return;
+        }
+        failure = why;
+        log.error("event=node_stopped node={} error=\"{}\" action=\"no more votes, leadership, deliveries or answers;"
+                + " restart the node (it replays its log; a store found corrupt restarts blank and rejoins)\"",
+                config.nodeId(), failure);
+        onFailure.run();
     }
 
     /**
@@ -234,9 +264,7 @@ public final class SequencerDriver {
         }, true).onComplete(ar -> {
             persisting = false;
             if (ar.failed()) {
-                failure = "storage write failed: " + ar.cause();
-                log.error("event=storage_failed node={} error=\"{}\" action=stop_voting", config.nodeId(),
-                        ar.cause().toString());
+                fail("storage write failed: " + ar.cause());
                 return;
             }
             groupsWritten++;
@@ -251,12 +279,9 @@ public final class SequencerDriver {
             transport.send(message);
         }
         messagesSent += ready.messages().size();
-        for (Delivery delivery : ready.deliveries()) {
-            try {
-                onDelivery.accept(delivery);
-            } catch (RuntimeException e) {
-                log.error("event=apply_failed node={} slot={} error=\"{}\"", config.nodeId(), delivery.slot(), e.toString());
-            }
+        if (!applier.apply(ready.deliveries())) {
+            fail(applier.failure());
+            return;
         }
         if (node != null && node.hasUndelivered()) {
             schedulePump();

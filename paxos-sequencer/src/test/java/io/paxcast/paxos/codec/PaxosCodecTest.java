@@ -2,6 +2,7 @@ package io.paxcast.paxos.codec;
 
 import io.paxcast.paxos.core.Ballot;
 import io.paxcast.paxos.core.Command;
+import io.paxcast.paxos.core.CommandId;
 import io.paxcast.paxos.core.Message;
 import io.paxcast.paxos.core.Message.Accept;
 import io.paxcast.paxos.core.Message.Accepted;
@@ -44,12 +45,19 @@ class PaxosCodecTest {
 
     static {
         GENERATORS.put(Prepare.class, r -> new Prepare(id(r), id(r), ballot(r), slot(r)));
-        GENERATORS.put(Promise.class, r -> new Promise(id(r), id(r), ballot(r), slot(r), list(r, 6, PaxosCodecTest::slotEntry)));
+        GENERATORS.put(Promise.class, r -> new Promise(id(r), id(r), ballot(r), slot(r), list(r, 6, PaxosCodecTest::slotEntry),
+                slot(r)));
         GENERATORS.put(Accept.class, r -> new Accept(id(r), id(r), ballot(r), slot(r), value(r), slot(r)));
         GENERATORS.put(Accepted.class, r -> new Accepted(id(r), id(r), ballot(r), slot(r)));
         GENERATORS.put(Nack.class, r -> new Nack(id(r), id(r), ballot(r), ballot(r)));
         GENERATORS.put(Heartbeat.class, r -> new Heartbeat(id(r), id(r), ballot(r), slot(r), slot(r)));
-        GENERATORS.put(HeartbeatAck.class, r -> new HeartbeatAck(id(r), id(r), ballot(r), slot(r), slot(r)));
+        GENERATORS.put(HeartbeatAck.class, r -> new HeartbeatAck(id(r), id(r), ballot(r), slot(r), slot(r), r.nextBoolean()));
+        GENERATORS.put(Message.PreVote.class, r -> new Message.PreVote(id(r), id(r), ballot(r)));
+        GENERATORS.put(Message.PreVoteReply.class, r -> new Message.PreVoteReply(id(r), id(r), ballot(r), r.nextBoolean()));
+        GENERATORS.put(Message.StateProbe.class, r -> new Message.StateProbe(id(r), id(r), slot(r)));
+        GENERATORS.put(Message.StateReport.class, r -> new Message.StateReport(id(r), id(r), slot(r), slot(r), ballot(r),
+                r.nextBoolean(), r.nextBoolean(), tokens(r)));
+        GENERATORS.put(Message.BallotRequest.class, r -> new Message.BallotRequest(id(r), id(r), ballot(r)));
         GENERATORS.put(Forward.class, r -> new Forward(id(r), id(r), list(r, 8, PaxosCodecTest::command)));
         GENERATORS.put(CatchupRequest.class, r -> new CatchupRequest(id(r), id(r), slot(r)));
         GENERATORS.put(CatchupReply.class, r -> new CatchupReply(id(r), id(r),
@@ -103,9 +111,9 @@ class PaxosCodecTest {
     void isCompact() {
         // Accepted with short ids and small numbers: version, kind, 2+2 (from/to), 1+2 (ballot), 1 (slot)
         assertEquals(10, PaxosCodec.encode(new Accepted("a", "b", new Ballot(3, "a"), 42)).length);
-        // a 256-byte command costs its id and payload plus three bytes of framing
-        Value one = Value.batch(1_700_000_000_000L, List.of(new Command("id-1", new byte[256])));
-        assertEquals(2 + 1 + 6 + 1 + (1 + 4) + (2 + 256), PaxosCodec.encodeValue(one).length);
+        // a 256-byte command costs its origin, incarnation, counter, floor and payload, plus the length bytes
+        Value one = Value.batch(1_700_000_000_000L, 5, List.of(new Command(new CommandId("id-1", 1, 1), 0, new byte[256])));
+        assertEquals(2 + 1 + 6 + 1 + 1 + (1 + 4) + 3 + (2 + 256), PaxosCodec.encodeValue(one).length);
     }
 
     @Test
@@ -151,9 +159,9 @@ class PaxosCodecTest {
         assertThrows(CodecException.class, () -> PaxosCodec.decode(trailing));
 
         byte[] version = ok.clone();
-        version[0] = 2;
+        version[0] = 3;
         CodecException e = assertThrows(CodecException.class, () -> PaxosCodec.decode(version));
-        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 3"), e.getMessage());
 
         byte[] kind = ok.clone();
         kind[1] = 99;
@@ -232,6 +240,18 @@ class PaxosCodecTest {
         });
     }
 
+    /** Stores written before origin command ids hold version-1 values: they still decode. */
+    @Test
+    void aVersionOneValueDecodesWithLegacyIds() {
+        // [version 1][kind value][flags 0][ts 1000 = 0xe8 0x07][1 command][id "ab"][payload 2 bytes]
+        byte[] v1 = {1, 64, 0, (byte) 0xe8, 0x07, 1, 2, 'a', 'b', 2, 7, 9};
+        Value value = PaxosCodec.decodeValue(v1);
+        assertEquals(1000, value.timestampMillis());
+        assertEquals(0, value.logClockMillis());
+        assertEquals(CommandId.LEGACY, value.commands().get(0).id());
+        assertEquals(2, value.commands().get(0).payload().length);
+    }
+
     @Test
     void unknownFlagsAreRejected() {
         byte[] noop = PaxosCodec.encodeValue(Value.NOOP);
@@ -239,7 +259,7 @@ class PaxosCodecTest {
         flags[2] = 4;
         assertThrows(CodecException.class, () -> PaxosCodec.decodeValue(flags));
         // a no-op that carries a command
-        Value batch = Value.batch(0, List.of(new Command("x", new byte[0])));
+        Value batch = Value.batch(0, 0, List.of(new Command(new CommandId("x", 0, 0), 0, new byte[0])));
         byte[] bad = PaxosCodec.encodeValue(batch);
         bad[2] = 1;
         assertThrows(CodecException.class, () -> PaxosCodec.decodeValue(bad));
@@ -275,7 +295,9 @@ class PaxosCodecTest {
     private static Command command(Random r) {
         byte[] payload = new byte[r.nextInt(10) == 0 ? 0 : r.nextInt(400)];
         r.nextBytes(payload);
-        return new Command(id(r) + "#" + r.nextLong(), payload);
+        long counter = r.nextLong() & Long.MAX_VALUE >>> r.nextInt(63);
+        long floor = counter == 0 ? 0 : (r.nextLong() & Long.MAX_VALUE) % (counter + 1);
+        return new Command(new CommandId(id(r), r.nextLong() & Long.MAX_VALUE >>> r.nextInt(63), counter), floor, payload);
     }
 
     private static Value value(Random r) {
@@ -284,10 +306,18 @@ class PaxosCodecTest {
             return Value.NOOP;
         }
         if (kind == 1) {
-            return new Value(slot(r), List.of(), false);
+            return new Value(slot(r), slot(r), List.of(), false);
         }
         List<Command> commands = list(r, 6, PaxosCodecTest::command);
-        return Value.batch(slot(r), commands.isEmpty() ? List.of(command(r)) : commands);
+        return Value.batch(slot(r), slot(r), commands.isEmpty() ? List.of(command(r)) : commands);
+    }
+
+    private static java.util.Map<String, Long> tokens(Random r) {
+        java.util.Map<String, Long> tokens = new java.util.HashMap<>();
+        for (int i = r.nextInt(4); i > 0; i--) {
+            tokens.put(id(r), slot(r));
+        }
+        return tokens;
     }
 
     private static SlotEntry slotEntry(Random r) {

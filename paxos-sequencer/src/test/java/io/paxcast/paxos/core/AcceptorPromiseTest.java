@@ -15,7 +15,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
-import static io.paxcast.paxos.core.TestCluster.cmd;
+import static io.paxcast.paxos.core.TestCluster.batch;
+import static io.paxcast.paxos.core.TestCluster.labels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AcceptorPromiseTest {
 
     private static final Ballot PROMISED = new Ballot(5, "n2");
-    private static final Value V = Value.batch(1_000, List.of(cmd("x")));
+    private static final Value V = batch(1_000, "x");
 
     static Stream<Ballot> ballotsBelowThePromise() {
         return Stream.of(Ballot.ZERO, new Ballot(1, "n3"), new Ballot(4, "n3"), new Ballot(5, "n1"));
@@ -46,7 +47,7 @@ class AcceptorPromiseTest {
     private static TestCluster promisedTo(Ballot ballot, Set<InjectedBug> bugs) {
         TestCluster c = TestCluster.builder(3).bugs(bugs).build();
         Message reply = answer(c, new Prepare(ballot.nodeId(), "n1", ballot, 1));
-        assertEquals(new Promise("n1", ballot.nodeId(), ballot, 0, List.of()), reply);
+        assertEquals(new Promise("n1", ballot.nodeId(), ballot, 0, List.of(), 0), reply);
         return c;
     }
 
@@ -121,7 +122,7 @@ class AcceptorPromiseTest {
         Ballot next = new Ballot(6, "n3");
         Message reply = answer(c, new Prepare("n3", "n1", next, 1));
 
-        assertEquals(new Promise("n1", "n3", next, 0, List.of(new Message.SlotEntry(1, PROMISED, V, false))), reply);
+        assertEquals(new Promise("n1", "n3", next, 0, List.of(new Message.SlotEntry(1, PROMISED, V, false)), 0), reply);
     }
 
     // ------------------------------------------------------------ the checks above can fail

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static io.paxcast.paxos.core.TestCluster.appliedIds;
-import static io.paxcast.paxos.core.TestCluster.cmd;
+import static io.paxcast.paxos.core.TestCluster.batch;
+import static io.paxcast.paxos.core.TestCluster.labels;
 import static io.paxcast.paxos.core.TestCluster.from;
 import static io.paxcast.paxos.core.TestCluster.is;
 import static io.paxcast.paxos.core.TestCluster.to;
@@ -73,7 +74,7 @@ class BallotTest {
         c.releaseHolds();
         c.drop(to("n1")); // not even through n2's Prepare or heartbeats: only through a rejection
 
-        c.submit("n1", cmd("stale"));
+        c.submit("n1", "stale");
         c.flush("n1"); // n1 still believes it leads: Accepts at its old ballot
         assertEquals("leader", c.status("n1").role());
         c.deliverFirst(is(Accept.class).and(from("n1")).and(to("n3")));

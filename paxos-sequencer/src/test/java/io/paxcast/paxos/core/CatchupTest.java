@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static io.paxcast.paxos.core.TestCluster.appliedIds;
-import static io.paxcast.paxos.core.TestCluster.cmd;
+import static io.paxcast.paxos.core.TestCluster.batch;
+import static io.paxcast.paxos.core.TestCluster.labels;
 import static io.paxcast.paxos.core.TestCluster.from;
 import static io.paxcast.paxos.core.TestCluster.is;
 import static io.paxcast.paxos.core.TestCluster.to;
@@ -32,11 +33,11 @@ class CatchupTest {
         c.elect("n1");
         c.isolate("n3");
         for (String id : FIVE) {
-            c.submit("n1", cmd(id));
+            c.submit("n1", id);
         }
         c.flush("n1");
         c.runUntilQuiet();
-        c.submit("n1", cmd("c6"));
+        c.submit("n1", "c6");
         c.flush("n1");
         c.drop(m -> true); // slot 6: accepted by n1 alone
         assertEquals(5, c.status("n1").chosenPrefix());
@@ -99,14 +100,14 @@ class CatchupTest {
         TestCluster c = TestCluster.builder(3).pipeline(8, 1).build();
         c.elect("n1");
         for (String id : List.of("c1", "c2")) {
-            c.submit("n1", cmd(id));
+            c.submit("n1", id);
         }
         c.flush("n1");
         c.runUntilQuiet();
         assertEquals(2, c.delivered("n3").size());
         c.crash("n3");
         for (String id : List.of("c3", "c4", "c5")) {
-            c.submit("n1", cmd(id));
+            c.submit("n1", id);
         }
         c.flush("n1");
         c.runUntilQuiet();
@@ -126,7 +127,7 @@ class CatchupTest {
         c.elect("n1");
         c.isolate("n3");
         for (int i = 1; i <= 6; i++) {
-            c.submit("n2", cmd("m" + i)); // through the follower, which forwards it
+            c.submit("n2", "m" + i); // through the follower, which forwards it
             c.runUntilQuiet();
             c.flush("n1");
             c.runUntilQuiet();

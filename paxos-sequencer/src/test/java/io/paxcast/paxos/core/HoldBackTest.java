@@ -11,7 +11,8 @@ import java.util.List;
 import static io.paxcast.paxos.core.TestCluster.acceptFor;
 import static io.paxcast.paxos.core.TestCluster.acceptedFor;
 import static io.paxcast.paxos.core.TestCluster.appliedIds;
-import static io.paxcast.paxos.core.TestCluster.cmd;
+import static io.paxcast.paxos.core.TestCluster.batch;
+import static io.paxcast.paxos.core.TestCluster.labels;
 import static io.paxcast.paxos.core.TestCluster.is;
 import static io.paxcast.paxos.core.TestCluster.to;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,8 +32,8 @@ class HoldBackTest {
     void aChosenSlotIsNotDeliveredBeforeTheSlotBelowIt() {
         TestCluster c = TestCluster.builder(3).pipeline(2, 1).build();
         c.elect("n1");
-        c.submit("n2", cmd("a"));
-        c.submit("n2", cmd("b"));
+        c.submit("n2", "a");
+        c.submit("n2", "b");
         c.deliver(is(Forward.class));
         c.flush("n1"); // slot 1: a, slot 2: b
 
@@ -64,9 +65,9 @@ class HoldBackTest {
         TestCluster c = TestCluster.builder(3).pipeline(8, 1).build();
         c.elect("n1");
         c.isolate("n3");
-        c.submit("n2", cmd("a"));
-        c.submit("n2", cmd("b"));
-        c.submit("n2", cmd("c"));
+        c.submit("n2", "a");
+        c.submit("n2", "b");
+        c.submit("n2", "c");
         c.runUntilQuiet();
         c.flush("n1");
         c.runUntilQuiet();

@@ -4,7 +4,8 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static io.paxcast.paxos.core.TestCluster.cmd;
+import static io.paxcast.paxos.core.TestCluster.batch;
+import static io.paxcast.paxos.core.TestCluster.labels;
 import static io.paxcast.paxos.core.TestCluster.from;
 import static io.paxcast.paxos.core.TestCluster.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,7 +31,7 @@ class LeaderStickinessTest {
         assertTrue(c.sent("n3").stream().filter(is(Message.Prepare.class)).count() >= 5, "n3 kept campaigning");
         assertEquals("leader", c.status("n1").role(), "n1 still leads");
         assertEquals(leading, c.status("n1").ballot());
-        c.submit("n1", cmd("still-works"));
+        c.submit("n1", "still-works");
         c.flush("n1");
         c.runUntilQuiet();
         assertEquals(List.of("still-works"), TestCluster.appliedIds(c.delivered("n1")));

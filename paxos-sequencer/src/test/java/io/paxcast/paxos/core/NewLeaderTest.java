@@ -15,7 +15,8 @@ import java.util.TreeMap;
 
 import static io.paxcast.paxos.core.TestCluster.acceptFor;
 import static io.paxcast.paxos.core.TestCluster.appliedIds;
-import static io.paxcast.paxos.core.TestCluster.cmd;
+import static io.paxcast.paxos.core.TestCluster.batch;
+import static io.paxcast.paxos.core.TestCluster.labels;
 import static io.paxcast.paxos.core.TestCluster.from;
 import static io.paxcast.paxos.core.TestCluster.is;
 import static io.paxcast.paxos.core.TestCluster.to;
@@ -43,7 +44,7 @@ class NewLeaderTest {
     }
 
     private static Delivery noop(long slot, long logTime) {
-        return new Delivery(slot, logTime, List.of(), List.of());
+        return new Delivery(slot, logTime, 0, Value.NOOP, List.of());
     }
 
     @Test
@@ -51,14 +52,14 @@ class NewLeaderTest {
         TestCluster c = TestCluster.builder(5).pipeline(8, 1).build();
         Ballot old = c.elect("n1");
         for (String id : List.of("a", "b", "c")) {
-            c.submit("n1", cmd(id));
+            c.submit("n1", id);
         }
         c.flush("n1"); // slots 1, 2, 3
         Value third = ((Accept) c.queued(acceptFor(3)).get(0)).value();
         c.deliverFirst(acceptFor(3).and(to("n2"))); // slot 3 accepted by n1 and n2: a minority of 5
         c.drop(m -> true); // every other Accept, and n2's Accepted, are lost
         c.crash("n1");
-        c.submit("n3", cmd("fresh")); // a fresh client command is already waiting at the next leader
+        c.submit("n3", "fresh"); // a fresh client command is already waiting at the next leader
 
         Ballot next = c.campaign("n3");
         c.deliverFirst(is(Prepare.class).and(to("n2")));
@@ -74,12 +75,13 @@ class NewLeaderTest {
         assertEquals(third, proposed.get(3L), "the minority's value, in the same slot");
         c.flush("n3"); // (see aNewLeaderProposesTheCommandsWaitingAtItAsSoonAsItTakesOver)
         proposed = proposals(c, "n3", "n4", next);
-        assertEquals(List.of(cmd("fresh")), proposed.get(4L).commands(), "a fresh command goes above, never in a hole");
+        assertEquals(List.of("fresh"), labels(proposed.get(4L).commands()), "a fresh command goes above, never in a hole");
         assertEquals(List.of(1L, 2L, 3L, 4L), List.copyOf(proposed.keySet()));
 
         c.runUntilQuiet();
         long t = third.timestampMillis();
-        List<Delivery> expectedPrefix = List.of(noop(1, 0), noop(2, 0), new Delivery(3, t, List.of(cmd("c")), List.of()));
+        List<Delivery> expectedPrefix = List.of(noop(1, 0), noop(2, 0), new Delivery(3, t, third.logClockMillis(), third,
+                third.commands()));
         for (String id : List.of("n2", "n3", "n4", "n5")) {
             assertEquals(expectedPrefix, c.delivered(id).subList(0, 3), id);
             assertEquals(List.of("c", "fresh"), appliedIds(c.delivered(id)), id);
@@ -95,8 +97,8 @@ class NewLeaderTest {
     @Test
     void theNewLeaderReProposesTheValueAcceptedAtTheHighestBallotInItsQuorum() {
         TestCluster c = TestCluster.of(5);
-        Value older = Value.batch(1_000, List.of(cmd("older")));
-        Value newer = Value.batch(1_000, List.of(cmd("newer")));
+        Value older = batch(1_000, "older");
+        Value newer = batch(1_000, "newer");
         c.inject(new Accept("n1", "n2", new Ballot(1, "n1"), 1, older, 0));
         c.inject(new Accept("n4", "n3", new Ballot(2, "n4"), 1, newer, 0));
         c.drop(m -> true); // the Accepted replies go nowhere: n1 and n4 are gone
@@ -120,7 +122,7 @@ class NewLeaderTest {
         c.elect("n1");
         c.isolate("n3");
         for (String id : List.of("c1", "c2", "c3")) {
-            c.submit("n1", cmd(id));
+            c.submit("n1", id);
         }
         c.flush("n1");
         c.runUntilQuiet();
@@ -143,7 +145,7 @@ class NewLeaderTest {
         c.runUntilQuiet();
         assertEquals("leader", c.status("n3").role());
         assertEquals(chosen, c.delivered("n3"));
-        c.submit("n3", cmd("c4"));
+        c.submit("n3", "c4");
         c.flush("n3");
         c.runUntilQuiet();
 
@@ -170,7 +172,7 @@ class NewLeaderTest {
         TestCluster c = TestCluster.of(3);
         c.elect("n1");
         c.crash("n1");
-        c.submit("n2", cmd("waiting")); // forwarded to n1, which is down
+        c.submit("n2", "waiting"); // forwarded to n1, which is down
         c.drop(m -> true);
 
         Ballot ballot = c.campaign("n2");
@@ -181,7 +183,7 @@ class NewLeaderTest {
         c.tick("n2", TestCluster.HEARTBEAT_TICKS);
 
         assertTrue(c.sent("n2").stream().anyMatch(m -> m instanceof Accept a && a.ballot().equals(ballot)
-                        && a.value().commands().contains(cmd("waiting"))),
+                        && labels(a.value().commands()).contains("waiting")),
                 "the new leader proposes the command waiting at it; status " + c.status("n2"));
     }
 
@@ -198,7 +200,7 @@ class NewLeaderTest {
     void aCommandSubmittedOnceToALeaderIsProposedInOneSlot() {
         TestCluster c = TestCluster.of(3);
         Ballot ballot = c.elect("n1");
-        c.submit("n1", cmd("once"));
+        c.submit("n1", "once");
         c.flush("n1");
         c.runUntilQuiet();
         c.tick("n1", TestCluster.HEARTBEAT_TICKS);
@@ -212,11 +214,11 @@ class NewLeaderTest {
     void anAcceptorThatKnowsASlotChosenAnswersAnAcceptForItWithTheChosenValueNotAVote() {
         TestCluster c = TestCluster.of(3);
         c.elect("n1");
-        c.submit("n1", cmd("a"));
+        c.submit("n1", "a");
         c.flush("n1");
         c.runUntilQuiet();
         Value chosen = c.storage("n2").chosen(1).orElseThrow();
-        Value other = Value.batch(2_000, List.of(cmd("other")));
+        Value other = batch(2_000, "other");
         int readies = c.drained("n2").size();
         int mark = c.sent("n2").size();
 

@@ -4,7 +4,8 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static io.paxcast.paxos.core.TestCluster.cmd;
+import static io.paxcast.paxos.core.TestCluster.batch;
+import static io.paxcast.paxos.core.TestCluster.labels;
 import static io.paxcast.paxos.core.TestCluster.from;
 import static io.paxcast.paxos.core.TestCluster.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,10 +22,10 @@ class NonVotingLearnerTest {
     void aNonVotingNodeNeverVotesNorCampaignsButLearnsEverythingAndForwards() {
         TestCluster c = TestCluster.builder(3).nonVoting("n3").build();
         c.elect("n1");
-        c.submit("n1", cmd("a"));
+        c.submit("n1", "a");
         c.flush("n1");
         c.runUntilQuiet();
-        c.submit("n3", cmd("b")); // forwarded by the learner to the leader
+        c.submit("n3", "b"); // forwarded by the learner to the leader
         c.runUntilQuiet();
         c.flush("n1");
         c.runUntilQuiet();
@@ -48,7 +49,7 @@ class NonVotingLearnerTest {
         TestCluster c = TestCluster.builder(3).nonVoting("n3").build();
         c.elect("n1");
         c.crash("n2");
-        c.submit("n1", cmd("needs-a-majority"));
+        c.submit("n1", "needs-a-majority");
         c.flush("n1");
         c.tick("n1", 5);
         c.runUntilQuiet();

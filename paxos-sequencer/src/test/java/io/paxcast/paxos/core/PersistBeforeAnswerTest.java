@@ -12,7 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-import static io.paxcast.paxos.core.TestCluster.cmd;
+import static io.paxcast.paxos.core.TestCluster.batch;
+import static io.paxcast.paxos.core.TestCluster.labels;
 import static io.paxcast.paxos.core.TestCluster.is;
 import static io.paxcast.paxos.core.TestCluster.to;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -91,13 +92,13 @@ class PersistBeforeAnswerTest {
         List<Drained> drained = c.drained("n1");
         Ready last = drained.get(drained.size() - 1).ready();
         assertEquals(List.of(new StorageWrite.Promised(B)), last.writes());
-        assertEquals(List.of(new Promise("n1", "n2", B, 0, List.of())), last.messages());
+        assertEquals(List.of(new Promise("n1", "n2", B, 0, List.of(), 0)), last.messages());
     }
 
     @Test
     void anAcceptedLeavesInTheReadyThatPersistsTheVote() {
         TestCluster c = TestCluster.of(3);
-        Value v = Value.batch(1_000, List.of(cmd("a")));
+        Value v = batch(1_000, "a");
 
         c.inject(new Accept("n2", "n1", B, 7, v, 0));
 
@@ -113,7 +114,7 @@ class PersistBeforeAnswerTest {
         TestCluster c = TestCluster.of(3);
         List<Message> accepts = new ArrayList<>();
         for (long slot = 1; slot <= 4; slot++) {
-            accepts.add(new Accept("n2", "n1", B, slot, Value.batch(1_000, List.of(cmd("c" + slot))), 0));
+            accepts.add(new Accept("n2", "n1", B, slot, batch(1_000, "c" + slot), 0));
         }
         long groupsBefore = c.storage("n1").groupsWritten();
 
@@ -151,22 +152,22 @@ class PersistBeforeAnswerTest {
         TestCluster c = TestCluster.builder(3).pipeline(8, 2).build();
         c.elect("n1");
         for (int i = 0; i < 5; i++) {
-            c.submit("n1", cmd("a" + i));
+            c.submit("n1", "a" + i);
         }
         c.flush("n1");
         c.runUntilQuiet();
         c.crash("n2");
-        c.submit("n1", cmd("b"));
+        c.submit("n1", "b");
         c.flush("n1");
         c.runUntilQuiet();
         c.restart("n2");
         c.hold(to("n1"));
         c.elect("n3"); // preempts n1, which does not hear of it yet
-        c.submit("n1", cmd("c")); // n1 still leads in its own eyes: Accepts at the old ballot
+        c.submit("n1", "c"); // n1 still leads in its own eyes: Accepts at the old ballot
         c.flush("n1");
         c.releaseHolds();
         c.runUntilQuiet();
-        c.submit("n3", cmd("d"));
+        c.submit("n3", "d");
         c.flush("n3");
         c.runUntilQuiet();
         c.crash("n1");

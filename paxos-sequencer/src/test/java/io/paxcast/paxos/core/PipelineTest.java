@@ -14,7 +14,8 @@ import java.util.TreeMap;
 import static io.paxcast.paxos.core.TestCluster.acceptFor;
 import static io.paxcast.paxos.core.TestCluster.acceptedFor;
 import static io.paxcast.paxos.core.TestCluster.appliedIds;
-import static io.paxcast.paxos.core.TestCluster.cmd;
+import static io.paxcast.paxos.core.TestCluster.batch;
+import static io.paxcast.paxos.core.TestCluster.labels;
 import static io.paxcast.paxos.core.TestCluster.from;
 import static io.paxcast.paxos.core.TestCluster.is;
 import static io.paxcast.paxos.core.TestCluster.to;
@@ -42,7 +43,7 @@ class PipelineTest {
     /** Every command reaches the leader's queue, not yet proposed. */
     private static void submitThroughFollower(TestCluster c, List<String> ids) {
         for (String id : ids) {
-            c.submit("n2", cmd(id));
+            c.submit("n2", id);
         }
         c.deliver(is(Forward.class));
     }
@@ -115,8 +116,8 @@ class PipelineTest {
 
     @Test
     void batchesCloseOnMaxBatchBytes() {
-        // "b1" weighs 2 + 2 + 8 = 12 bytes: two fit under 30, three do not
-        TestCluster c = TestCluster.builder(3).pipeline(8, 100).maxBatchBytes(30).build();
+        // "b1" from origin n2 weighs 2 + 2 + 32 = 36 bytes: two fit under 80, three do not
+        TestCluster c = TestCluster.builder(3).pipeline(8, 100).maxBatchBytes(80).build();
         Ballot ballot = c.elect("n1");
         submitThroughFollower(c, ids("b", 5));
 
@@ -146,7 +147,7 @@ class PipelineTest {
         c.crash("n1");
         c.heal();
         c.drop(m -> true);
-        c.submit("n2", cmd("fresh")); // n2 hands it (and m1, still unacknowledged) to the next leader
+        c.submit("n2", "fresh"); // n2 hands it (and m1, still unacknowledged) to the next leader
 
         Ballot ballot = c.campaign("n3");
         c.deliverFirst(is(Prepare.class).and(to("n2")));
@@ -176,9 +177,9 @@ class PipelineTest {
         }
         assertEquals(Value.NOOP, slots.get(1L), "slot 1 was accepted by n1 alone: a hole");
         for (long slot = 2; slot <= 5; slot++) {
-            assertEquals(List.of(cmd("m" + slot)), slots.get(slot).commands(), "re-proposed in slot " + slot);
+            assertEquals(List.of("m" + slot), labels(slots.get(slot).commands()), "re-proposed in slot " + slot);
         }
-        assertEquals(List.of(cmd("m1")), slots.get(6L).commands(), "fresh batches go above the re-proposals");
+        assertEquals(List.of("m1"), labels(slots.get(6L).commands()), "fresh batches go above the re-proposals");
         assertEquals(List.of("m2", "m3", "m4", "m5", "m1", "fresh"), appliedIds(c.delivered("n3")));
         assertEquals(c.delivered("n3"), c.delivered("n2"));
     }

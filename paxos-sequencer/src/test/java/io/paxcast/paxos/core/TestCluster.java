@@ -55,7 +55,7 @@ final class TestCluster {
         final String id;
         final PaxosConfig config;
         final InMemoryStorage storage = new InMemoryStorage();
-        /** The application's durable applied log: survives crashes, like the broadcast layer's store. */
+        /** What the application applied in this run (a restart replays the log from slot 1). */
         final List<Delivery> applied = new ArrayList<>();
         final List<Drained> drained = new ArrayList<>();
         final List<Message> sent = new ArrayList<>();
@@ -74,10 +74,12 @@ final class TestCluster {
         private int maxBatchCommands = 8;
         private int maxBatchBytes = 1 << 20;
         private int catchupBatchSlots = 64;
-        private long dedupeWindowMillis = 60_000;
         private Set<InjectedBug> bugs = Set.of();
         private Set<String> nonVoting = Set.of();
+        private Set<String> blank = Set.of();
         private boolean stickiness;
+        private boolean preVote;
+        private int promiseBytes = 1 << 20;
 
         private Builder(int size) {
             this.size = size;
@@ -99,20 +101,32 @@ final class TestCluster {
             return this;
         }
 
-        Builder dedupeWindowMillis(long millis) {
-            this.dedupeWindowMillis = millis;
-            return this;
-        }
-
         /** Followers that hear a live leader ignore other candidates (off by default here). */
         Builder stickiness(boolean on) {
             this.stickiness = on;
             return this;
         }
 
-        /** These nodes run as non-voting learners (their storage was found corrupt). */
+        /** Nodes ask for pre-votes before they campaign (off by default here: the scenarios campaign directly). */
+        Builder preVote(boolean on) {
+            this.preVote = on;
+            return this;
+        }
+
+        Builder maxPromiseBytes(int bytes) {
+            this.promiseBytes = bytes;
+            return this;
+        }
+
+        /** These nodes run as configured learners: they never vote. */
         Builder nonVoting(String... ids) {
             this.nonVoting = Set.of(ids);
+            return this;
+        }
+
+        /** These nodes start on blank stores (a new member, or a lost disk): they must rejoin before voting. */
+        Builder blankStores(String... ids) {
+            this.blank = Set.of(ids);
             return this;
         }
 
@@ -138,6 +152,7 @@ final class TestCluster {
     private final List<Message> network = new ArrayList<>();
     private final List<Predicate<Message>> holds = new ArrayList<>();
     private final Set<String> isolated = new HashSet<>();
+    private final Set<String> blank;
     private final List<Consumer<Drained>> observers = new ArrayList<>();
 
     static Builder builder(int size) {
@@ -149,20 +164,28 @@ final class TestCluster {
     }
 
     private TestCluster(Builder b) {
+        this.blank = b.blank;
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= b.size; i++) {
             ids.add("n" + i);
         }
         clock.set(1_000);
         for (String id : ids) {
-            PaxosConfig config = new PaxosConfig(id, ids, b.pipelineWindow, b.maxBatchCommands, b.maxBatchBytes,
-                    HEARTBEAT_TICKS, ELECTION_TICKS, RETRANSMIT_TICKS, RESUBMIT_TICKS, 10_000,
-                    b.catchupBatchSlots, b.dedupeWindowMillis, b.bugs);
-            if (b.nonVoting.contains(id)) {
-                config = config.asNonVoting();
-            }
-            // the papers' scenarios script leader changes directly; leader stickiness is tested on its own
-            config = config.withLeaderStickiness(b.stickiness);
+            // Start the cluster as a brand-new one: every store intact and empty (the rejoin of a blank
+            // store is tested on its own, with blankStores()).
+            // the papers' scenarios script leader changes directly; stickiness and pre-vote are tested on their own
+            PaxosConfig config = PaxosConfig.builder(id, ids)
+                    .batching(b.pipelineWindow, b.maxBatchCommands, b.maxBatchBytes)
+                    .timeouts(HEARTBEAT_TICKS, ELECTION_TICKS, RETRANSMIT_TICKS, RESUBMIT_TICKS)
+                    .catchup(b.catchupBatchSlots, 1 << 24)
+                    .millisPerTick(1)
+                    .pending(10_000, 1L << 30)
+                    .maxPromiseBytes(b.promiseBytes)
+                    .bugs(b.bugs)
+                    .voting(!b.nonVoting.contains(id))
+                    .leaderStickiness(b.stickiness)
+                    .preVote(b.preVote)
+                    .build();
             Member m = new Member(id, config);
             members.put(id, m);
             start(m);
@@ -235,10 +258,11 @@ final class TestCluster {
         }
     }
 
-    boolean submit(String id, Command command) {
-        boolean accepted = node(id).submit(command);
+    /** A client publishes {@code label} through node {@code id}; returns the command's id (null: refused). */
+    CommandId submit(String id, String label) {
+        CommandId command = node(id).submit(label.getBytes(StandardCharsets.UTF_8));
         process(member(id));
-        return accepted;
+        return command;
     }
 
     void flush(String id) {
@@ -273,12 +297,18 @@ final class TestCluster {
         process(target);
     }
 
-    /** The process dies: everything not in storage (or in the applied log) is gone. */
+    /** The process dies: everything not in storage is gone. */
     void crash(String id) {
         member(id).node = null;
     }
 
-    /** A new incarnation from the node's storage; the application resumes after what it applied. */
+    /** The process dies and its disk is lost: it restarts on a blank store. */
+    void wipe(String id) {
+        member(id).node = null;
+        member(id).storage.wipe();
+    }
+
+    /** A new incarnation from the node's storage; its application replays the log from slot 1. */
     void restart(String id) {
         Member m = member(id);
         if (m.node != null) {
@@ -408,7 +438,11 @@ final class TestCluster {
         m.incarnation++;
         RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
                 .create(m.id.hashCode() * 31L + m.incarnation);
-        m.node = new PaxosNode(m.config, m.storage.load(), m.storage, m.applied.size() + 1, clock, random);
+        if (m.incarnation == 1 && !blank.contains(m.id)) {
+            m.storage.write(List.of(new StorageWrite.Intact(java.util.Map.of()))); // a new cluster's voter
+        }
+        m.applied.clear();
+        m.node = new PaxosNode(m.config, m.storage.load(), m.storage, clock, random);
         process(m);
     }
 
@@ -465,17 +499,37 @@ final class TestCluster {
 
     // ---------------------------------------------------------------- helpers for tests
 
-    static Command cmd(String id) {
-        return new Command(id, id.getBytes(StandardCharsets.UTF_8));
+    private static final java.util.concurrent.atomic.AtomicLong COUNTER = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A command written by a test (not submitted through a node): a fresh id, payload {@code label}. */
+    static Command command(String label) {
+        return new Command(new CommandId("test", 1, COUNTER.incrementAndGet()), 0,
+                label.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The ids a node applied, in order, without the skipped duplicates. */
+    /** A batch of fresh commands written by a test. */
+    static Value batch(long timestampMillis, String... labels) {
+        List<Command> commands = new ArrayList<>();
+        for (String label : labels) {
+            commands.add(command(label));
+        }
+        return Value.batch(timestampMillis, 0, commands);
+    }
+
+    static String label(Command command) {
+        return new String(command.payload(), StandardCharsets.UTF_8);
+    }
+
+    /** The payload labels of {@code commands}, in order. */
+    static List<String> labels(List<Command> commands) {
+        return commands.stream().map(TestCluster::label).toList();
+    }
+
+    /** The labels a node applied, in order (commands chosen a second time are left out by the learner). */
     static List<String> appliedIds(List<Delivery> deliveries) {
         List<String> ids = new ArrayList<>();
         for (Delivery d : deliveries) {
-            for (Command c : d.commands()) {
-                ids.add(c.id());
-            }
+            ids.addAll(labels(d.commands()));
         }
         return ids;
     }

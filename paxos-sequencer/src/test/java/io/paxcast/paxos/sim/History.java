@@ -11,32 +11,45 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Everything clients did and nodes delivered in one run, checked as it happens.
+ * Everything clients did and nodes applied in one run, checked as it happens.
  *
  * <ul>
- *   <li><b>agreement</b>: every node delivers the same thing for a slot (same commands, same skipped
- *       duplicates, same log time: the dedupe is a function of the log alone);</li>
- *   <li><b>validity</b>: only submitted commands are delivered, with their payload;</li>
- *   <li><b>integrity</b>: a node delivers slots contiguously from 1, and never a command id twice;</li>
- *   <li><b>durability</b>: a slot once delivered anywhere (acknowledged) keeps its content on every
- *       node, through crashes, and at the end every node holds every acknowledged command;</li>
- *   <li><b>real-time order</b>: a command submitted after another was acknowledged gets a later slot.</li>
+ *   <li><b>agreement</b>: every node delivers the same thing for a slot (same commands, same stamps:
+ *       the de-duplication is a function of the log alone), and its application decides the same
+ *       (appends and recognised retries), on every node and in every replay after a restart;</li>
+ *   <li><b>validity</b>: only submitted commands are applied, with their payload;</li>
+ *   <li><b>integrity</b>: a node applies slots contiguously from 1 in each run, and never the same command
+ *       twice; a key appended twice is appended a window apart, in log time;</li>
+ *   <li><b>the log clock never runs ahead of real time</b>: a slot's log clock is at most the time
+ *       (in ms: one tick) at which it was first delivered; so a window measured in it lasts at least
+ *       as long in real time, whatever the leaders' wall clocks do;</li>
+ *   <li><b>durability</b>: a slot once applied anywhere (acknowledged) keeps its content on every node,
+ *       through crashes and lost disks, and at the end every node holds every acknowledged key;</li>
+ *   <li><b>real-time order</b>: a key submitted after another was acknowledged gets a later slot.</li>
  * </ul>
  */
 final class History {
+    private final long windowMillis;
     private final Map<String, byte[]> submitted = new HashMap<>();
     private final Map<String, Long> firstSubmitted = new HashMap<>();
     private final Map<Long, Delivery> decided = new HashMap<>();
+    private final Map<Long, SimApp.Outcome> outcomes = new HashMap<>();
     private final Map<String, Long> ackedSlot = new HashMap<>();
+    /** key -> log clock of its latest append, as first decided. */
+    private final Map<String, long[]> lastAppend = new HashMap<>();
     /** tick -> highest slot acknowledged up to that tick. */
     private final TreeMap<Long, Long> ackedSlotByTime = new TreeMap<>();
     private long highestAckedSlot;
     private final List<String> violations = new ArrayList<>();
 
-    void onSubmit(Command command, long now) {
-        byte[] previous = submitted.putIfAbsent(command.id(), command.payload());
+    History(long windowMillis) {
+        this.windowMillis = windowMillis;
+    }
+
+    void onSubmit(String key, byte[] body, long now) {
+        byte[] previous = submitted.putIfAbsent(key, body);
         if (previous == null) {
-            firstSubmitted.put(command.id(), now);
+            firstSubmitted.put(key, now);
         }
     }
 
@@ -44,39 +57,62 @@ final class History {
         return submitted;
     }
 
-    boolean isAcked(String id) {
-        return ackedSlot.containsKey(id);
+    boolean isAcked(String key) {
+        return ackedSlot.containsKey(key);
     }
 
     int ackedCount() {
         return ackedSlot.size();
     }
 
-    void onDelivery(SimNode node, Delivery delivery, long now) {
-        long expected = node.lastApplied() + 1;
+    void onApply(SimNode node, Delivery delivery, SimApp.Outcome outcome, long now) {
+        long expected = node.lastApplied + 1;
         if (delivery.slot() != expected) {
-            fail("integrity: node " + node.id + " delivered slot " + delivery.slot() + ", expected " + expected);
+            fail("integrity: node " + node.id + " applied slot " + delivery.slot() + ", expected " + expected);
         }
         Delivery first = decided.putIfAbsent(delivery.slot(), delivery);
         if (first != null && !first.equals(delivery)) {
             fail("agreement: slot " + delivery.slot() + " delivered as " + describe(first) + " and on node "
                     + node.id + " as " + describe(delivery));
         }
+        SimApp.Outcome firstOutcome = outcomes.putIfAbsent(delivery.slot(), outcome);
+        if (firstOutcome != null && !firstOutcome.equals(outcome)) {
+            fail("agreement: the application decided slot " + delivery.slot() + " as " + firstOutcome + " and on node "
+                    + node.id + " as " + outcome);
+        }
+        if (first == null && !delivery.value().noop() && delivery.value().logClockMillis() > now) {
+            fail("log clock: slot " + delivery.slot() + " carries log clock " + delivery.value().logClockMillis()
+                    + " ms, ahead of real time (" + now + " ms) when it was first delivered");
+        }
         for (Command command : delivery.commands()) {
-            byte[] payload = submitted.get(command.id());
-            if (payload == null || !Arrays.equals(payload, command.payload())) {
-                fail("validity: node " + node.id + " delivered " + command.id() + " which no client submitted");
+            String key = SimApp.keyOf(command);
+            byte[] body = submitted.get(key);
+            if (body == null || !Arrays.equals(SimApp.payload(key, body), command.payload())) {
+                fail("validity: node " + node.id + " applied " + command.id() + " (key " + key
+                        + ") which no client submitted");
             }
             if (node.appliedIds.contains(command.id())) {
-                fail("integrity: node " + node.id + " delivered " + command.id() + " twice (slot " + delivery.slot() + ")");
+                fail("integrity: node " + node.id + " applied command " + command.id() + " twice (slot "
+                        + delivery.slot() + ")");
             }
-            if (!ackedSlot.containsKey(command.id())) {
-                ackedSlot.put(command.id(), delivery.slot());
-                Long sentAt = firstSubmitted.get(command.id());
+        }
+        if (firstOutcome != null) {
+            return; // the rest was checked when the slot was first applied
+        }
+        for (String key : outcome.appended()) {
+            long[] previous = lastAppend.put(key, new long[] {delivery.slot(), delivery.logClockMillis()});
+            if (previous != null && delivery.logClockMillis() - previous[1] < windowMillis) {
+                fail("integrity: key " + key + " appended in slot " + previous[0] + " and again in slot "
+                        + delivery.slot() + ", " + (delivery.logClockMillis() - previous[1]) + " ms of log time later"
+                        + " (window " + windowMillis + " ms)");
+            }
+            if (!ackedSlot.containsKey(key)) {
+                ackedSlot.put(key, delivery.slot());
+                Long sentAt = firstSubmitted.get(key);
                 if (sentAt != null) {
                     var before = ackedSlotByTime.lowerEntry(sentAt);
                     if (before != null && before.getValue() >= delivery.slot()) {
-                        fail("real-time order: " + command.id() + " submitted at tick " + sentAt + " got slot "
+                        fail("real-time order: " + key + " submitted at tick " + sentAt + " got slot "
                                 + delivery.slot() + ", but slot " + before.getValue() + " was acknowledged before");
                     }
                 }
@@ -88,11 +124,11 @@ final class History {
         }
     }
 
-    /** At the end: every acknowledged command is in every node's applied log. */
+    /** At the end: every acknowledged key is in every node's application, and every node votes again. */
     void checkAllHold(List<SimNode> nodes) {
         for (SimNode node : nodes) {
             for (var acked : ackedSlot.entrySet()) {
-                if (!node.appliedIds.contains(acked.getKey())) {
+                if (!node.appliedKeys.contains(acked.getKey())) {
                     fail("durability: node " + node.id + " lacks acknowledged " + acked.getKey() + " (slot "
                             + acked.getValue() + ")");
                     return;
@@ -112,8 +148,9 @@ final class History {
     private static String describe(Delivery d) {
         List<String> ids = new ArrayList<>();
         for (Command c : d.commands()) {
-            ids.add(c.id());
+            ids.add(c.id() + "(" + SimApp.keyOf(c) + ")");
         }
-        return "{ts=" + d.timestampMillis() + ", commands=" + ids + ", duplicates=" + d.duplicateIds() + "}";
+        return "{ts=" + d.timestampMillis() + ", clock=" + d.logClockMillis() + ", value=" + d.value()
+                + ", applied=" + ids + "}";
     }
 }

@@ -3,33 +3,34 @@ package io.paxcast.paxos.sim;
 /**
  * A fault profile for one simulated run. A seed picks its scenario ({@code seed % values().length}),
  * so a seed number alone replays a run.
- *
- * @param nodes         cluster size
- * @param dropRate      probability that a message is lost
- * @param duplicateRate probability that a message is delivered twice
- * @param maxDelay      messages take 1..maxDelay ticks (so they are reordered)
- * @param crashRate     per tick, probability that one node crashes (volatile state lost)
- * @param partitionRate per tick, probability that a symmetric partition starts
- * @param oneWayRate    per tick, probability that one directed link is cut
- * @param clockSkew     leaders' clocks differ by up to this many ms
- * @param electionTicks election timeout; short ones (near the network delay) provoke duelling leaders
- * @param bridgeRate    per tick, probability that two nodes lose their link both ways while a third
- *                      still talks to both (Jepsen's "bridge": a non-transitive partition)
  */
 public enum Scenario {
-    LOSSY_3(3, 0.05, 0.05, 4, 0, 0, 0, 0, 12),
-    LOSSY_5(5, 0.10, 0.05, 8, 0, 0, 0, 50, 12),
-    CRASH_3(3, 0.02, 0.02, 4, 0.01, 0, 0, 0, 12),
-    CRASH_5(5, 0.02, 0.02, 4, 0.015, 0, 0, 200, 12),
-    PARTITION_3(3, 0.02, 0.02, 4, 0, 0.01, 0, 0, 12),
-    PARTITION_5(5, 0.02, 0.02, 6, 0, 0.01, 0, 0, 12),
-    ONE_WAY_5(5, 0.02, 0.02, 6, 0, 0, 0.02, 0, 12),
-    CRASH_HEAVY_3(3, 0.05, 0.05, 8, 0.04, 0, 0, 0, 12),
-    DUELLING_3(3, 0.05, 0.05, 8, 0.03, 0, 0, 0, 5),
-    BRIDGE_CRASH_3(3, 0.02, 0.02, 4, 0.03, 0, 0, 0, 12, 0.02),
-    BRIDGE_5(5, 0.02, 0.02, 6, 0.01, 0, 0, 100, 12, 0.01),
-    CHAOS_3(3, 0.08, 0.05, 8, 0.01, 0.005, 0.01, 500, 12),
-    CHAOS_5(5, 0.08, 0.05, 8, 0.01, 0.005, 0.01, 500, 12);
+    LOSSY_3(spec(3).drop(0.05).duplicate(0.05).delay(4)),
+    LOSSY_5(spec(5).drop(0.10).duplicate(0.05).delay(8).skew(50)),
+    CRASH_3(spec(3).drop(0.02).duplicate(0.02).delay(4).crash(0.01)),
+    CRASH_5(spec(5).drop(0.02).duplicate(0.02).delay(4).crash(0.015).skew(200)),
+    PARTITION_3(spec(3).drop(0.02).duplicate(0.02).delay(4).partition(0.01)),
+    PARTITION_5(spec(5).drop(0.02).duplicate(0.02).delay(6).partition(0.01)),
+    ONE_WAY_5(spec(5).drop(0.02).duplicate(0.02).delay(6).oneWay(0.02)),
+    CRASH_HEAVY_3(spec(3).drop(0.05).duplicate(0.05).delay(8).crash(0.04)),
+    DUELLING_3(spec(3).drop(0.05).duplicate(0.05).delay(8).crash(0.03).election(5)),
+    BRIDGE_CRASH_3(spec(3).drop(0.02).duplicate(0.02).delay(4).crash(0.03).bridge(0.02)),
+    BRIDGE_5(spec(5).drop(0.02).duplicate(0.02).delay(6).crash(0.01).skew(100).bridge(0.01)),
+    CHAOS_3(spec(3).drop(0.08).duplicate(0.05).delay(8).crash(0.01).partition(0.005).oneWay(0.01).skew(500)),
+    CHAOS_5(spec(5).drop(0.08).duplicate(0.05).delay(8).crash(0.01).partition(0.005).oneWay(0.01).skew(500)),
+    /** Lost disks: a node crashes and comes back on an empty store (PAXOS-NOTES 3). */
+    WIPE_3(spec(3).drop(0.02).duplicate(0.02).delay(4).crash(0.01).wipe(0.01)),
+    WIPE_5(spec(5).drop(0.03).duplicate(0.02).delay(6).crash(0.01).wipe(0.01).partition(0.003)),
+    /** Leaders' wall clocks jump by minutes, both ways; short idempotency windows expire during the run. */
+    CLOCK_JUMPS_3(spec(3).drop(0.02).duplicate(0.02).delay(4).crash(0.01).skew(500).clockJumps(0.01)),
+    /** The application throws on some deliveries: the node must stop, restart, replay, never diverge. */
+    APPLY_FAILS_3(spec(3).drop(0.02).duplicate(0.02).delay(4).applyFails(0.01)),
+    /**
+     * A reliable network in which followers (never the leader) are cut off for a while and then heal:
+     * every heal must leave the leader and its ballot as they were (no needless leader change).
+     */
+    HEAL_3(spec(3).delay(3).isolateFollowers(0.01)),
+    HEAL_5(spec(5).delay(3).isolateFollowers(0.01));
 
     final int nodes;
     final double dropRate;
@@ -41,28 +42,78 @@ public enum Scenario {
     final long clockSkew;
     final int electionTicks;
     final double bridgeRate;
+    final double wipeRate;
+    final double clockJumpRate;
+    final double applyFailRate;
+    final double isolateFollowerRate;
 
-    Scenario(int nodes, double dropRate, double duplicateRate, int maxDelay, double crashRate,
-             double partitionRate, double oneWayRate, long clockSkew, int electionTicks) {
-        this(nodes, dropRate, duplicateRate, maxDelay, crashRate, partitionRate, oneWayRate, clockSkew, electionTicks, 0);
-    }
-
-    Scenario(int nodes, double dropRate, double duplicateRate, int maxDelay, double crashRate,
-             double partitionRate, double oneWayRate, long clockSkew, int electionTicks, double bridgeRate) {
-        this.electionTicks = electionTicks;
-        this.bridgeRate = bridgeRate;
-        this.nodes = nodes;
-        this.dropRate = dropRate;
-        this.duplicateRate = duplicateRate;
-        this.maxDelay = maxDelay;
-        this.crashRate = crashRate;
-        this.partitionRate = partitionRate;
-        this.oneWayRate = oneWayRate;
-        this.clockSkew = clockSkew;
+    Scenario(Spec s) {
+        this.nodes = s.nodes;
+        this.dropRate = s.drop;
+        this.duplicateRate = s.duplicate;
+        this.maxDelay = s.delay;
+        this.crashRate = s.crash;
+        this.partitionRate = s.partition;
+        this.oneWayRate = s.oneWay;
+        this.clockSkew = s.skew;
+        this.electionTicks = s.election;
+        this.bridgeRate = s.bridge;
+        this.wipeRate = s.wipe;
+        this.clockJumpRate = s.clockJumps;
+        this.applyFailRate = s.applyFails;
+        this.isolateFollowerRate = s.isolateFollowers;
     }
 
     public static Scenario forSeed(long seed) {
         Scenario[] all = values();
         return all[(int) Math.floorMod(seed, (long) all.length)];
+    }
+
+    private static Spec spec(int nodes) {
+        return new Spec(nodes);
+    }
+
+    /**
+     * The knobs, each a probability per tick unless said otherwise: message loss and duplication; delay
+     * (messages take 1..delay ticks, so they are reordered); crashes (volatile state lost); symmetric
+     * partitions; one-way cuts; clock skew (wall clocks differ by up to this many ms); the election
+     * timeout (short ones, near the network delay, provoke duelling leaders); bridges (two nodes lose
+     * their link both ways while a third still talks to both: a non-transitive partition); wipes (a
+     * crash that loses the disk); wall-clock jumps of minutes; deliveries the application cannot apply;
+     * a follower cut off and healed.
+     */
+    private static final class Spec {
+        final int nodes;
+        double drop;
+        double duplicate;
+        int delay = 4;
+        double crash;
+        double partition;
+        double oneWay;
+        long skew;
+        int election = 12;
+        double bridge;
+        double wipe;
+        double clockJumps;
+        double applyFails;
+        double isolateFollowers;
+
+        Spec(int nodes) {
+            this.nodes = nodes;
+        }
+
+        Spec drop(double p) { drop = p; return this; }
+        Spec duplicate(double p) { duplicate = p; return this; }
+        Spec delay(int ticks) { delay = ticks; return this; }
+        Spec crash(double p) { crash = p; return this; }
+        Spec partition(double p) { partition = p; return this; }
+        Spec oneWay(double p) { oneWay = p; return this; }
+        Spec skew(long millis) { skew = millis; return this; }
+        Spec election(int ticks) { election = ticks; return this; }
+        Spec bridge(double p) { bridge = p; return this; }
+        Spec wipe(double p) { wipe = p; return this; }
+        Spec clockJumps(double p) { clockJumps = p; return this; }
+        Spec applyFails(double p) { applyFails = p; return this; }
+        Spec isolateFollowers(double p) { isolateFollowers = p; return this; }
     }
 }

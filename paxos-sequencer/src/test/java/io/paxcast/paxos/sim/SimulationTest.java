@@ -87,13 +87,17 @@ class SimulationTest {
         }
     }
 
-    /** Replays one seed with a trace: {@code -Dsim.seed=N}. */
+    /** Replays one seed with a trace: {@code -Dsim.seed=N} (planted bugs: {@code -Dsim.bugs=SKIP_DEDUPE,...}). */
     @Test
     void replay() {
         String seedText = System.getProperty("sim.seed");
         assumeTrue(seedText != null, "set -Dsim.seed=N to replay a seed");
         long seed = Long.parseLong(seedText);
-        Simulator.Result r = new Simulator(seed, Set.of(), true).run();
+        String bugText = System.getProperty("sim.bugs", "");
+        Set<io.paxcast.paxos.core.InjectedBug> bugs = bugText.isBlank() ? Set.of()
+                : java.util.Arrays.stream(bugText.split(",")).map(io.paxcast.paxos.core.InjectedBug::valueOf)
+                        .collect(java.util.stream.Collectors.toSet());
+        Simulator.Result r = new Simulator(seed, bugs, true).run();
         r.trace().forEach(System.out::println);
         System.out.printf("seed %d (%s): %d ticks, %d submitted, %d acknowledged, violations %s%n",
                 seed, r.scenario(), r.ticks(), r.submitted(), r.acked(), r.violations());

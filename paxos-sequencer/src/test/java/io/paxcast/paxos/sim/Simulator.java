@@ -1,6 +1,6 @@
 package io.paxcast.paxos.sim;
 
-import io.paxcast.paxos.core.Command;
+import io.paxcast.paxos.core.Ballot;
 import io.paxcast.paxos.core.InjectedBug;
 import io.paxcast.paxos.core.Message;
 import io.paxcast.paxos.core.PaxosConfig;
@@ -31,9 +31,11 @@ public final class Simulator {
     static final int RECOVERY_TICKS = 1500;
     static final int MAX_COMMANDS = 200;
     static final int CLIENT_RETRY_TICKS = 40;
+    /** How long after a heal the leader must still be the same, for the HEAL scenarios. */
+    private static final int HEAL_CHECK_ELECTIONS = 4;
 
     public record Result(long seed, Scenario scenario, List<String> violations, long ticks, int submitted,
-                         int acked, long messages, long groupCommits, List<String> trace) {
+                         int acked, long messages, long groupCommits, List<String> trace, int heals) {
         public boolean ok() {
             return violations.isEmpty();
         }
@@ -45,15 +47,21 @@ public final class Simulator {
     private final SimNetwork network;
     private final List<SimNode> nodes = new ArrayList<>();
     private final List<String> ids = new ArrayList<>();
-    private final History history = new History();
+    private final long windowMillis;
+    private final History history;
     private final Map<String, Long> restartAt = new HashMap<>();
     private long healLinksAt = -1;
-    private final LinkedHashMap<String, Command> unacked = new LinkedHashMap<>();
+    private final LinkedHashMap<String, byte[]> unacked = new LinkedHashMap<>();
     private final Map<String, Long> lastClientSend = new HashMap<>();
     private final boolean verbose;
     private final List<String> trace = new ArrayList<>();
     private long now;
     private int commandCounter;
+    /** For the HEAL scenarios: the leader and ballot that must survive the current cut, and when to check. */
+    private String healLeader;
+    private Ballot healBallot;
+    private long healCheckAt = -1;
+    private int healsChecked;
 
     public Simulator(long seed, Set<InjectedBug> bugs) {
         this(seed, bugs, false);
@@ -65,16 +73,24 @@ public final class Simulator {
         this.scenario = Scenario.forSeed(seed);
         this.random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom").create(seed);
         this.network = new SimNetwork(random, scenario.dropRate, scenario.duplicateRate, scenario.maxDelay);
+        // Short idempotency windows (one tick is one millisecond of log time here), so keys expire
+        // during a run, and restarts, which replay the log, must expire them identically.
+        this.windowMillis = 50 + random.nextInt(151);
+        this.history = new History(windowMillis);
         for (int i = 1; i <= scenario.nodes; i++) {
             ids.add("n" + i);
         }
         for (String id : ids) {
-            PaxosConfig config = PaxosConfig.defaults(id, ids)
-                    .withTimeouts(2, scenario.electionTicks, 4, 25)
-                    .withBatching(8, 8, 4096)
-                    .withBugs(bugs);
+            PaxosConfig config = PaxosConfig.builder(id, ids)
+                    .timeouts(2, scenario.electionTicks, 4, 25)
+                    .batching(8, 8, 4096)
+                    .millisPerTick(1)
+                    .catchup(16, 2048)
+                    .maxPromiseBytes(4096)
+                    .bugs(bugs)
+                    .build();
             long skew = scenario.clockSkew == 0 ? 0 : random.nextLong(-scenario.clockSkew, scenario.clockSkew + 1);
-            nodes.add(new SimNode(id, config, skew, random.nextLong()));
+            nodes.add(new SimNode(id, config, skew, random.nextLong(), windowMillis));
         }
     }
 
@@ -84,7 +100,7 @@ public final class Simulator {
 
     public Result run() {
         for (SimNode node : nodes) {
-            node.start(this);
+            start(node);
         }
         boolean live = false;
         for (now = 1; now <= FAULT_TICKS + RECOVERY_TICKS; now++) {
@@ -94,6 +110,7 @@ public final class Simulator {
             } else if (now == FAULT_TICKS + 1) {
                 stopFaults();
             }
+            checkHeal();
             if (faulty) {
                 clients();
             }
@@ -120,7 +137,11 @@ public final class Simulator {
             groups += node.storage.groupsWritten();
         }
         return new Result(seed, scenario, List.copyOf(history.violations()), now, history.submitted().size(),
-                history.ackedCount(), network.sent, groups, trace);
+                history.ackedCount(), network.sent, groups, trace, healsChecked);
+    }
+
+    private void start(SimNode node) {
+        guarded(node, () -> node.start(this, history));
     }
 
     // ---------------------------------------------------------------- faults
@@ -129,8 +150,9 @@ public final class Simulator {
         for (var it = restartAt.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
             if (entry.getValue() <= now) {
-                node(entry.getKey()).start(this);
-                log("restart " + entry.getKey());
+                start(node(entry.getKey()));
+                log("restart " + entry.getKey() + (node(entry.getKey()).isUp() && !node(entry.getKey()).node.votes()
+                        ? " (blank store)" : ""));
                 it.remove();
             }
         }
@@ -138,6 +160,9 @@ public final class Simulator {
             network.heal();
             healLinksAt = -1;
             log("heal links");
+            if (healLeader != null) {
+                healCheckAt = now + (long) HEAL_CHECK_ELECTIONS * scenario.electionTicks;
+            }
         }
         if (random.nextDouble() < scenario.crashRate) {
             SimNode victim = nodes.get(random.nextInt(nodes.size()));
@@ -145,6 +170,28 @@ public final class Simulator {
                 victim.crash();
                 restartAt.put(victim.id, now + restartDelay());
                 log("crash " + victim.id);
+            }
+        }
+        if (random.nextDouble() < scenario.wipeRate) {
+            SimNode victim = nodes.get(random.nextInt(nodes.size()));
+            // One lost disk at a time: two at once in three nodes is a lost majority, which no protocol survives.
+            if (victim.isUp() && othersUpAndVoting(victim)) {
+                victim.wipe();
+                restartAt.put(victim.id, now + restartDelay());
+                log("crash " + victim.id + " and lose its disk");
+            }
+        }
+        if (random.nextDouble() < scenario.clockJumpRate) {
+            SimNode victim = nodes.get(random.nextInt(nodes.size()));
+            long jump = (random.nextBoolean() ? 1 : -1) * (60_000L + random.nextLong(540_001));
+            victim.clockOffset += jump;
+            log("wall clock of " + victim.id + " jumps " + jump + " ms");
+        }
+        if (random.nextDouble() < scenario.applyFailRate) {
+            SimNode victim = nodes.get(random.nextInt(nodes.size()));
+            if (victim.isUp() && victim.failOnSlot < 0) {
+                victim.failOnSlot = victim.lastApplied + 1 + random.nextInt(4);
+                log("the application of " + victim.id + " will fail on slot " + victim.failOnSlot);
             }
         }
         if (!network.hasCuts() && random.nextDouble() < scenario.partitionRate) {
@@ -156,6 +203,9 @@ public final class Simulator {
             network.partition(side, ids);
             healLinksAt = now + 30 + random.nextInt(170);
             log("partition " + side + " from the rest");
+        }
+        if (!network.hasCuts() && healCheckAt < 0 && random.nextDouble() < scenario.isolateFollowerRate) {
+            isolateFollowers();
         }
         if (random.nextDouble() < scenario.bridgeRate) {
             String a = ids.get(random.nextInt(ids.size()));
@@ -182,6 +232,69 @@ public final class Simulator {
         }
     }
 
+    private boolean othersUpAndVoting(SimNode victim) {
+        for (SimNode other : nodes) {
+            if (other != victim && (!other.isUp() || !other.node.votes())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Cuts off a minority of followers (never the leader) while a leader is established; on the heal,
+     * {@link #checkHeal} demands the same leader at the same ballot some elections later.
+     */
+    private void isolateFollowers() {
+        SimNode leader = null;
+        for (SimNode n : nodes) {
+            if (n.isUp() && "leader".equals(n.node.status().role())) {
+                leader = n;
+            }
+        }
+        if (leader == null || !leaderFollowedByAll(leader)) {
+            return;
+        }
+        List<String> followers = new ArrayList<>(ids);
+        followers.remove(leader.id);
+        Set<String> side = new HashSet<>();
+        int size = 1 + random.nextInt((nodes.size() - 1) / 2);
+        while (side.size() < size) {
+            side.add(followers.get(random.nextInt(followers.size())));
+        }
+        network.partition(side, ids);
+        healLinksAt = now + 30 + random.nextInt(170);
+        healLeader = leader.id;
+        healBallot = leader.node.status().ballot();
+        log("cut followers " + side + " off from leader " + healLeader + " at ballot " + healBallot);
+    }
+
+    private boolean leaderFollowedByAll(SimNode leader) {
+        Ballot ballot = leader.node.status().ballot();
+        for (SimNode n : nodes) {
+            if (!n.isUp() || !ballot.equals(n.node.status().ballot()) || !n.node.status().leaderInTouch()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void checkHeal() {
+        if (healCheckAt < 0 || now < healCheckAt) {
+            return;
+        }
+        healCheckAt = -1;
+        SimNode leader = node(healLeader);
+        var status = leader.isUp() ? leader.node.status() : null;
+        if (status == null || !"leader".equals(status.role()) || !healBallot.equals(status.ballot())) {
+            history.fail("needless leader change: " + healLeader + " led at ballot " + healBallot
+                    + " while a minority of followers was cut off; " + HEAL_CHECK_ELECTIONS + " election timeouts"
+                    + " after the heal it is " + status);
+        }
+        healsChecked++;
+        healLeader = null;
+    }
+
     /** Down for a moment (a quick process restart) or for many election timeouts. */
     private long restartDelay() {
         return 2 + random.nextInt(scenario.electionTicks * 10);
@@ -191,9 +304,13 @@ public final class Simulator {
         network.heal();
         network.dropRate = 0;
         network.duplicateRate = 0;
+        if (healLeader != null && healCheckAt < 0) {
+            healCheckAt = now + (long) HEAL_CHECK_ELECTIONS * scenario.electionTicks;
+        }
         for (SimNode node : nodes) {
+            node.failOnSlot = -1;
             if (!node.isUp()) {
-                node.start(this);
+                start(node);
             }
         }
         restartAt.clear();
@@ -206,32 +323,35 @@ public final class Simulator {
         if (commandCounter >= MAX_COMMANDS || random.nextDouble() >= 0.5) {
             return;
         }
-        byte[] payload = new byte[8 + random.nextInt(56)];
-        random.nextBytes(payload);
-        Command command = new Command("c" + (++commandCounter), payload);
-        history.onSubmit(command, now);
-        unacked.put(command.id(), command);
-        sendFromClient(command);
+        byte[] body = new byte[8 + random.nextInt(56)];
+        random.nextBytes(body);
+        String key = "c" + (++commandCounter);
+        history.onSubmit(key, body, now);
+        unacked.put(key, body);
+        sendFromClient(key, body);
     }
 
-    /** A client whose command was not acknowledged retries it, same id, through any node. */
+    /**
+     * A client whose publish was not acknowledged retries it with the same key through any node: a new
+     * command, which the application recognises as a retry by its key.
+     */
     private void retryClients() {
-        Iterator<Command> it = unacked.values().iterator();
+        Iterator<Map.Entry<String, byte[]>> it = unacked.entrySet().iterator();
         while (it.hasNext()) {
-            Command command = it.next();
-            if (history.isAcked(command.id())) {
+            var entry = it.next();
+            if (history.isAcked(entry.getKey())) {
                 it.remove();
-            } else if (now - lastClientSend.getOrDefault(command.id(), 0L) >= CLIENT_RETRY_TICKS) {
-                sendFromClient(command);
+            } else if (now - lastClientSend.getOrDefault(entry.getKey(), 0L) >= CLIENT_RETRY_TICKS) {
+                sendFromClient(entry.getKey(), entry.getValue());
             }
         }
     }
 
-    private void sendFromClient(Command command) {
-        lastClientSend.put(command.id(), now);
+    private void sendFromClient(String key, byte[] body) {
+        lastClientSend.put(key, now);
         SimNode target = nodes.get(random.nextInt(nodes.size()));
         if (target.isUp()) {
-            guarded(target, () -> target.node.submit(command));
+            guarded(target, () -> target.node.submit(SimApp.payload(key, body)));
         }
     }
 
@@ -262,11 +382,15 @@ public final class Simulator {
                 if (ready.isEmpty()) {
                     break;
                 }
-                node.process(ready, network, now, history, crashMidway);
-                if (crashMidway) {
-                    restartAt.put(node.id, now + restartDelay());
-                    log("crash " + node.id + " after persisting, before sending");
+                if (!node.process(ready, network, now, crashMidway)) {
+                    restartAt.put(node.id, now + (now <= FAULT_TICKS ? restartDelay() : 1));
+                    log(crashMidway ? "crash " + node.id + " after persisting, before sending"
+                            : node.id + " stopped: it could not apply a delivery");
                 }
+            }
+            if (!node.isUp() && now > FAULT_TICKS) {
+                start(node);
+                restartAt.remove(node.id);
             }
         }
     }
@@ -281,7 +405,7 @@ public final class Simulator {
 
     private boolean everythingDelivered() {
         for (SimNode node : nodes) {
-            if (!node.isUp() || !node.appliedIds.containsAll(history.submitted().keySet())) {
+            if (!node.isUp() || !node.node.votes() || !node.appliedKeys.containsAll(history.submitted().keySet())) {
                 return false;
             }
         }
@@ -292,8 +416,8 @@ public final class Simulator {
         StringBuilder sb = new StringBuilder();
         for (SimNode node : nodes) {
             int missing = 0;
-            for (String id : history.submitted().keySet()) {
-                if (!node.appliedIds.contains(id)) {
+            for (String key : history.submitted().keySet()) {
+                if (!node.appliedKeys.contains(key)) {
                     missing++;
                 }
             }

@@ -66,6 +66,6 @@ public final class CrashWriter {
         Random r = new Random(slot * 0x9E3779B97F4A7C15L + 17);
         byte[] payload = new byte[100 + r.nextInt(20_000 - 100 + 1)];
         r.nextBytes(payload);
-        return Value.batch(slot, List.of(new Command("m-" + slot, payload)));
+        return Value.batch(slot, slot, List.of(new Command(new io.paxcast.paxos.core.CommandId("m", 1, slot), 0, payload)));
     }
 }

@@ -226,7 +226,7 @@ class MapDbStorageTest extends PaxosStorageContractTest {
     }
 
     private static Value valueOf(long slot) {
-        return Value.batch(slot, List.of(new io.paxcast.paxos.core.Command("c" + slot, new byte[(int) (slot % 300)])));
+        return Value.batch(slot, slot, List.of(new io.paxcast.paxos.core.Command(new io.paxcast.paxos.core.CommandId("c", 1, slot), 0, new byte[(int) (slot % 300)])));
     }
 
     @Test

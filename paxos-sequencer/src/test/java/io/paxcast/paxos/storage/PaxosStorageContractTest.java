@@ -53,7 +53,7 @@ abstract class PaxosStorageContractTest {
     }
 
     static Value value(String text) {
-        return Value.batch(text.length(), List.of(new Command("id-" + text, text.getBytes(StandardCharsets.UTF_8))));
+        return Value.batch(text.length(), 0, List.of(new Command(new io.paxcast.paxos.core.CommandId("id-" + text, 1, 1), 0, text.getBytes(StandardCharsets.UTF_8))));
     }
 
     void write(StorageWrite... writes) {
