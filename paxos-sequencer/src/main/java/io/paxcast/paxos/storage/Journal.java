@@ -21,7 +21,9 @@ import java.util.zip.CRC32C;
  * frame was written: the end offset of the last force that had returned, so never more than the
  * frame's own offset, and always a frame boundary (a force covers every byte written before it).
  * Files of the previous version hold {@code [magic "PXJ1"][length][crc32c][payload]} frames: they are
- * still read, but only before the first PXJ2 frame (this version never appends a PXJ1 one).
+ * still read, but only before the first PXJ2 frame (this version never appends a PXJ1 one). The
+ * previous version cannot read PXJ2 frames: it would take the first one for a torn tail and cut the
+ * whole journal, and the node would forget its promises. Never roll a node back past this format.
  *
  * <h2>Recovery</h2>
  * {@link #open} walks the frames from the start. At the first frame, at offset {@code p}, that is
