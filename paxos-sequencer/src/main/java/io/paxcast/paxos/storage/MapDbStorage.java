@@ -53,10 +53,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <h2>Fsync policy</h2>
  * <ul>
- *   <li>{@code ALWAYS}: one journal force per group that holds acceptor state (a promise or an
- *       accepted value) before {@link #write} returns (group commit); a group of learner knowledge
- *       only (chosen values, the chosen prefix) is appended without a force of its own: a majority
- *       already holds it durably, and the next forced group makes it durable here too;</li>
+ *   <li>{@code ALWAYS}: one journal force per group before {@link #write} returns (group commit),
+ *       learner-only groups (chosen values, the chosen prefix) included: a crash loses nothing
+ *       acknowledged and can tear only the frame being written;</li>
  *   <li>{@code INTERVAL}: a force when the interval has passed since the last one, and on
  *       {@link #flush()}: a crash may lose the groups of the last interval, whole;</li>
  *   <li>{@code NONE}: never forced by Paxcast (the OS writes the page cache back when it likes): a
@@ -280,10 +279,9 @@ public final class MapDbStorage implements PaxosStorage {
             GroupFormat.Group group = GroupFormat.of(plan);
             try {
                 boolean force = switch (policy) {
-                    // Only the acceptor's state must be on disk before an answer leaves (PAXOS-NOTES 1).
-                    // Chosen values and the chosen prefix are knowledge a majority already holds durably
-                    // and a restarted node re-learns: they ride along with the next forced group.
-                    case ALWAYS -> holdsAcceptorState(writes);
+                    // Every group, chosen-only ones too: then only the frame in flight can be torn, and
+                    // nothing acknowledged is lost (see Journal's recovery rule).
+                    case ALWAYS -> true;
                     case INTERVAL -> System.nanoTime() - lastForceNanos >= intervalNanos;
                     case NONE -> false;
                 };
@@ -304,17 +302,6 @@ public final class MapDbStorage implements PaxosStorage {
                 throw failure;
             }
         }
-    }
-
-    private static boolean holdsAcceptorState(List<StorageWrite> writes) {
-        for (StorageWrite w : writes) {
-            if (w instanceof StorageWrite.Promised || w instanceof StorageWrite.Accepted
-                    || w instanceof StorageWrite.Incarnation || w instanceof StorageWrite.Intact
-                    || w instanceof StorageWrite.BlankToken) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Puts a group's records and meta into MapDB. */

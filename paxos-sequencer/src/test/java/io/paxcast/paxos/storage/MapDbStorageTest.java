@@ -237,7 +237,7 @@ class MapDbStorageTest extends PaxosStorageContractTest {
         // a crash: no clean marker, a MapDB file that cannot be trusted, half a frame at the journal's end
         java.nio.file.Files.delete(dir.resolve(MapDbStorage.CLEAN_MARKER));
         java.nio.file.Files.write(dir.resolve(MapDbStorage.FILE_NAME), new byte[] {1, 2, 3});
-        java.nio.file.Files.write(dir.resolve(MapDbStorage.JOURNAL_NAME), new byte[] {0x50, 0x58, 0x4a, 0x31, 0, 0, 1},
+        java.nio.file.Files.write(dir.resolve(MapDbStorage.JOURNAL_NAME), new byte[] {0x50, 0x58, 0x4a, 0x32, 0, 0, 1},
                 java.nio.file.StandardOpenOption.APPEND);
         MapDbStorage reopened = MapDbStorage.open(dir);
         storage = reopened;
@@ -255,6 +255,11 @@ class MapDbStorageTest extends PaxosStorageContractTest {
         assertTrue(!((MapDbStorage) storage).rebuiltAtOpen(), "a clean close is trusted");
     }
 
+    /**
+     * Media corruption of a durable frame: under {@code always} the first group was forced before the
+     * second was appended, so the second frame records the journal durable past the first: a bad first
+     * frame cannot be a torn write.
+     */
     @Test
     void aCorruptFrameInsideTheJournalStopsTheOpen() throws Exception {
         write(new Accepted(1, B1, value("first")));
@@ -262,11 +267,96 @@ class MapDbStorageTest extends PaxosStorageContractTest {
         storage.close();
         java.nio.file.Path journal = dir.resolve(MapDbStorage.JOURNAL_NAME);
         byte[] bytes = java.nio.file.Files.readAllBytes(journal);
+        List<long[]> frames = frames(bytes);
+        assertEquals(frames.get(0)[1], frames.get(1)[2], "the second frame covers the first");
         bytes[Journal.HEADER + 2] ^= 0x40; // inside the first frame's payload; a valid frame follows
         java.nio.file.Files.write(journal, bytes);
         java.nio.file.Files.delete(dir.resolve(MapDbStorage.CLEAN_MARKER));
         StorageException e = assertThrows(StorageException.class, () -> MapDbStorage.open(dir));
-        assertTrue(e.getMessage().contains("corrupt journal"), e.getMessage());
+        assertTrue(e.getMessage().contains("corrupt journal") && e.getMessage().contains("durable up to byte "
+                + frames.get(0)[1]), e.getMessage());
         storage = new InMemoryStorage(); // for @AfterEach
+    }
+
+    /**
+     * The review's case: under {@code interval} (or {@code none}) a power loss tore a frame while the
+     * page cache had written a later one back. No frame records the torn one as durable: the tail from
+     * it on is cut, whole, and the store opens (it was refused, and the node demoted, before).
+     */
+    @Test
+    void aTornFrameWithLaterUnforcedFramesIsCutNotRefused() throws Exception {
+        storage.close();
+        storage = new MapDbStorage(dir, FsyncPolicy.INTERVAL, 3_600_000); // no force before the close
+        write(new Promised(B1), new Accepted(1, B1, value("one")));
+        write(new Accepted(2, B1, value("two")));
+        write(new Accepted(3, B1, value("three")));
+        storage.close();
+        java.nio.file.Path journal = dir.resolve(MapDbStorage.JOURNAL_NAME);
+        byte[] bytes = java.nio.file.Files.readAllBytes(journal);
+        List<long[]> frames = frames(bytes);
+        bytes[(int) frames.get(1)[0] + Journal.HEADER + 5] ^= 0x08; // the second frame lost a sector
+        java.nio.file.Files.write(journal, bytes);
+        java.nio.file.Files.delete(dir.resolve(MapDbStorage.CLEAN_MARKER));
+        MapDbStorage reopened = MapDbStorage.open(dir);
+        storage = reopened;
+        assertEquals(1, reopened.recoveredGroups());
+        assertEquals(List.of(new SlotEntry(1, B1, value("one"), false)), storage.load().slots());
+        assertEquals(frames.get(0)[1], java.nio.file.Files.size(journal), "cut after the first frame");
+    }
+
+    /** Under {@code always} a group of learner knowledge only is forced too: the next frame records it durable. */
+    @Test
+    void underAlwaysAChosenOnlyGroupIsForcedBeforeWriteReturns() throws Exception {
+        write(new Accepted(1, B1, value("a")));
+        write(new Chosen(1, value("a")), new ChosenPrefix(1)); // learner knowledge only
+        write(new Accepted(2, B1, value("b")));
+        storage.close();
+        List<long[]> frames = frames(java.nio.file.Files.readAllBytes(dir.resolve(MapDbStorage.JOURNAL_NAME)));
+        assertEquals(3, frames.size());
+        assertEquals(frames.get(1)[1], frames.get(2)[2], "the chosen-only group was forced before the next one");
+    }
+
+    /** A journal the previous version wrote (PXJ1 frames) still opens, and new groups follow it as PXJ2. */
+    @Test
+    void aJournalOfThePreviousVersionOpensAndGoesOn() throws Exception {
+        write(new Promised(B2), new Accepted(1, B2, value("a")), new Chosen(2, value("b")));
+        write(new ChosenPrefix(2));
+        storage.close();
+        java.nio.file.Path journal = dir.resolve(MapDbStorage.JOURNAL_NAME);
+        byte[] current = java.nio.file.Files.readAllBytes(journal);
+        java.io.ByteArrayOutputStream legacy = new java.io.ByteArrayOutputStream();
+        for (long[] frame : frames(current)) {
+            legacy.writeBytes(JournalTest.legacyFrame(java.util.Arrays.copyOfRange(current,
+                    (int) frame[0] + Journal.HEADER, (int) frame[1])));
+        }
+        java.nio.file.Files.write(journal, legacy.toByteArray());
+        java.nio.file.Files.delete(dir.resolve(MapDbStorage.CLEAN_MARKER)); // rebuilt from the old frames
+        storage = MapDbStorage.open(dir);
+        assertEquals(2, ((MapDbStorage) storage).recoveredGroups());
+        assertEquals(B2, storage.load().promised());
+        assertEquals(2, storage.chosenPrefix());
+        write(new Accepted(3, B2, value("c")));
+        storage.close();
+        java.nio.file.Files.delete(dir.resolve(MapDbStorage.CLEAN_MARKER));
+        storage = MapDbStorage.open(dir);
+        assertEquals(3, ((MapDbStorage) storage).recoveredGroups());
+        assertEquals(List.of(new SlotEntry(3, B2, value("c"), false)), storage.load().slots());
+        assertEquals(Optional.of(value("b")), storage.chosen(2));
+    }
+
+    /** The PXJ2 frames of a journal file: {@code [start, end, durableUpTo]} each. */
+    private static List<long[]> frames(byte[] journal) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(journal);
+        List<long[]> frames = new ArrayList<>();
+        while (in.hasRemaining()) {
+            int start = in.position();
+            assertEquals(Journal.MAGIC, in.getInt(), "a PXJ2 frame at byte " + start);
+            int length = in.getInt();
+            in.getInt();
+            long durableUpTo = in.getLong();
+            in.position(in.position() + length);
+            frames.add(new long[]{start, in.position(), durableUpTo});
+        }
+        return frames;
     }
 }
