@@ -1,0 +1,146 @@
+package io.paxcast.broadcast.log;
+
+import java.nio.file.Path;
+
+/**
+ * Every channel's list of seqs (offset -> seq), in one file of 8-byte entries carved into blocks.
+ * A channel's blocks grow 16, 32, 64, 128, 256, 512 entries, then stay at 1024: a channel with one
+ * message costs 128 bytes of disk, a long channel wastes at most one partly filled 8 KiB block, and
+ * the heap directory ({@link ChannelState}) needs one int per 1024 messages. Blocks are handed out
+ * by a bump pointer and never freed (the index only grows; a rebuilt index starts from nothing).
+ *
+ * <p>Block {@code k} holds the 0-based channel indexes (offset - 1) from {@link #firstIndex(int)}
+ * on, {@link #capacity(int)} of them; both are arithmetic, so finding an offset's entry is a shift,
+ * a directory lookup and one read.
+ *
+ * <p>Not thread-safe.
+ */
+final class ChannelLists implements AutoCloseable {
+    static final int FIRST_BLOCK = 16;
+    static final int MAX_BLOCK = 1024;
+    /** Blocks 0..5 grow (16..512 entries); from block 6 on every block holds 1024. */
+    private static final int GROWING = 6;
+    /** Entries in the growing blocks: 16 * (2^6 - 1). */
+    private static final long GROWING_ENTRIES = (long) FIRST_BLOCK * ((1 << GROWING) - 1);
+    private static final int ENTRY_BYTES = 8;
+
+    private final MappedRecords entries;
+    /** Entries handed out so far: the next block starts here (or at the next segment). */
+    private long allocated;
+
+    /** @param allocated entries already handed out in a kept file (0 for a new one) */
+    ChannelLists(Path file, int segmentShift, boolean truncate, long allocated) {
+        this.entries = new MappedRecords(file, ENTRY_BYTES, segmentShift, truncate);
+        this.allocated = allocated;
+        entries.mapThrough(allocated);
+    }
+
+    static int blockOf(long index) {
+        if (index < GROWING_ENTRIES) {
+            return 31 - Integer.numberOfLeadingZeros((int) (index >>> 4) + 1);
+        }
+        return GROWING + (int) ((index - GROWING_ENTRIES) / MAX_BLOCK);
+    }
+
+    static long firstIndex(int block) {
+        return block < GROWING
+                ? (long) FIRST_BLOCK * ((1L << block) - 1)
+                : GROWING_ENTRIES + (long) (block - GROWING) * MAX_BLOCK;
+    }
+
+    static int capacity(int block) {
+        return block < GROWING ? FIRST_BLOCK << block : MAX_BLOCK;
+    }
+
+    /** Appends {@code seq} at the channel's next offset and returns that offset. */
+    long append(ChannelState channel, long seq) {
+        long index = channel.head;
+        int block = blockOf(index);
+        if (block == channel.blockCount()) {
+            channel.addBlock(allocate(capacity(block)));
+        }
+        entries.putLong(channel.blockStart(block) + (index - firstIndex(block)), 0, seq);
+        channel.head = index + 1;
+        channel.lastSeq = seq;
+        return channel.head;
+    }
+
+    /** The seq at 0-based index {@code index} (< head) of the channel. */
+    long seqAt(ChannelState channel, long index) {
+        int block = blockOf(index);
+        return entries.getLong(channel.blockStart(block) + (index - firstIndex(block)), 0);
+    }
+
+    /** The seqs at offsets {@code afterOffset + 1 ..}, at most {@code limit} of them. */
+    long[] read(ChannelState channel, long afterOffset, int limit) {
+        long from = Math.max(0, afterOffset);
+        long to = Math.min(channel.head, from + Math.max(0, limit));
+        if (to <= from) {
+            return new long[0];
+        }
+        long[] out = new long[(int) (to - from)];
+        int n = 0;
+        long index = from;
+        while (index < to) {
+            // one block at a time: a run of consecutive entries in the file
+            int block = blockOf(index);
+            long blockEnd = Math.min(to, firstIndex(block) + capacity(block));
+            long entry = channel.blockStart(block) + (index - firstIndex(block));
+            for (; index < blockEnd; index++) {
+                out[n++] = entries.getLong(entry++, 0);
+            }
+        }
+        return out;
+    }
+
+    /** The 0-based index of the channel's first seq above {@code afterSeq}, or head if none. */
+    long upperBound(ChannelState channel, long afterSeq) {
+        long lo = 0;
+        long hi = channel.head;
+        if (channel.lastSeq <= afterSeq) {
+            return hi;
+        }
+        while (lo < hi) {
+            long mid = (lo + hi) >>> 1;
+            if (seqAt(channel, mid) <= afterSeq) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /**
+     * Bump allocation; every block size is a multiple of 16, so every start is too (the directory
+     * stores starts / 16). A block may span two mappings: each entry is addressed on its own. The
+     * whole block is mapped at once, so the file always covers every allocated entry.
+     */
+    private long allocate(int entriesInBlock) {
+        long start = allocated;
+        allocated = start + entriesInBlock;
+        entries.mapThrough(allocated);
+        return start;
+    }
+
+    long allocatedEntries() {
+        return allocated;
+    }
+
+    long usedBytes() {
+        return allocated * ENTRY_BYTES;
+    }
+
+    long fileBytes() {
+        return entries.fileBytes();
+    }
+
+    void force() {
+        entries.force();
+    }
+
+    @Override
+    public void close() {
+        entries.close();
+    }
+}

@@ -1,0 +1,369 @@
+package io.paxcast.broadcast.log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The disk-backed indexes of the applied log: seq -> (slot, item position, channel, offset),
+ * slot -> (first seq, ts), and per channel offset -> seq. The message bodies stay in the Paxos
+ * storage; this only says where each one is and what the log assigned it.
+ *
+ * <h2>Files (in {@code dir}, memory-mapped, little-endian)</h2>
+ * <ul>
+ *   <li>{@code messages.idx}: record {@code seq - 1}, 24 bytes: slot (8), channel id (4), item
+ *       position (4), offset (8);</li>
+ *   <li>{@code slots.idx}: record {@code slot - 1}, 16 bytes: first seq (8), ts (8);</li>
+ *   <li>{@code channels.idx}: 8-byte seqs in per-channel blocks of 16, 32 .. 1024 entries
+ *       ({@link ChannelLists});</li>
+ *   <li>{@code index.clean}: only after {@link #closeDurably()}: the heap state ({@link IndexManifest}).</li>
+ * </ul>
+ *
+ * <h2>Bounds</h2>
+ * <ul>
+ *   <li>Heap: nothing per message or per slot. Per channel about 170 bytes plus its name (the name,
+ *       the map entry, {@link ChannelState}; 185 bytes measured with 13-character names) plus a block
+ *       directory of one int per 1024 of its messages (at most twice that while the array has room
+ *       to grow; about 4.7 KB per 10^6 messages in all). So the heap is a function of the channel
+ *       count, and a cap on channels caps it. {@link #heapBytes()} estimates it.</li>
+ *   <li>Disk: 24 bytes per message, 8 per channel entry, 16 per slot, and per channel at most one
+ *       partly filled block (a one-message channel costs 128 bytes). {@link #diskBytes()} says how
+ *       much; the files are sparse, mapped a segment at a time, so their length runs ahead of it.</li>
+ *   <li>RSS: the mapped pages the node touches are page cache in its RSS, not heap; the kernel
+ *       reclaims them under memory pressure (writing dirty ones back first).</li>
+ * </ul>
+ *
+ * <h2>Threading and durability</h2>
+ * Not thread-safe: every call on one thread (the node's event loop). No call blocks on fsync except
+ * {@link #closeDurably()}: writes are stores into mapped pages that the kernel writes back when it
+ * likes; mapping the next segment (every 2^21 records) extends the file and maps it, without I/O
+ * wait. The one hazard of mapped sparse files: if the disk is full when a new page is first written,
+ * the store fails with an {@link InternalError} (the JVM's form of SIGBUS), not an IOException; the
+ * apply path then fails as it would on the Paxos storage's own full disk.
+ *
+ * <p>Nothing survives a crash by design: the index is derived from the log, so
+ * {@link #create(Path)} starts empty and the owner replays the log into it. {@link #open(Path)} can
+ * instead resume from a clean {@link #closeDurably()} and replay only the slots after
+ * {@link #lastSlot()}.
+ */
+public final class MessageIndex implements AutoCloseable {
+    static final String MESSAGES = "messages.idx";
+    static final String SLOTS = "slots.idx";
+    static final String CHANNELS = "channels.idx";
+    /** 2^21 records per mapping: 48 MiB of messages, 32 MiB of slots, 16 MiB of channel entries. */
+    static final int DEFAULT_SEGMENT_SHIFT = 21;
+
+    private static final int MESSAGE_BYTES = 24;
+    private static final int M_SLOT = 0;
+    private static final int M_CHANNEL = 8;
+    private static final int M_POSITION = 12;
+    private static final int M_OFFSET = 16;
+    private static final int SLOT_BYTES = 16;
+    private static final int S_FIRST_SEQ = 0;
+    private static final int S_TS = 8;
+
+    private final Path dir;
+    private final MappedRecords messages;
+    private final MappedRecords slots;
+    private final ChannelLists lists;
+    private final Map<String, ChannelState> byName = new HashMap<>();
+    private final List<ChannelState> byId = new ArrayList<>();
+    private long lastSlot;
+    private long headSeq;
+    private long lastTs;
+    /** The position of the last message appended in {@link #lastSlot}, -1 if none yet. */
+    private int lastPosition = -1;
+    private boolean closed;
+
+    /** A new, empty index in {@code dir} (created if needed); files of an earlier index are discarded. */
+    public static MessageIndex create(Path dir) {
+        return create(dir, DEFAULT_SEGMENT_SHIFT);
+    }
+
+    /** Resumes the index a {@link #closeDurably()} left in {@code dir}, or else starts an empty one. */
+    public static MessageIndex open(Path dir) {
+        return open(dir, DEFAULT_SEGMENT_SHIFT);
+    }
+
+    static MessageIndex create(Path dir, int segmentShift) {
+        prepare(dir);
+        try {
+            Files.deleteIfExists(dir.resolve(IndexManifest.FILE)); // it would describe files truncated here
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the marker in " + dir, e);
+        }
+        return new MessageIndex(dir, segmentShift, null);
+    }
+
+    static MessageIndex open(Path dir, int segmentShift) {
+        prepare(dir);
+        Optional<IndexManifest> kept = IndexManifest.readAndRemove(dir)
+                .filter(m -> filesCover(dir, m));
+        return new MessageIndex(dir, segmentShift, kept.orElse(null));
+    }
+
+    private static void prepare(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+    }
+
+    /** A marker is only trusted when the data files are at least as long as it says. */
+    private static boolean filesCover(Path dir, IndexManifest m) {
+        try {
+            return Files.size(dir.resolve(MESSAGES)) >= m.headSeq() * MESSAGE_BYTES
+                    && Files.size(dir.resolve(SLOTS)) >= m.lastSlot() * SLOT_BYTES
+                    && Files.size(dir.resolve(CHANNELS)) >= m.allocatedEntries() * 8;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private MessageIndex(Path dir, int segmentShift, IndexManifest kept) {
+        this.dir = dir;
+        boolean fresh = kept == null; // nothing kept: every file below is truncated
+        this.messages = new MappedRecords(dir.resolve(MESSAGES), MESSAGE_BYTES, segmentShift, fresh);
+        this.slots = new MappedRecords(dir.resolve(SLOTS), SLOT_BYTES, segmentShift, fresh);
+        this.lists = new ChannelLists(dir.resolve(CHANNELS), segmentShift, fresh, fresh ? 0 : kept.allocatedEntries());
+        if (!fresh) {
+            lastSlot = kept.lastSlot();
+            headSeq = kept.headSeq();
+            lastTs = kept.lastTs();
+            lastPosition = kept.lastPosition();
+            messages.mapThrough(headSeq);
+            slots.mapThrough(lastSlot);
+            for (ChannelState c : kept.channels()) {
+                byName.put(c.name, c);
+                byId.add(c);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- writes (the apply path)
+
+    /**
+     * Records slot {@code slot} (the one after {@link #lastSlot()}): its messages will start at
+     * {@code firstSeq} (= {@link #headSeq()} + 1, also when it appends none) and carry {@code ts}.
+     */
+    public void slotApplied(long slot, long firstSeq, long ts) {
+        ensureOpen();
+        if (slot != lastSlot + 1) {
+            throw new IllegalStateException("slot " + slot + " applied after " + lastSlot);
+        }
+        if (firstSeq != headSeq + 1) {
+            throw new IllegalArgumentException("slot " + slot + " starts at seq " + firstSeq + ", head is " + headSeq);
+        }
+        if (ts < lastTs) {
+            throw new IllegalArgumentException("slot " + slot + " ts " + ts + " before " + lastTs);
+        }
+        slots.putLong(slot - 1, S_FIRST_SEQ, firstSeq);
+        slots.putLong(slot - 1, S_TS, ts);
+        lastSlot = slot;
+        lastTs = ts;
+        lastPosition = -1;
+    }
+
+    /**
+     * Appends message {@code seq} (= {@link #headSeq()} + 1), item {@code position} of slot
+     * {@code slot} (= {@link #lastSlot()}; positions rise within a slot), to {@code channel}.
+     *
+     * @return its offset in the channel: the channel's previous head + 1
+     */
+    public long appendMessage(long seq, long slot, int position, String channel) {
+        ensureOpen();
+        Objects.requireNonNull(channel, "channel");
+        if (slot != lastSlot || slot == 0) {
+            throw new IllegalStateException("message of slot " + slot + " while slot " + lastSlot + " is applied");
+        }
+        if (seq != headSeq + 1) {
+            throw new IllegalArgumentException("seq " + seq + " appended after " + headSeq);
+        }
+        if (position <= lastPosition) {
+            throw new IllegalArgumentException("position " + position + " after " + lastPosition + " in slot " + slot);
+        }
+        ChannelState c = byName.get(channel);
+        if (c == null) {
+            c = new ChannelState(channel, byId.size());
+            byName.put(channel, c);
+            byId.add(c);
+        }
+        long offset = lists.append(c, seq);
+        long record = seq - 1;
+        messages.putLong(record, M_SLOT, slot);
+        messages.putInt(record, M_CHANNEL, c.id);
+        messages.putInt(record, M_POSITION, position);
+        messages.putLong(record, M_OFFSET, offset);
+        headSeq = seq;
+        lastPosition = position;
+        return offset;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /** The seq of the last appended message, 0 if none. */
+    public long headSeq() {
+        return headSeq;
+    }
+
+    /** The last slot passed to {@link #slotApplied}, 0 if none: replay resumes after it. */
+    public long lastSlot() {
+        return lastSlot;
+    }
+
+    /** The ts of {@link #lastSlot()}, 0 if none (the log clock to resume with). */
+    public long lastTs() {
+        return lastTs;
+    }
+
+    /** Message {@code seq}, 1 <= seq <= {@link #headSeq()}. */
+    public MessageRef message(long seq) {
+        ensureOpen();
+        if (seq < 1 || seq > headSeq) {
+            throw new IllegalArgumentException("no message " + seq + " (head " + headSeq + ")");
+        }
+        long record = seq - 1;
+        long slot = messages.getLong(record, M_SLOT);
+        String channel = byId.get(messages.getInt(record, M_CHANNEL)).name;
+        return new MessageRef(seq, slot, messages.getInt(record, M_POSITION), channel,
+                messages.getLong(record, M_OFFSET), slots.getLong(slot - 1, S_TS));
+    }
+
+    /** The seq of slot {@code slot}'s first message (the next seq if it appended none). */
+    public long slotFirstSeq(long slot) {
+        return slots.getLong(slotRecord(slot), S_FIRST_SEQ);
+    }
+
+    public long slotTs(long slot) {
+        return slots.getLong(slotRecord(slot), S_TS);
+    }
+
+    private long slotRecord(long slot) {
+        ensureOpen();
+        if (slot < 1 || slot > lastSlot) {
+            throw new IllegalArgumentException("no slot " + slot + " (last " + lastSlot + ")");
+        }
+        return slot - 1;
+    }
+
+    /** The channel's last offset (its message count), 0 for a channel never seen. */
+    public long channelHead(String channel) {
+        ChannelState c = byName.get(channel);
+        return c == null ? 0 : c.head;
+    }
+
+    public int channelCount() {
+        return byId.size();
+    }
+
+    /** A read-only live view of the channel names. */
+    public Set<String> channels() {
+        return Collections.unmodifiableSet(byName.keySet());
+    }
+
+    /** The seqs at offsets afterOffset + 1, afterOffset + 2 .. of {@code channel}, at most {@code limit}. */
+    public long[] channelSeqs(String channel, long afterOffset, int limit) {
+        ensureOpen();
+        ChannelState c = byName.get(channel);
+        return c == null ? new long[0] : lists.read(c, afterOffset, limit);
+    }
+
+    /**
+     * The smallest seq above {@code afterSeq} of a message in one of {@code channels} (null: in any
+     * channel), or -1. Cost: one binary search over the entries of each named channel whose last
+     * message is above {@code afterSeq}; the others are skipped from the heap.
+     */
+    public long nextSeqIn(Set<String> channels, long afterSeq) {
+        ensureOpen();
+        long floor = Math.max(afterSeq, 0) + 1;
+        if (channels == null) {
+            return floor <= headSeq ? floor : -1;
+        }
+        long best = -1;
+        for (String name : channels) {
+            ChannelState c = byName.get(name);
+            if (c == null || c.lastSeq < floor) {
+                continue;
+            }
+            long seq = lists.seqAt(c, lists.upperBound(c, afterSeq));
+            if (best < 0 || seq < best) {
+                best = seq;
+                if (best == floor) {
+                    break; // nothing can come earlier
+                }
+            }
+        }
+        return best;
+    }
+
+    // ---------------------------------------------------------------- accounting
+
+    /** Bytes of the files in use (the written part of each): what the index costs on disk. */
+    public long diskBytes() {
+        return headSeq * MESSAGE_BYTES + lastSlot * SLOT_BYTES + lists.usedBytes();
+    }
+
+    /** The files' lengths: whole mapped segments, sparse beyond {@link #diskBytes()}. */
+    long fileBytes() {
+        return messages.fileBytes() + slots.fileBytes() + lists.fileBytes();
+    }
+
+    /**
+     * An estimate of the heap this index holds: per channel its state and directory, its name
+     * (a Latin-1 String), its HashMap entry and table slot and its id-list slot; plus a constant.
+     */
+    public long heapBytes() {
+        long bytes = 1024;
+        for (ChannelState c : byId) {
+            bytes += c.heapBytes() + 24 + align(16 + c.name.length()) + 32 + 8 + 8;
+        }
+        return bytes;
+    }
+
+    private static long align(long bytes) {
+        return (bytes + 7) & ~7L;
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    /** Releases the mappings without forcing anything: the next {@link #create} rebuilds. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        messages.close();
+        slots.close();
+        lists.close();
+    }
+
+    /**
+     * Forces the data files, then writes the clean-close marker, then closes: {@link #open} will
+     * resume from here. Blocks on fsync: call it at shutdown, off the event loop.
+     */
+    public void closeDurably() {
+        ensureOpen();
+        messages.force();
+        slots.force();
+        lists.force();
+        new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, lists.allocatedEntries(), byId).write(dir);
+        close();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("message index in " + dir + " is closed");
+        }
+    }
+}
