@@ -39,9 +39,18 @@ public record NodeConfig(
         int maxPendingPublishes,
         long dedupeWindowMillis,
         int maxQueuedFrames,
+        Limits limits,
         String jwtSecret,
         KafkaExportConfig kafkaExport,
         KafkaIngestConfig kafkaIngest) {
+
+    /**
+     * The bounds that keep a node's memory a function of its configuration (docs/CONFIG.md, "What the
+     * heap holds"): every queue in bytes, not only in entries.
+     */
+    public record Limits(long maxPendingBytes, int idempotencyMaxKeys, int maxChannels, long subscribeMaxQueuedBytes,
+                         int subscribePingSeconds, int httpMaxConnections, int httpIdleTimeoutSeconds,
+                         long httpRequestHeaderTimeoutMillis, long httpMaxBufferedBodyBytes) {}
 
     public static NodeConfig from(JsonObject flat) {
         Reader r = new Reader(flat);
@@ -75,21 +84,37 @@ public record NodeConfig(
             ebPort = self.port() + 1000;
         }
         long dedupe = r.longValue(ConfigKey.PUBLISH_DEDUPE_WINDOW_MILLIS, 0, Long.MAX_VALUE);
+        long tickMillis = r.longValue(ConfigKey.PAXOS_TICK_MILLIS, 1, 10_000);
+        int maxPending = r.integer(ConfigKey.PUBLISH_MAX_PENDING, 1, 10_000_000);
+        long maxPendingBytes = r.longValue(ConfigKey.PUBLISH_MAX_PENDING_BYTES, 1024, 1L << 40);
         PaxosConfig paxos;
         try {
-            paxos = new PaxosConfig(nodeId, voters,
-                    r.integer(ConfigKey.PAXOS_PIPELINE_WINDOW, 1, 100_000),
-                    r.integer(ConfigKey.PAXOS_MAX_BATCH_COMMANDS, 1, 1_000_000),
-                    r.integer(ConfigKey.PAXOS_MAX_BATCH_BYTES, 1, 64 * 1024 * 1024),
-                    r.integer(ConfigKey.PAXOS_HEARTBEAT_TICKS, 1, 1_000_000),
-                    r.integer(ConfigKey.PAXOS_ELECTION_TIMEOUT_TICKS, 2, 1_000_000),
-                    r.integer(ConfigKey.PAXOS_RETRANSMIT_TICKS, 1, 1_000_000),
-                    r.integer(ConfigKey.PAXOS_RESUBMIT_TICKS, 1, 1_000_000),
-                    r.integer(ConfigKey.PUBLISH_MAX_PENDING, 1, 10_000_000),
-                    64, dedupe, Set.of());
+            paxos = PaxosConfig.builder(nodeId, voters)
+                    .batching(r.integer(ConfigKey.PAXOS_PIPELINE_WINDOW, 1, 100_000),
+                            r.integer(ConfigKey.PAXOS_MAX_BATCH_COMMANDS, 1, 1_000_000),
+                            r.integer(ConfigKey.PAXOS_MAX_BATCH_BYTES, 1, 64 * 1024 * 1024))
+                    .timeouts(r.integer(ConfigKey.PAXOS_HEARTBEAT_TICKS, 1, 1_000_000),
+                            r.integer(ConfigKey.PAXOS_ELECTION_TIMEOUT_TICKS, 2, 1_000_000),
+                            r.integer(ConfigKey.PAXOS_RETRANSMIT_TICKS, 1, 1_000_000),
+                            r.integer(ConfigKey.PAXOS_RESUBMIT_TICKS, 1, 1_000_000))
+                    .catchup(64, r.integer(ConfigKey.PAXOS_CATCHUP_REPLY_BYTES, 1024, 256 * 1024 * 1024))
+                    .millisPerTick(tickMillis)
+                    .pending(maxPending, maxPendingBytes)
+                    .maxQueuedBytes(r.longValue(ConfigKey.PAXOS_MAX_QUEUED_BYTES, 1024, 1L << 40))
+                    .maxRecentBytes(r.longValue(ConfigKey.PAXOS_MAX_RECENT_BYTES, 1024, 1L << 40))
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException(ConfigKey.PAXOS_ELECTION_TIMEOUT_TICKS, e.getMessage());
         }
+        Limits limits = new Limits(maxPendingBytes,
+                r.integer(ConfigKey.PUBLISH_IDEMPOTENCY_MAX_KEYS, 1, 100_000_000),
+                r.integer(ConfigKey.LIMITS_MAX_CHANNELS, 1, 100_000_000),
+                r.longValue(ConfigKey.SUBSCRIBE_MAX_QUEUED_BYTES, 1024, 1L << 34),
+                r.integer(ConfigKey.SUBSCRIBE_PING_SECONDS, 1, 3600),
+                r.integer(ConfigKey.HTTP_MAX_CONNECTIONS, 1, 1_000_000),
+                r.integer(ConfigKey.HTTP_IDLE_TIMEOUT_SECONDS, 1, 86_400),
+                r.longValue(ConfigKey.HTTP_REQUEST_HEADER_TIMEOUT_MILLIS, 100, 3_600_000),
+                r.longValue(ConfigKey.HTTP_MAX_BUFFERED_BODY_BYTES, 1024, 1L << 40));
         FsyncPolicy fsync;
         try {
             fsync = FsyncPolicy.parse(r.string(ConfigKey.STORAGE_FSYNC));
@@ -100,14 +125,15 @@ public record NodeConfig(
                 r.string(ConfigKey.HTTP_HOST), r.integer(ConfigKey.HTTP_PORT, 0, 65535),
                 Path.of(r.string(ConfigKey.DATA_DIR)), fsync,
                 r.longValue(ConfigKey.STORAGE_FSYNC_INTERVAL_MILLIS, 1, 60_000),
-                r.longValue(ConfigKey.PAXOS_TICK_MILLIS, 1, 10_000), paxos,
+                tickMillis, paxos,
                 r.longValue(ConfigKey.PUBLISH_TIMEOUT_MILLIS, 1, 3_600_000),
                 r.integer(ConfigKey.PUBLISH_MAX_PAYLOAD_BYTES, 1, 16 * 1024 * 1024),
                 r.integer(ConfigKey.PUBLISH_MAX_BATCH_ITEMS, 1, 100_000),
                 r.integer(ConfigKey.PUBLISH_MAX_REQUEST_BYTES, 1, 256 * 1024 * 1024),
-                r.integer(ConfigKey.PUBLISH_MAX_PENDING, 1, 10_000_000),
+                maxPending,
                 dedupe,
                 r.integer(ConfigKey.SUBSCRIBE_MAX_QUEUED_FRAMES, 1, 10_000_000),
+                limits,
                 r.string(ConfigKey.AUTH_JWT_SECRET),
                 kafkaExport(r, r.string(ConfigKey.CLUSTER_NAME)),
                 kafkaIngest(r, r.integer(ConfigKey.PUBLISH_MAX_BATCH_ITEMS, 1, 100_000)));

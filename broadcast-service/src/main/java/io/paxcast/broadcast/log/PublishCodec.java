@@ -42,6 +42,14 @@ public final class PublishCodec {
         return bytes.toByteArray();
     }
 
+    /** The number of items in {@code payload}, without decoding them. */
+    public static int itemCount(byte[] payload) {
+        if (payload.length < 5 || (payload[0] & 0xFF) != VERSION) {
+            throw new IllegalArgumentException("not a publish payload of version " + VERSION);
+        }
+        return (payload[1] & 0xFF) << 24 | (payload[2] & 0xFF) << 16 | (payload[3] & 0xFF) << 8 | (payload[4] & 0xFF);
+    }
+
     public static List<PublishItem> decode(byte[] payload) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
             int version = in.readUnsignedByte();
