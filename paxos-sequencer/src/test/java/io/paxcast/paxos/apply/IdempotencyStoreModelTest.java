@@ -23,14 +23,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * themselves). One of the two is now and then replaced by a copy read from its own snapshot, as a
  * restarted node would be, and the two must keep writing the same snapshot bytes.
  *
- * <p>Seeds {@code 1..keystore.seeds} (default 300; -Dkeystore.seeds=5000 for a soak), each reproducible alone with
- * {@code -Dtest=IdempotencyStoreModelTest#replay -Dkeystore.seed=N}. Seeds vary the window (0 to
- * 1000 ms), the pace of log time (heavy expiry to none), bursts of up to 20 000 keys at one log time
- * followed by jumps past the window (growth, then shrink to the minimum), start times near
- * {@link Long#MIN_VALUE}, and the keys: every other group of seeds calls the store by fingerprint,
- * with many fp1 values equal in their low 20 bits or in all 64 (told apart by fp2 alone), and the
- * string seeds mix in keys mined so that their fp1 ends in ten 1 bits (the last slot of a small
- * index: clusters that wrap around).
+ * <p>Seeds {@code 1..keystore.seeds} (default 300; {@code -Dkeystore.seeds=5000} for a soak), each
+ * reproducible alone with {@code -Dtest=IdempotencyStoreModelTest#replay -Dkeystore.seed=N}. Seeds
+ * vary the window (0 to 1000 ms), the pace of log time (heavy expiry to none), bursts of up to
+ * 20 000 keys at one log time followed by jumps past the window (growth, then shrink to the
+ * minimum), start times near {@link Long#MIN_VALUE}, and the keys: every other group of seeds calls
+ * the store by fingerprint, with some fp1 values equal in their low 20 bits (homes at both ends of
+ * the index, so clusters wrap around) or in all 64 (told apart by fp2 alone), and the string seeds
+ * mix in keys mined so that their fp1 ends in ten 1 bits (the last slot of any index up to 1024).
  */
 class IdempotencyStoreModelTest {
     private static final int SEEDS = Integer.getInteger("keystore.seeds", 300);
