@@ -51,8 +51,8 @@ import java.util.Arrays;
  *       load stays at most 1/2: the index doubles when a put would exceed it, and is rebuilt
  *       smaller when the live count falls below 1/8 of its length (to a load of at most 1/4, so a
  *       count hovering at a boundary does not resize back and forth). A resize rebuilds the whole
- *       index within one call, linear in the live keys (about 13 ms at 2^19 keys on a laptop-class
- *       core): rare, but the longest pause this store adds to the apply loop.</li>
+ *       index within one call, linear in the live keys (about 13 ms at 2^19 keys on the shared 2-core
+ *       test machine): rare, but the longest pause this store adds to the apply loop.</li>
  * </ul>
  * Cost per live key: 32 bytes in the FIFO plus 4 bytes per index slot, 8 to 16 bytes at the loads
  * reached by growth (1/4 to 1/2): 40 to 48 bytes, {@link #bytesPerKey()}. After the count falls,
