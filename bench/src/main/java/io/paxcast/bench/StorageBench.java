@@ -287,9 +287,10 @@ public final class StorageBench {
             for (int i = 0; i < batch; i++) {
                 byte[] payload = new byte[MESSAGE_BYTES];
                 random.nextBytes(payload);
-                commands.add(new Command(String.format(Locale.ROOT, "m%015d", v * 1_000_000L + i), payload));
+                long counter = v * 1_000_000L + i + 1;
+                commands.add(new Command(new io.paxcast.paxos.core.CommandId("bench", 1, counter), counter, payload));
             }
-            values[v] = Value.batch(1_700_000_000_000L + v, commands);
+            values[v] = Value.batch(1_700_000_000_000L + v, v, commands);
         }
         return values;
     }

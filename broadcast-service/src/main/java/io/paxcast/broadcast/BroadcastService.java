@@ -6,7 +6,7 @@ import io.paxcast.broadcast.log.PublishCodec;
 import io.paxcast.broadcast.log.PublishItem;
 import io.paxcast.broadcast.log.PublishResult;
 import io.paxcast.broadcast.ws.SubscriptionHub;
-import io.paxcast.paxos.core.Command;
+import io.paxcast.paxos.core.CommandId;
 import io.paxcast.paxos.core.Delivery;
 import io.paxcast.paxos.core.NodeStatus;
 import io.paxcast.paxos.vertx.SequencerDriver;
@@ -23,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The total-order multicast layer of one node: it turns publishes into sequencer commands, applies
@@ -36,14 +35,22 @@ import java.util.UUID;
 public final class BroadcastService {
     private static final Logger log = LoggerFactory.getLogger(BroadcastService.class);
 
+    /**
+     * A publish request waiting for its command to be applied here. It holds no message bodies (the
+     * sequencer's submission holds the bytes, once): only what the answer and the bounds need.
+     */
     private static final class Waiter {
-        final List<PublishItem> items;
-        final List<Promise<List<PublishResult>>> promises = new ArrayList<>();
+        final Promise<List<PublishResult>> promise = Promise.promise();
         final long timerId;
+        final long bytes;
+        final int keyed;
+        final int newChannels;
 
-        Waiter(List<PublishItem> items, long timerId) {
-            this.items = items;
+        Waiter(long timerId, long bytes, int keyed, int newChannels) {
             this.timerId = timerId;
+            this.bytes = bytes;
+            this.keyed = keyed;
+            this.newChannels = newChannels;
         }
     }
 
@@ -51,17 +58,19 @@ public final class BroadcastService {
     private final NodeConfig config;
     private final BroadcastLog broadcastLog;
     private final SubscriptionHub hub;
-    private final Map<String, Waiter> waiters = new HashMap<>();
+    /** Publishes in flight here: at most {@code publish.maxPending} of them, {@code publish.maxPendingBytes} in all. */
+    private final Map<CommandId, Waiter> waiters = new HashMap<>();
+    private long waitingBytes;
+    private int waitingKeyed;
+    private int waitingNewChannels;
     private final List<Runnable> appliedListeners = new ArrayList<>();
     private java.util.function.Supplier<JsonObject> kafkaView;
     private final PublishMetrics metrics;
     private SequencerDriver driver;
-
-    private final String nonVotingReason;
+    private String failure;
 
     public BroadcastService(Vertx vertx, NodeConfig config, BroadcastLog broadcastLog, SubscriptionHub hub,
-                            PublishMetrics metrics, String nonVotingReason) {
-        this.nonVotingReason = nonVotingReason;
+                            PublishMetrics metrics) {
         this.vertx = vertx;
         this.config = config;
         this.broadcastLog = broadcastLog;
@@ -89,85 +98,141 @@ public final class BroadcastService {
 
     /**
      * Orders {@code items} together (one command, so one slot, contiguous {@code seq}s). Completes
-     * with one result per item once the command is applied on this node; fails with
-     * {@link ApiException} {@code no_quorum} after {@code publish.timeoutMillis}, or
-     * {@code overloaded} when too many publishes are in flight.
+     * with one result per item once the command is applied on this node. Fails with
+     * {@link ApiException}: {@code overloaded}, {@code key_store_full} or {@code channel_limit} (429)
+     * when a bound would be passed (nothing is submitted then), {@code no_quorum} (503) after
+     * {@code publish.timeoutMillis}, {@code node_failed} (503) on a node that stopped.
      */
     public Future<List<PublishResult>> publish(List<PublishItem> items) {
+        if (failure != null) {
+            return Future.failedFuture(nodeFailed());
+        }
         if (items.size() == 1 && items.get(0).key() != null) {
             Optional<PublishResult> earlier = broadcastLog.lookupKey(items.get(0).channel(), items.get(0).key());
             if (earlier.isPresent()) {
                 return Future.succeededFuture(List.of(earlier.get()));
             }
         }
-        String id = commandId(items);
-        Waiter existing = waiters.get(id);
-        Promise<List<PublishResult>> promise = Promise.promise();
-        if (existing != null) {
-            existing.promises.add(promise); // the same keyed publish, retried before it was ordered
-            return promise.future();
+        ApiException refused = admit(items);
+        if (refused != null) {
+            metrics.refused(refused.code);
+            return Future.failedFuture(refused);
         }
-        if (driver == null || waiters.size() >= config.maxPendingPublishes()) {
-            return Future.failedFuture(new ApiException(429, "overloaded",
-                    "too many publishes in flight on this node; retry later", 1));
-        }
-        if (!driver.submit(new Command(id, PublishCodec.encode(items)))) {
-            String failure = driver.failure();
-            return Future.failedFuture(failure != null
-                    ? new ApiException(503, "node_failed", "this node stopped voting: " + failure, 5)
-                    : new ApiException(429, "overloaded", "the sequencer refused more work; retry later", 1));
+        byte[] payload = PublishCodec.encode(items);
+        CommandId id = driver == null ? null : driver.submit(payload);
+        if (id == null) {
+            String why = driver == null ? null : driver.failure();
+            ApiException e = why != null ? nodeFailed()
+                    : new ApiException(429, "overloaded", "the sequencer holds as much as it may; retry later", 1);
+            metrics.refused(e.code);
+            return Future.failedFuture(e);
         }
         long started = System.nanoTime();
+        int keyed = (int) items.stream().filter(i -> i.key() != null).count();
+        int newChannels = countNewChannels(items);
         long timer = vertx.setTimer(config.publishTimeoutMillis(), t -> expire(id));
-        Waiter waiter = new Waiter(items, timer);
-        waiter.promises.add(promise);
+        Waiter waiter = new Waiter(timer, payload.length, keyed, newChannels);
         waiters.put(id, waiter);
-        return promise.future().onSuccess(r -> metrics.published(items.size(), System.nanoTime() - started));
+        waitingBytes += waiter.bytes;
+        waitingKeyed += keyed;
+        waitingNewChannels += newChannels;
+        int count = items.size(); // not the items: the request's bodies are garbage once encoded
+        return waiter.promise.future().onSuccess(r -> metrics.published(count, System.nanoTime() - started));
     }
 
-    /** A keyed single publish uses its key as the command id, so the sequencer itself dedupes retries. */
-    private static String commandId(List<PublishItem> items) {
-        if (items.size() == 1 && items.get(0).key() != null) {
-            return "k:" + items.get(0).channel() + '\u0000' + items.get(0).key();
+    /** Null if a publish may be read now; else the 429 to answer before its body is even read. */
+    public ApiException overloaded() {
+        if (waiters.size() >= config.maxPendingPublishes() || waitingBytes >= config.limits().maxPendingBytes()) {
+            metrics.refused("overloaded");
+            return new ApiException(429, "overloaded", "this node has " + waiters.size() + " publishes ("
+                    + waitingBytes + " bytes) in flight, its limit; retry later", 1);
         }
-        return UUID.randomUUID().toString();
+        return null;
     }
 
-    private void expire(String id) {
-        Waiter waiter = waiters.remove(id);
+    /** The node-local admission decisions (the log decides nothing from configuration); null: admitted. */
+    private ApiException admit(List<PublishItem> items) {
+        long bytes = 0;
+        int keyed = 0;
+        for (PublishItem item : items) {
+            bytes += item.dataJson().length() + item.channel().length() + 16;
+            if (item.key() != null) {
+                keyed++;
+            }
+        }
+        if (waiters.size() >= config.maxPendingPublishes()
+                || waitingBytes + bytes > config.limits().maxPendingBytes()) {
+            return new ApiException(429, "overloaded", "this node has " + waiters.size() + " publishes ("
+                    + waitingBytes + " bytes) in flight, its limit; retry later", 1);
+        }
+        if (keyed > 0 && broadcastLog.keyCount() + waitingKeyed + keyed > config.limits().idempotencyMaxKeys()) {
+            return new ApiException(429, "key_store_full", "the idempotency store holds its limit of "
+                    + config.limits().idempotencyMaxKeys() + " keys; keys expire after publish.dedupeWindowMillis", 5);
+        }
+        int fresh = countNewChannels(items);
+        if (fresh > 0 && broadcastLog.channelCount() + waitingNewChannels + fresh > config.limits().maxChannels()) {
+            return new ApiException(429, "channel_limit", "the cluster holds its limit of "
+                    + config.limits().maxChannels() + " channels (limits.maxChannels)", 60);
+        }
+        return null;
+    }
+
+    private int countNewChannels(List<PublishItem> items) {
+        int fresh = 0;
+        java.util.Set<String> seen = null;
+        for (PublishItem item : items) {
+            if (broadcastLog.channelHead(item.channel()) == 0) {
+                if (seen == null) {
+                    seen = new java.util.HashSet<>();
+                }
+                if (seen.add(item.channel())) {
+                    fresh++;
+                }
+            }
+        }
+        return fresh;
+    }
+
+    private void expire(CommandId id) {
+        Waiter waiter = remove(id);
         if (waiter == null) {
             return;
         }
         metrics.timedOut();
+        if (driver != null) {
+            driver.abandon(id); // not handed to a leader again: no work for a client that is gone
+        }
         NodeStatus status = driver == null ? null : driver.status();
         String why = status == null || status.leaderId() == null ? "no leader is known"
                 : "leader " + status.leaderId() + " did not get it chosen";
-        for (Promise<List<PublishResult>> p : waiter.promises) {
-            p.tryFail(ApiException.noQuorum("not ordered within " + config.publishTimeoutMillis() + " ms: " + why
-                    + "; retry with the same Idempotency-Key to avoid a duplicate"));
+        waiter.promise.tryFail(ApiException.noQuorum("not ordered within " + config.publishTimeoutMillis() + " ms: " + why
+                + "; it may still be ordered: retry with the same Idempotency-Key to avoid a duplicate"));
+    }
+
+    private Waiter remove(CommandId id) {
+        Waiter waiter = waiters.remove(id);
+        if (waiter != null) {
+            waitingBytes -= waiter.bytes;
+            waitingKeyed -= waiter.keyed;
+            waitingNewChannels -= waiter.newChannels;
+            vertx.cancelTimer(waiter.timerId);
         }
+        return waiter;
     }
 
     // ---------------------------------------------------------------- apply
 
-    /** The sequencer delivered the next slot (durable on a majority, in order): apply and multicast it. */
+    /**
+     * The sequencer delivered the next slot (durable on a majority, in order): apply and multicast it.
+     * An exception here stops the node ({@link io.paxcast.paxos.apply.DeliveryApplier}): a half-applied
+     * slot is never served.
+     */
     public void onDelivery(Delivery delivery) {
         BroadcastLog.Applied applied = broadcastLog.apply(delivery);
-        for (Map.Entry<String, List<PublishResult>> entry : applied.results().entrySet()) {
-            resolve(entry.getKey(), entry.getValue());
-        }
-        for (String duplicate : delivery.duplicateIds()) {
-            Waiter waiter = waiters.get(duplicate);
+        for (Map.Entry<CommandId, List<PublishResult>> entry : applied.results().entrySet()) {
+            Waiter waiter = remove(entry.getKey());
             if (waiter != null) {
-                List<PublishResult> originals = new ArrayList<>();
-                for (PublishItem item : waiter.items) {
-                    if (item.key() != null) {
-                        broadcastLog.lookupKey(item.channel(), item.key()).ifPresent(originals::add);
-                    }
-                }
-                if (originals.size() == waiter.items.size()) {
-                    resolve(duplicate, originals);
-                }
+                waiter.promise.tryComplete(entry.getValue());
             }
         }
         hub.onApplied(applied.messages());
@@ -183,22 +248,35 @@ public final class BroadcastService {
         appliedListeners.add(listener);
     }
 
-    private void resolve(String id, List<PublishResult> results) {
-        Waiter waiter = waiters.remove(id);
-        if (waiter == null) {
-            return;
+    /**
+     * The sequencer stopped for good (it could not apply a slot, write its storage, or a safety check
+     * fired): stop serving, visibly. Every waiting publish fails, every subscriber is closed with
+     * {@code node_failed}, and the API answers 503 until the node is restarted.
+     */
+    public void onNodeFailed() {
+        String why = driver == null ? "stopped" : driver.failure();
+        failure = why == null ? "stopped" : why;
+        for (CommandId id : List.copyOf(waiters.keySet())) {
+            Waiter waiter = remove(id);
+            waiter.promise.tryFail(nodeFailed());
         }
-        vertx.cancelTimer(waiter.timerId);
-        for (Promise<List<PublishResult>> p : waiter.promises) {
-            p.tryComplete(results);
-        }
+        hub.closeAll("node_failed", "this node stopped: " + failure + "; resume on another node with after=<last seq>");
+    }
+
+    /** Non-null once the node stopped serving. */
+    public String failure() {
+        return failure;
+    }
+
+    private ApiException nodeFailed() {
+        return new ApiException(503, "node_failed", "this node stopped: " + failure + "; use another node", 5);
     }
 
     // ---------------------------------------------------------------- status
 
     /** In a quorum (a leader is in touch) and caught up with the leader's commit point. */
     public boolean isReady() {
-        if (driver == null || driver.failure() != null) {
+        if (driver == null || driver.failure() != null || failure != null) {
             return false;
         }
         NodeStatus status = driver.status();
@@ -216,6 +294,10 @@ public final class BroadcastService {
         return waiters.size();
     }
 
+    public long pendingPublishBytes() {
+        return waitingBytes;
+    }
+
     public SequencerDriver driver() {
         return driver;
     }
@@ -226,7 +308,7 @@ public final class BroadcastService {
         for (var member : config.members()) {
             JsonObject m = new JsonObject().put("id", member.id());
             if (member.id().equals(config.nodeId())) {
-                m.put("role", nonVotingReason == null ? "voter" : "learner");
+                m.put("role", status != null && status.votes() ? "voter" : "learner");
                 m.put("commitSeq", broadcastLog.headSeq()).put("alive", true);
             } else {
                 JsonObject peer = peers.get(member.id());
@@ -245,10 +327,12 @@ public final class BroadcastService {
                 .put("role", status == null ? "starting" : status.role())
                 .put("appliedSlot", broadcastLog.lastSlot())
                 .put("ready", isReady());
-        view.put("voting", nonVotingReason == null);
-        view.put("storage", nonVotingReason == null ? "ok" : nonVotingReason);
-        if (driver != null && driver.failure() != null) {
-            view.put("failure", driver.failure());
+        view.put("voting", status != null && status.votes());
+        if (status != null && status.rejoin() != null) {
+            view.put("rejoin", status.rejoin());
+        }
+        if (failure != null) {
+            view.put("failure", failure);
         }
         if (kafkaView != null) {
             view.put("kafka", kafkaView.get());

@@ -68,7 +68,7 @@ public final class Main {
                 .setClusterPublicHost(config.clusterHost()).setClusterPublicPort(config.eventBusPort());
         long started = System.nanoTime();
         // Open the MapDB file while Hazelcast joins: both take seconds, neither needs the other.
-        CompletableFuture<PaxcastNode.OpenedStorage> storage = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<io.paxcast.paxos.storage.MapDbStorage> storage = CompletableFuture.supplyAsync(() -> {
             try {
                 return PaxcastNode.openStorage(config);
             } catch (java.io.IOException e) {

@@ -4,9 +4,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.paxcast.broadcast.cluster.PeerStatus;
 import io.paxcast.broadcast.config.NodeConfig;
+import io.paxcast.broadcast.http.ConnectionGuard;
 import io.paxcast.broadcast.http.HttpApi;
 import io.paxcast.broadcast.kafka.KafkaBridge;
 import io.paxcast.broadcast.log.BroadcastLog;
+import io.paxcast.broadcast.log.MessageIndex;
 import io.paxcast.broadcast.ws.SubscriptionGateway;
 import io.paxcast.broadcast.ws.SubscriptionHub;
 import io.paxcast.paxos.core.NodeStatus;
@@ -23,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
+import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
 
@@ -37,7 +40,8 @@ public final class PaxcastNode extends VerticleBase {
     private final NodeConfig config;
     private final PrometheusMeterRegistry registry;
     private MapDbStorage storage;
-    private String nonVotingReason;
+    private ConnectionGuard connections;
+    private long pingTimer = -1;
     private SequencerDriver driver;
     private PeerStatus peers;
     private HttpServer server;
@@ -49,95 +53,89 @@ public final class PaxcastNode extends VerticleBase {
     }
 
     /** @param opened the node's storage if the caller opened it already (in parallel with the cluster join) */
-    public PaxcastNode(NodeConfig config, PrometheusMeterRegistry registry, OpenedStorage opened) {
+    public PaxcastNode(NodeConfig config, PrometheusMeterRegistry registry, MapDbStorage opened) {
         this.config = config;
         this.registry = registry;
-        if (opened != null) {
-            this.storage = opened.storage();
-            this.nonVotingReason = opened.nonVotingReason();
-        }
+        this.storage = opened;
     }
 
-    /**
-     * The node's storage, and why it may not vote. Written when a store was found corrupt; it stays
-     * until an operator rejoins the node through a membership change (PAXOS-NOTES 3).
-     */
-    public record OpenedStorage(MapDbStorage storage, String nonVotingReason) {}
-
-    public static final String NON_VOTING_MARKER = "NON_VOTING";
+    /** What older versions wrote next to a store found corrupt; a blank store now rejoins on its own. */
+    static final String OLD_NON_VOTING_MARKER = "NON_VOTING";
 
     /**
      * Opens the node's store, creating the data directory; blocking (about 0.5 s). A store that fails
      * its checks is moved aside (to {@code corrupt-<time>/} in the data directory) and replaced by an
-     * empty one, and the node becomes a non-voting learner: it cannot prove what it promised, so it
-     * must never vote again under its identity, but it can learn the chosen log from its peers and
-     * serve it.
+     * empty one: the node cannot prove what it promised, so it starts blank and votes again only once
+     * {@link io.paxcast.paxos.core.PaxosNode}'s rejoin proved it safe (PAXOS-NOTES 3-4); meanwhile it
+     * learns the chosen log from its peers and serves it.
      */
-    public static OpenedStorage openStorage(NodeConfig config) throws java.io.IOException {
+    public static MapDbStorage openStorage(NodeConfig config) throws java.io.IOException {
         java.nio.file.Path dir = config.dataDir();
         Files.createDirectories(dir);
-        java.nio.file.Path marker = dir.resolve(NON_VOTING_MARKER);
+        if (Files.deleteIfExists(dir.resolve(OLD_NON_VOTING_MARKER))) {
+            log.warn("event=old_non_voting_marker_removed node={} note=\"the store next to it is blank and rejoins safely\"",
+                    config.nodeId());
+        }
         try {
-            MapDbStorage storage = MapDbStorage.open(dir, config.fsync(), config.fsyncIntervalMillis());
-            return new OpenedStorage(storage, Files.exists(marker) ? Files.readString(marker).trim() : null);
+            return MapDbStorage.open(dir, config.fsync(), config.fsyncIntervalMillis());
         } catch (io.paxcast.paxos.storage.StorageException corrupt) {
             java.nio.file.Path aside = dir.resolve("corrupt-" + System.currentTimeMillis());
             Files.createDirectories(aside);
             try (var files = Files.list(dir)) {
                 for (java.nio.file.Path p : files.toList()) {
                     String name = p.getFileName().toString();
-                    if (!p.equals(aside) && !name.startsWith("corrupt-") && !name.equals(NON_VOTING_MARKER)) {
+                    if (!p.equals(aside) && !name.startsWith("corrupt-")) {
                         Files.move(p, aside.resolve(name));
                     }
                 }
             }
-            String reason = "storage found corrupt at " + java.time.Instant.now() + " (" + corrupt.getMessage()
-                    + "); moved to " + aside.getFileName() + "; non-voting learner until it rejoins through a membership change";
-            Files.writeString(marker, reason + "\n");
-            log.error("event=storage_corrupt node={} error=\"{}\" action=\"moved to {}; restarting as a non-voting learner\"",
-                    config.nodeId(), corrupt.getMessage(), aside);
-            return new OpenedStorage(MapDbStorage.open(dir, config.fsync(), config.fsyncIntervalMillis()), reason);
+            log.error("event=storage_corrupt node={} error=\"{}\" action=\"moved to {}; starting blank: a learner until"
+                    + " rejoining is proven safe\"", config.nodeId(), corrupt.getMessage(), aside);
+            return MapDbStorage.open(dir, config.fsync(), config.fsyncIntervalMillis());
         }
     }
 
     @Override
     public Future<?> start() {
-        Future<OpenedStorage> ready = storage != null ? Future.succeededFuture(new OpenedStorage(storage, nonVotingReason))
+        Future<MapDbStorage> ready = storage != null ? Future.succeededFuture(storage)
                 : vertx.executeBlocking(() -> openStorage(config));
         return ready.compose(opened -> {
-            storage = opened.storage();
-            nonVotingReason = opened.nonVotingReason();
-            if (nonVotingReason != null) {
-                log.warn("event=non_voting node={} reason=\"{}\"", config.nodeId(), nonVotingReason);
-            }
-            BroadcastLog broadcastLog = new BroadcastLog(storage, config.dedupeWindowMillis());
+            storage = opened;
+            // The index is derived from the log: rebuilt at every start by the replay from slot 1.
+            MessageIndex index = MessageIndex.create(config.dataDir().resolve("index"));
+            BroadcastLog broadcastLog = new BroadcastLog(storage, index, config.dedupeWindowMillis());
             SubscriptionHub hub = new SubscriptionHub();
-            service = new BroadcastService(vertx, config, broadcastLog, hub, new PublishMetrics(registry), nonVotingReason);
+            service = new BroadcastService(vertx, config, broadcastLog, hub, new PublishMetrics(registry));
             EventBusTransport transport = new EventBusTransport(vertx);
             RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
                     .create(System.nanoTime() ^ config.nodeId().hashCode());
-            driver = new SequencerDriver(vertx, nonVotingReason == null ? config.paxos() : config.paxos().asNonVoting(),
-                    storage, transport, config.tickMillis(),
-                    service::onDelivery, random, System::currentTimeMillis);
+            driver = new SequencerDriver(vertx, config.paxos(), storage, transport, config.tickMillis(),
+                    service::onDelivery, service::onNodeFailed, random, System::currentTimeMillis);
             service.attach(driver);
             if (config.fsync() == io.paxcast.paxos.storage.FsyncPolicy.INTERVAL) {
                 driver.flushEvery(config.fsyncIntervalMillis());
             }
+            connections = new ConnectionGuard(vertx, config.limits());
             registerGauges(broadcastLog, hub);
             peers = new PeerStatus(vertx, config.nodeId(), () -> new JsonObject()
                     .put("commitSeq", broadcastLog.headSeq()).put("ready", service.isReady())
-                    .put("role", nonVotingReason == null ? "voter" : "learner")
+                    .put("role", driver.status() != null && driver.status().votes() ? "voter" : "learner")
                     .put("kafkaExport", kafka == null ? null : kafka.gossip()));
             peers.start();
             kafka = KafkaBridge.create(vertx, config, service, registry, peers::view);
             if (kafka != null) {
                 service.kafkaView(kafka::clusterView);
             }
+            pingTimer = vertx.setPeriodic(config.limits().subscribePingSeconds() * 1000L, t -> hub.pingAll());
             HttpApi api = new HttpApi(service, new SubscriptionGateway(service), peers::view,
-                    PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.http.Access(vertx, config.jwtSecret()));
+                    PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.http.Access(vertx, config.jwtSecret()),
+                    connections);
+            HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true)
+                    .setIdleTimeout(config.limits().httpIdleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
             return driver.start()
                     .compose(v -> transport.ready())
-                    .compose(v -> vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
+                    .compose(v -> vertx.createHttpServer(options)
+                            .connectionHandler(connections::onConnection)
                             .requestHandler(api.router(vertx))
                             .listen(config.httpPort(), config.httpHost()));
         }).onSuccess(s -> {
@@ -171,6 +169,31 @@ public final class PaxcastNode extends VerticleBase {
         Gauge.builder("paxcast.storage.groups", this, n -> n.driver.groupsWritten())
                 .description("durable write groups (one sync each under fsync=always)").register(registry);
         Gauge.builder("paxcast.ready", this, n -> n.service.isReady() ? 1 : 0).register(registry);
+        Gauge.builder("paxcast.publish.pending.bytes", this, n -> n.service.pendingPublishBytes())
+                .description("bytes of publishes in flight here").register(registry);
+        Gauge.builder("paxcast.sequencer.tracked.bytes", this, n -> {
+            NodeStatus s = n.service.status();
+            return s == null ? 0 : s.trackedBytes();
+        }).description("bytes of submissions this node's sequencer tracks").register(registry);
+        Gauge.builder("paxcast.sequencer.queued.bytes", this, n -> {
+            NodeStatus s = n.service.status();
+            return s == null ? 0 : s.queuedBytes();
+        }).description("on the leader, bytes of commands waiting for a slot").register(registry);
+        Gauge.builder("paxcast.votes", this, n -> {
+            NodeStatus s = n.service.status();
+            return s != null && s.votes() ? 1 : 0;
+        }).description("1 while this node's acceptor votes (0: a learner, or a blank store rejoining)").register(registry);
+        Gauge.builder("paxcast.idempotency.keys", broadcastLog, BroadcastLog::keyCount).register(registry);
+        Gauge.builder("paxcast.channels", broadcastLog, BroadcastLog::channelCount).register(registry);
+        Gauge.builder("paxcast.index.disk.bytes", broadcastLog, BroadcastLog::indexDiskBytes).register(registry);
+        Gauge.builder("paxcast.http.connections", this, n -> n.connections.openConnections()).register(registry);
+        Gauge.builder("paxcast.http.connections.refused", this, n -> n.connections.refusedConnections()).register(registry);
+        Gauge.builder("paxcast.http.head.timeouts", this, n -> n.connections.headTimeouts()).register(registry);
+        Gauge.builder("paxcast.subscribers.slow.closed", hub, SubscriptionHub::slowConsumersClosed).register(registry);
+        Gauge.builder("paxcast.failed", this, n -> n.service.failure() == null ? 0 : 1)
+                .description("1 once the node stopped (it could not apply its log)").register(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
     }
 
     public int httpPort() {
@@ -184,6 +207,9 @@ public final class PaxcastNode extends VerticleBase {
         if (peers != null) {
             peers.stop();
         }
+        if (pingTimer >= 0) {
+            vertx.cancelTimer(pingTimer);
+        }
         Future<Void> kafkaStopped = kafka == null ? Future.succeededFuture() : kafka.stop();
         Future<Void> closed = kafkaStopped.eventually(() -> server == null ? Future.succeededFuture() : server.close());
         return closed.compose(v -> {
@@ -191,6 +217,9 @@ public final class PaxcastNode extends VerticleBase {
                 driver.stop();
             }
             return vertx.executeBlocking(() -> {
+                if (service != null) {
+                    service.log().close();
+                }
                 if (storage != null) {
                     storage.close();
                 }

@@ -6,13 +6,15 @@ import io.micrometer.core.instrument.Timer;
 
 import java.util.concurrent.TimeUnit;
 
-/** Publish-side meters: acknowledged messages, publish latency (submit to applied here), timeouts. */
+/** Publish-side meters: acknowledged messages, publish latency (submit to applied here), timeouts, refusals. */
 public final class PublishMetrics {
     private final Counter messages;
     private final Counter timeouts;
     private final Timer latency;
+    private final MeterRegistry registry;
 
     public PublishMetrics(MeterRegistry registry) {
+        this.registry = registry;
         this.messages = Counter.builder("paxcast.published.messages").description("acknowledged messages").register(registry);
         this.timeouts = Counter.builder("paxcast.publish.timeouts").description("publishes answered no_quorum").register(registry);
         this.latency = Timer.builder("paxcast.publish.latency").description("publish to applied on this node")
@@ -26,5 +28,11 @@ public final class PublishMetrics {
 
     void timedOut() {
         timeouts.increment();
+    }
+
+    /** A publish refused before it was submitted, by its error code (overloaded, key_store_full, ...). */
+    void refused(String code) {
+        Counter.builder("paxcast.publish.refused").description("publishes refused at admission")
+                .tag("code", code).register(registry).increment();
     }
 }

@@ -48,10 +48,14 @@ public final class HttpApi {
     private final Supplier<Map<String, JsonObject>> peers;
     private final Handler<RoutingContext> metricsHandler;
     private final Access access;
+    private final BodyBudget bodies;
+    private final ConnectionGuard connections;
 
     public HttpApi(BroadcastService service, SubscriptionGateway gateway, Supplier<Map<String, JsonObject>> peers,
-                   Handler<RoutingContext> metricsHandler, Access access) {
+                   Handler<RoutingContext> metricsHandler, Access access, ConnectionGuard connections) {
         this.access = access;
+        this.connections = connections;
+        this.bodies = new BodyBudget(service.config().limits().httpMaxBufferedBodyBytes());
         this.service = service;
         this.gateway = gateway;
         this.peers = peers;
@@ -60,6 +64,11 @@ public final class HttpApi {
 
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
+        router.route().handler(ctx -> {
+            connections.onRequest(ctx.request());
+            ctx.next();
+        });
+        router.route("/v1/*").handler(this::refuseWhenStopped);
         router.route("/v1/*").handler(CorsHandler.create()
                 .addOrigin("*")
                 .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
@@ -67,11 +76,15 @@ public final class HttpApi {
                 .exposedHeader("Retry-After"));
         router.route("/v1/*").handler(this::authenticate);
         int payloadLimit = service.config().maxPayloadBytes();
+        int requestLimit = service.config().maxRequestBytes();
+        // admission first, on routes of their own: a refused publish is answered before its body is read
+        router.post("/v1/channels/:channel/messages").handler(this::refuseWhenOverloaded).handler(bodies.before(payloadLimit));
+        router.post("/v1/messages").handler(this::refuseWhenOverloaded).handler(bodies.before(requestLimit));
         router.post("/v1/channels/:channel/messages")
                 .handler(BodyHandler.create(false).setBodyLimit(payloadLimit))
                 .handler(this::publishOne);
         router.post("/v1/messages")
-                .handler(BodyHandler.create(false).setBodyLimit(service.config().maxRequestBytes()))
+                .handler(BodyHandler.create(false).setBodyLimit(requestLimit))
                 .handler(this::publishBatch);
         router.get("/v1/channels/:channel/messages").handler(this::channelHistory);
         router.get("/v1/messages").handler(this::globalHistory);
@@ -91,6 +104,26 @@ public final class HttpApi {
         });
         router.route().failureHandler(this::failure);
         return router;
+    }
+
+    // ---------------------------------------------------------------- admission
+
+    /** A node that stopped (it could not apply the log) serves nothing but its cluster view. */
+    private void refuseWhenStopped(RoutingContext ctx) {
+        if (service.failure() != null && !ctx.request().path().equals("/v1/cluster")) {
+            throw new ApiException(503, "node_failed", "this node stopped: " + service.failure() + "; use another node", 5);
+        }
+        ctx.next();
+    }
+
+    /** Past the node's publish bounds, a publish is refused before its body is read. */
+    private void refuseWhenOverloaded(RoutingContext ctx) {
+        ApiException overloaded = service.overloaded();
+        if (overloaded != null) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            throw overloaded;
+        }
+        ctx.next();
     }
 
     // ---------------------------------------------------------------- access
@@ -193,7 +226,9 @@ public final class HttpApi {
         try {
             return Json.decodeValue(body);
         } catch (DecodeException e) {
-            throw ApiException.badRequest("invalid_json", "the body is not valid JSON: " + firstLine(e.getMessage()));
+            throw ApiException.badRequest("invalid_json", "the body is not valid JSON: " + describe(e));
+        } catch (RuntimeException | StackOverflowError e) {
+            throw ApiException.badRequest("invalid_json", "the body cannot be parsed as JSON: " + describe(e));
         }
     }
 
@@ -279,7 +314,7 @@ public final class HttpApi {
         } else if (ctx.statusCode() == 413) {
             error = new ApiException(413, "payload_too_large", "the request body exceeds the limit of this endpoint");
         } else if (ctx.statusCode() == 400) {
-            error = ApiException.badRequest("bad_request", cause == null ? "bad request" : firstLine(cause.getMessage()));
+            error = ApiException.badRequest("bad_request", cause == null ? "bad request" : describe(cause));
         } else if (ctx.statusCode() == 404) {
             error = new ApiException(404, "not_found", "no route " + ctx.request().path());
         } else {
@@ -304,6 +339,23 @@ public final class HttpApi {
             return;
         }
         ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body);
+    }
+
+    /** A parse failure in words: the message of the deepest cause that has one (never empty). */
+    private static String describe(Throwable e) {
+        String text = null;
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                text = t.getMessage();
+            }
+            if (t.getCause() == null) {
+                break;
+            }
+        }
+        if (e instanceof StackOverflowError) {
+            return "nested too deeply";
+        }
+        return text == null ? e.getClass().getSimpleName() : firstLine(text);
     }
 
     private static String firstLine(String text) {

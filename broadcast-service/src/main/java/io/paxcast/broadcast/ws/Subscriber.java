@@ -3,6 +3,7 @@ package io.paxcast.broadcast.ws;
 import io.paxcast.broadcast.log.BroadcastLog;
 import io.paxcast.broadcast.log.PublishedMessage;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,12 +19,14 @@ import java.util.Set;
  *
  * <p>The switch from history to live happens on the node's context in the same turn that reads the
  * last stored message, so no applied message can fall between the two. A subscriber that cannot keep
- * up (more than {@code maxQueuedFrames} frames not yet written to its socket) receives an
- * {@code error} frame {@code slow_consumer} and is closed; it resumes with {@code after}.
+ * up (more than {@code maxQueuedFrames} frames or {@code maxQueuedBytes} bytes not yet written to its
+ * socket) receives an {@code error} frame {@code slow_consumer} and is closed; it resumes with
+ * {@code after}. So one slow reader holds at most those bounds of this node's memory.
  */
 final class Subscriber {
     private static final Logger log = LoggerFactory.getLogger(Subscriber.class);
     private static final int HISTORY_PAGE = 256;
+    private static final Buffer PING = Buffer.buffer("paxcast");
 
     private final ServerWebSocket socket;
     private final BroadcastLog broadcastLog;
@@ -31,19 +34,22 @@ final class Subscriber {
     /** null: every channel. */
     private final Set<String> channels;
     private final int maxQueuedFrames;
+    private final long maxQueuedBytes;
     private long lastSentSeq;
     private boolean live;
     private boolean closed;
     private int unwritten;
+    private long unwrittenBytes;
 
     Subscriber(ServerWebSocket socket, BroadcastLog broadcastLog, SubscriptionHub hub, Set<String> channels,
-               long afterSeq, int maxQueuedFrames) {
+               long afterSeq, int maxQueuedFrames, long maxQueuedBytes) {
         this.socket = socket;
         this.broadcastLog = broadcastLog;
         this.hub = hub;
         this.channels = channels;
         this.lastSentSeq = afterSeq;
         this.maxQueuedFrames = maxQueuedFrames;
+        this.maxQueuedBytes = maxQueuedBytes;
     }
 
     /** Sends the {@code subscribed} frame, then history, then goes live. */
@@ -69,7 +75,9 @@ final class Subscriber {
                 if (next < 0) {
                     break;
                 }
-                send(broadcastLog.message(next));
+                PublishedMessage message = broadcastLog.message(next);
+                lastSentSeq = message.seq();
+                write(message.toFrame());
                 sent++;
             }
             if (sent < HISTORY_PAGE) {
@@ -79,39 +87,57 @@ final class Subscriber {
         }
     }
 
-    void onLive(List<PublishedMessage> messages) {
+    /** Live messages, with their frames encoded once by the hub. */
+    void onLive(List<PublishedMessage> messages, List<String> frames) {
         if (!live || closed) {
             return; // still reading history: these will be read from the log
         }
-        for (PublishedMessage message : messages) {
+        for (int i = 0; i < messages.size(); i++) {
+            PublishedMessage message = messages.get(i);
             if (message.seq() <= lastSentSeq || (channels != null && !channels.contains(message.channel()))) {
                 continue;
             }
-            if (unwritten >= maxQueuedFrames) {
+            String frame = frames.get(i);
+            if (unwritten >= maxQueuedFrames || unwrittenBytes + frame.length() > maxQueuedBytes) {
                 closeSlow();
                 return;
             }
-            send(message);
+            lastSentSeq = message.seq();
+            write(frame);
         }
-    }
-
-    private void send(PublishedMessage message) {
-        lastSentSeq = message.seq();
-        write(message.toFrame());
     }
 
     private void write(String frame) {
         unwritten++;
+        long bytes = frame.length();
+        unwrittenBytes += bytes;
         Future<Void> written = socket.writeTextMessage(frame);
-        written.onComplete(ar -> unwritten--);
+        written.onComplete(ar -> {
+            unwritten--;
+            unwrittenBytes -= bytes;
+        });
+    }
+
+    void ping() {
+        if (!closed) {
+            socket.writePing(PING);
+        }
     }
 
     private void closeSlow() {
-        log.info("event=slow_consumer remote={} lastSeq={} queued={}", socket.remoteAddress(), lastSentSeq, unwritten);
-        write(new JsonObject().put("type", "error").put("code", "slow_consumer")
-                .put("message", "more than " + maxQueuedFrames + " frames queued; resume with after=" + lastSentSeq)
-                .encode());
-        close((short) 1008, "slow_consumer");
+        log.info("event=slow_consumer remote={} lastSeq={} queuedFrames={} queuedBytes={}", socket.remoteAddress(),
+                lastSentSeq, unwritten, unwrittenBytes);
+        hub.onSlowConsumer();
+        closeWithError("slow_consumer", "more than " + maxQueuedFrames + " frames or " + maxQueuedBytes
+                + " bytes queued; resume with after=" + lastSentSeq, (short) 1008);
+    }
+
+    void closeWithError(String code, String message, short status) {
+        if (closed) {
+            return;
+        }
+        socket.writeTextMessage(new JsonObject().put("type", "error").put("code", code).put("message", message).encode());
+        close(status, code);
     }
 
     void close(short status, String reason) {

@@ -74,7 +74,7 @@ public final class SubscriptionGateway {
     private void run(ServerWebSocket socket, Request request, io.paxcast.broadcast.http.Access.Grant grant) {
         socket.setWriteQueueMaxSize(1024 * 1024);
         Subscriber subscriber = new Subscriber(socket, service.log(), service.hub(), request.channels(),
-                request.after(), service.config().maxQueuedFrames());
+                request.after(), service.config().maxQueuedFrames(), service.config().limits().subscribeMaxQueuedBytes());
         socket.closeHandler(v -> subscriber.onSocketClosed());
         socket.exceptionHandler(e -> subscriber.onSocketClosed());
         socket.binaryMessageHandler(b -> reply(socket, ApiException.badRequest("invalid_frame",
