@@ -6,7 +6,7 @@ import io.paxcast.paxos.core.CommandId;
 import io.paxcast.paxos.core.Message;
 import io.paxcast.paxos.core.Message.Accept;
 import io.paxcast.paxos.core.Message.Accepted;
-import io.paxcast.paxos.core.Message.BallotRequest;
+import io.paxcast.paxos.core.Message.FillRequest;
 import io.paxcast.paxos.core.Message.CatchupReply;
 import io.paxcast.paxos.core.Message.CatchupRequest;
 import io.paxcast.paxos.core.Message.ChosenEntry;
@@ -77,7 +77,7 @@ public final class PaxosCodec {
     static final int PRE_VOTE_REPLY = 12;
     static final int STATE_PROBE = 13;
     static final int STATE_REPORT = 14;
-    static final int BALLOT_REQUEST = 15;
+    static final int FILL_REQUEST = 15;
     static final int KIND_VALUE = 64;
     static final int KIND_SLOT_ENTRY = 65;
     static final int KIND_BALLOT = 66;
@@ -317,14 +317,15 @@ public final class PaxosCodec {
             out.varlong(r.token());
             out.varlong(r.reporterToken());
             writeBallot(out, r.promised());
+            out.varlong(r.highestSlot());
             out.u8((r.empty() ? 1 : 0) | (r.blank() ? 2 : 0));
             out.varlong(r.bootstrap().size());
             for (var e : new java.util.TreeMap<>(r.bootstrap()).entrySet()) {
                 out.string(e.getKey());
                 out.varlong(e.getValue());
             }
-        } else if (m instanceof BallotRequest b) {
-            writeBallot(out, b.above());
+        } else if (m instanceof FillRequest f) {
+            out.varlong(f.upTo());
         } else {
             throw new IllegalArgumentException("no encoding for " + m.getClass().getName());
         }
@@ -359,8 +360,8 @@ public final class PaxosCodec {
             return STATE_PROBE;
         } else if (m instanceof StateReport) {
             return STATE_REPORT;
-        } else if (m instanceof BallotRequest) {
-            return BALLOT_REQUEST;
+        } else if (m instanceof FillRequest) {
+            return FILL_REQUEST;
         }
         throw new IllegalArgumentException("no encoding for " + m.getClass().getName());
     }
@@ -475,6 +476,7 @@ public final class PaxosCodec {
                 long token = in.varlong();
                 long reporterToken = in.varlong();
                 Ballot promised = readBallot(in);
+                long highestSlot = in.varlong();
                 int flags = in.u8();
                 if ((flags & ~3) != 0) {
                     throw in.fail("unknown state report flags " + flags);
@@ -484,11 +486,11 @@ public final class PaxosCodec {
                 for (int i = 0; i < n; i++) {
                     bootstrap.put(in.string(), in.varlong());
                 }
-                return new StateReport(from, to, token, reporterToken, promised, (flags & 1) != 0, (flags & 2) != 0,
-                        bootstrap);
+                return new StateReport(from, to, token, reporterToken, promised, highestSlot, (flags & 1) != 0,
+                        (flags & 2) != 0, bootstrap);
             }
-            case BALLOT_REQUEST:
-                return new BallotRequest(from, to, readBallot(in));
+            case FILL_REQUEST:
+                return new FillRequest(from, to, in.varlong());
             default:
                 throw in.fail("unknown message kind " + kind);
         }

@@ -58,6 +58,11 @@ final class Acceptor {
         raisePromise(ballot);
     }
 
+    /** The highest slot with an accepted (not yet chosen) record, or 0. */
+    long highestAcceptedSlot() {
+        return accepted.isEmpty() ? 0 : accepted.lastKey();
+    }
+
     /** Whether this acceptor holds nothing: no promise and no accepted value. */
     boolean isEmpty() {
         return promised.isZero() && accepted.isEmpty();

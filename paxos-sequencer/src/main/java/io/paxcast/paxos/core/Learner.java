@@ -27,8 +27,6 @@ import java.util.TreeMap;
  */
 final class Learner {
     private static final int RECENT_MAX_SLOTS = 4096;
-    /** Deliveries handed out per drain, so a long replay after a restart cannot stall the node. */
-    static final int MAX_DELIVERIES_PER_READY = 1024;
     /** How far back a start looks for the newest stamped value (no-ops carry no stamp). */
     private static final int STAMP_LOOKBACK_SLOTS = 1024;
 
@@ -196,7 +194,7 @@ final class Learner {
      */
     List<Delivery> deliver() {
         List<Delivery> deliveries = new ArrayList<>();
-        while (deliveredUpTo < chosenPrefix && deliveries.size() < MAX_DELIVERIES_PER_READY) {
+        while (deliveredUpTo < chosenPrefix && deliveries.size() < config.maxDeliveriesPerReady()) {
             long slot = deliveredUpTo + 1;
             Value value = chosenValue(slot).orElseThrow(() -> new IllegalStateException(
                     "node " + config.nodeId() + ": chosen slot " + slot + " is neither in memory nor on disk"));

@@ -91,20 +91,20 @@ public sealed interface Message {
     /**
      * A voter's answer to a {@link StateProbe}, as of when it answered: {@code token} echoes the probe's
      * (a report to an earlier incarnation of the prober proves nothing about the current one); its
-     * promised ballot; whether it holds nothing at all ({@code empty}: nothing promised, accepted or
+     * promised ballot; the highest slot it accepted or knows chosen; whether it holds nothing at all ({@code empty}: nothing promised, accepted or
      * chosen); whether it is blank itself, and then {@code reporterToken}, its own probe token; and the
      * tokens of the blank voters it found empty when it started the cluster from nothing
      * ({@code bootstrap}).
      */
-    record StateReport(String from, String to, long token, long reporterToken, Ballot promised, boolean empty,
-                       boolean blank, Map<String, Long> bootstrap) implements Message {}
+    record StateReport(String from, String to, long token, long reporterToken, Ballot promised, long highestSlot,
+                       boolean empty, boolean blank, Map<String, Long> bootstrap) implements Message {}
 
     /**
-     * A blank node that knows the highest ballot any voter promised ({@code above}) asks the leader to
-     * run phase 1 again above it, without the blank node: once a leader is elected that way, the blank
-     * node may vote ({@link Rejoin}).
+     * A blank node waits until every slot up to {@code upTo} (the highest any voter knew of when it
+     * answered) is chosen ({@link Rejoin}); it asks the leader to fill what no command fills with
+     * no-ops, so an idle cluster lets it rejoin too.
      */
-    record BallotRequest(String from, String to, Ballot above) implements Message {}
+    record FillRequest(String from, String to, long upTo) implements Message {}
 
     /** One slot of an acceptor's state, as reported in a Promise. */
     record SlotEntry(long slot, Ballot ballot, Value value, boolean chosen) {}

@@ -42,6 +42,8 @@ import java.util.Set;
  * @param maxRecentBytes       bytes of delivered values the learner keeps in memory to answer catch-up
  *                             without reading storage
  * @param maxPromiseBytes      bytes of accepted values one Promise carries; more come in further pages
+ * @param maxDeliveriesPerReady slots delivered per {@link Ready}, so a long replay after a restart
+ *                             cannot hold the node's thread (the rest come in the following Readies)
  * @param bugs                 deliberately broken behaviours, for the simulator's self-test only
  * @param voting               false for a node that must never vote or lead (a configured learner); it
  *                             still learns the chosen log, serves it, and forwards client commands
@@ -67,6 +69,7 @@ public record PaxosConfig(
         long maxQueuedBytes,
         long maxRecentBytes,
         int maxPromiseBytes,
+        int maxDeliveriesPerReady,
         Set<InjectedBug> bugs,
         boolean voting,
         boolean leaderStickiness,
@@ -96,6 +99,7 @@ public record PaxosConfig(
         requirePositive("maxQueuedBytes", maxQueuedBytes);
         requirePositive("maxRecentBytes", maxRecentBytes);
         requirePositive("maxPromiseBytes", maxPromiseBytes);
+        requirePositive("maxDeliveriesPerReady", maxDeliveriesPerReady);
         if (electionTimeoutTicks <= heartbeatTicks) {
             throw new IllegalArgumentException("electionTimeoutTicks must exceed heartbeatTicks");
         }
@@ -128,6 +132,7 @@ public record PaxosConfig(
         b.maxQueuedBytes = maxQueuedBytes;
         b.maxRecentBytes = maxRecentBytes;
         b.maxPromiseBytes = maxPromiseBytes;
+        b.maxDeliveriesPerReady = maxDeliveriesPerReady;
         b.bugs = bugs;
         b.voting = voting;
         b.leaderStickiness = leaderStickiness;
@@ -193,6 +198,7 @@ public record PaxosConfig(
         private long maxQueuedBytes = 32L << 20;
         private long maxRecentBytes = 16L << 20;
         private int maxPromiseBytes = 1 << 20;
+        private int maxDeliveriesPerReady = 1024;
         private Set<InjectedBug> bugs = Set.of();
         private boolean voting = true;
         private boolean leaderStickiness = true;
@@ -251,6 +257,11 @@ public record PaxosConfig(
             return this;
         }
 
+        public Builder maxDeliveriesPerReady(int slots) {
+            this.maxDeliveriesPerReady = slots;
+            return this;
+        }
+
         public Builder bugs(Set<InjectedBug> injected) {
             this.bugs = injected;
             return this;
@@ -275,7 +286,7 @@ public record PaxosConfig(
             return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
                     electionTimeoutTicks, retransmitTicks, resubmitTicks, catchupBatchSlots, catchupReplyBytes,
                     millisPerTick, maxPendingCommands, maxPendingBytes, maxQueuedBytes, maxRecentBytes,
-                    maxPromiseBytes, bugs, voting, leaderStickiness, preVote);
+                    maxPromiseBytes, maxDeliveriesPerReady, bugs, voting, leaderStickiness, preVote);
         }
     }
 }

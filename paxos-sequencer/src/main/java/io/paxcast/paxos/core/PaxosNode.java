@@ -2,7 +2,7 @@ package io.paxcast.paxos.core;
 
 import io.paxcast.paxos.core.Message.Accept;
 import io.paxcast.paxos.core.Message.Accepted;
-import io.paxcast.paxos.core.Message.BallotRequest;
+import io.paxcast.paxos.core.Message.FillRequest;
 import io.paxcast.paxos.core.Message.CatchupReply;
 import io.paxcast.paxos.core.Message.CatchupRequest;
 import io.paxcast.paxos.core.Message.ChosenEntry;
@@ -151,7 +151,7 @@ public final class PaxosNode {
             }
         }
         if (rejoin != null) {
-            for (Message m : rejoin.tick(now, leaderInTouch() ? leaderId : null)) {
+            for (Message m : rejoin.tick(now, leaderInTouch() ? leaderId : null, learner.chosenPrefix())) {
                 out.send(m);
             }
         }
@@ -212,7 +212,8 @@ public final class PaxosNode {
         String waiting = rejoin == null ? null : rejoin.threshold() == null
                 ? "blank store: waiting for every voter's state (" + rejoin.reports() + " of "
                   + (config.voters().size() - 1) + " answered)"
-                : "blank store: waiting for a leader elected above ballot " + rejoin.threshold();
+                : "blank store: learning the log up to slot " + rejoin.horizon() + " (now " + learner.chosenPrefix()
+                  + "), then it votes with promise " + rejoin.threshold();
         return new NodeStatus(config.nodeId(), role,
                 leading ? config.nodeId() : leaderId, leading ? proposer.ballot() : leaderBallot,
                 acceptor.promised(), learner.chosenPrefix(), learner.deliveredUpTo(), proposer.inFlightCount(),
@@ -265,13 +266,13 @@ public final class PaxosNode {
             onStateProbe(probe);
         } else if (message instanceof StateReport report) {
             if (rejoin != null) {
-                Rejoin.Decision decision = rejoin.onReport(report);
+                Rejoin.Decision decision = rejoin.onReport(report, learner.chosenPrefix());
                 if (decision != null) {
                     becomeIntact(decision);
                 }
             }
-        } else if (message instanceof BallotRequest request) {
-            proposer.onBallotRequest(request.above(), now);
+        } else if (message instanceof FillRequest request) {
+            proposer.onFillRequest(request.upTo());
         }
         if (proposer.role() != Proposer.Role.FOLLOWER && acceptor.promised().greaterThan(proposer.ballot())) {
             proposer.stepDown(); // this node's own acceptor promised a newer leader
@@ -395,12 +396,6 @@ public final class PaxosNode {
                 route(command);
             }
         }
-        if (rejoin != null && !from.equals(config.nodeId())) {
-            Rejoin.Decision decision = rejoin.onLeader(ballot);
-            if (decision != null) {
-                becomeIntact(decision);
-            }
-        }
     }
 
     private void becomeIntact(Rejoin.Decision decision) {
@@ -415,9 +410,10 @@ public final class PaxosNode {
     }
 
     private void onStateProbe(StateProbe probe) {
-        boolean empty = acceptor.isEmpty() && learner.highestKnownChosenSlot() == 0;
+        long highestSlot = Math.max(acceptor.highestAcceptedSlot(), learner.highestKnownChosenSlot());
+        boolean empty = acceptor.isEmpty() && highestSlot == 0;
         send(new StateReport(config.nodeId(), probe.from(), probe.token(), rejoin == null ? 0 : rejoin.token(),
-                acceptor.promised(), empty, rejoin != null, bootstrap));
+                acceptor.promised(), highestSlot, empty, rejoin != null, bootstrap));
     }
 
     // ---------------------------------------------------------------- elections
@@ -553,6 +549,12 @@ public final class PaxosNode {
                 proposer.flush(now);
             }
         } while (!toSelf.isEmpty());
+        if (rejoin != null) {
+            Rejoin.Decision decision = rejoin.onChosenPrefix(learner.chosenPrefix());
+            if (decision != null) {
+                becomeIntact(decision);
+            }
+        }
         deliver();
         proposer.announceCommitIfMoved(now);
         requestCatchupIfBehind();

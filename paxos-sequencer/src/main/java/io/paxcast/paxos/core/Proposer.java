@@ -84,6 +84,8 @@ final class Proposer {
     private final Map<String, Long> lastProbe = new HashMap<>();
     private long lastHeartbeatTick;
     private long lastAnnouncedCommit;
+    /** A blank voter waits for the slots up to here to be chosen: fill them with no-ops if idle. */
+    private long fillUpTo;
 
     Proposer(PaxosConfig config, Acceptor acceptor, Learner learner, LogClock clock, Consumer<Message> send) {
         this.config = config;
@@ -329,6 +331,9 @@ final class Proposer {
             }
             propose(nextSlot++, Value.batch(clock.wallStamp(), clock.logStamp(), batch), tick);
         }
+        while (pending.isEmpty() && nextSlot <= fillUpTo && inFlight.size() < config.pipelineWindow()) {
+            propose(nextSlot++, Value.NOOP, tick);
+        }
     }
 
     private void propose(long slot, Value value, long tick) {
@@ -406,15 +411,12 @@ final class Proposer {
     }
 
     /**
-     * A blank voter asks for a phase 1 above {@code above} that it takes no part in ({@link Rejoin}). A
-     * leader at or below that ballot runs phase 1 again, keeping its queue: its followers still hear
-     * it, so they answer its Prepare at once.
+     * A blank voter waits for every slot up to {@code upTo} to be chosen ({@link Rejoin}): a leader fills
+     * the slots no command fills with no-ops. A no-op in a fresh slot delivers nothing, so it can never
+     * put a message below one already acknowledged (PAXOS-NOTES 7).
      */
-    void onBallotRequest(Ballot above, long tick) {
-        observe(above);
-        if (role == Role.LEADER && !ballot.greaterThan(above)) {
-            campaign(tick); // the queue stays; what was in flight is found again by phase 1
-        }
+    void onFillRequest(long upTo) {
+        fillUpTo = Math.max(fillUpTo, upTo);
     }
 
     // ---------------------------------------------------------------- ticks

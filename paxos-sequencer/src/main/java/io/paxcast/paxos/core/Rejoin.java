@@ -1,6 +1,6 @@
 package io.paxcast.paxos.core;
 
-import io.paxcast.paxos.core.Message.BallotRequest;
+import io.paxcast.paxos.core.Message.FillRequest;
 import io.paxcast.paxos.core.Message.StateProbe;
 import io.paxcast.paxos.core.Message.StateReport;
 
@@ -28,17 +28,21 @@ import java.util.Map;
  *       those it found empty when it started, this node held nothing then and has voted for nothing
  *       since (the token lives in the blank store; a lost disk loses it): it votes.</li>
  *   <li><b>A lost disk.</b> Otherwise, once every other voter has answered, let M be the highest ballot
- *       any of them promised. This node may have promised anything up to M before it lost its disk (a
- *       candidate's own promise is among the answers), and a value it helped choose is held by the rest
- *       of that majority. It waits for a leader at a ballot B above M, elected without it (it answers
- *       no Prepare): every member of B's majority promised B after answering the probe, so B's phase 1
- *       intersected every majority this node ever voted in and re-proposes whatever they chose. From
- *       then on it votes, at B or above (Paxos Made Live, section 5.1, made precise). It asks the
- *       leader for such a ballot ({@link BallotRequest}).</li>
+ *       any of them promised and H the highest slot any of them accepted or knew chosen. Before the disk
+ *       was lost this node may have promised anything up to M (the candidate of a ballot it promised
+ *       holds that promise itself, and answered), and it may have helped choose values in slots up to
+ *       H (every other member of that majority accepted them, and answered); nothing it did can reach
+ *       further, since it did nothing since. So it waits until it has learned every slot up to H as
+ *       chosen (from the others: it never votes for them), then adopts M as its promise and votes. From
+ *       then on a majority it belongs to either finds those slots chosen in its chosen prefix (a new
+ *       leader catches up from it first) or meets slots above H, which nothing it did touched. It asks
+ *       the leader to fill slots up to H with no-ops if no command does ({@link FillRequest}), so an idle
+ *       cluster lets it back in too.</li>
  * </ol>
  * Every voter must answer: with one down, a value may be held by it alone, and the node stays a learner
- * until it is back. Two voters blank at once in a cluster of three have lost a majority of disks: they
- * stay learners (the operator's path is in docs/FAULTS.md).
+ * until it is back. (An earlier form of rule 3 waited for a new leader elected without the node instead
+ * of the chosen prefix: the simulator found it unsafe when that leader died before its re-proposals
+ * were chosen; seed 2996.)
  */
 final class Rejoin {
     /** Becoming intact: the tokens to record, and the ballot to adopt as promised (null: none). */
@@ -48,8 +52,9 @@ final class Rejoin {
     private final long token;
     private final Map<String, StateReport> reports = new HashMap<>();
     private Ballot threshold;
+    private long horizon;
     private long lastProbeTick = Long.MIN_VALUE / 2;
-    private long lastRequestTick = Long.MIN_VALUE / 2;
+    private long lastFillTick = Long.MIN_VALUE / 2;
 
     Rejoin(PaxosConfig config, long token) {
         this.config = config;
@@ -65,12 +70,17 @@ final class Rejoin {
         return threshold;
     }
 
+    /** The slot up to which this node must know the log before it votes (rule 3). */
+    long horizon() {
+        return horizon;
+    }
+
     int reports() {
         return reports.size();
     }
 
-    /** What to send now: probes to voters that did not answer; a ballot request to the leader. */
-    List<Message> tick(long now, String leaderId) {
+    /** What to send now: probes to voters that did not answer; a fill request to the leader. */
+    List<Message> tick(long now, String leaderId, long chosenPrefix) {
         List<Message> out = new ArrayList<>();
         if (now - lastProbeTick >= config.retransmitTicks()) {
             lastProbeTick = now;
@@ -80,19 +90,19 @@ final class Rejoin {
                 }
             }
         }
-        if (threshold != null && leaderId != null && !leaderId.equals(config.nodeId())
-                && now - lastRequestTick >= config.electionTimeoutTicks()) {
-            lastRequestTick = now;
-            out.add(new BallotRequest(config.nodeId(), leaderId, threshold));
+        if (threshold != null && chosenPrefix < horizon && leaderId != null && !leaderId.equals(config.nodeId())
+                && now - lastFillTick >= config.electionTimeoutTicks()) {
+            lastFillTick = now;
+            out.add(new FillRequest(config.nodeId(), leaderId, horizon));
         }
         return out;
     }
 
     /** A report arrived; returns the decision to become intact, or null to keep waiting. */
-    Decision onReport(StateReport report) {
+    Decision onReport(StateReport report, long chosenPrefix) {
         if (report.token() != token || !config.voters().contains(report.from())
                 || report.from().equals(config.nodeId())) {
-            return null; // an answer to an earlier incarnation, or from a stranger
+            return null; // an answer to an earlier blank store, or from a stranger
         }
         Long listed = report.bootstrap().get(config.nodeId());
         if (listed != null && listed == token) {
@@ -104,9 +114,11 @@ final class Rejoin {
         }
         boolean allEmpty = true;
         Ballot highest = Ballot.ZERO;
+        long highestSlot = 0;
         for (StateReport r : reports.values()) {
             allEmpty &= r.empty();
             highest = Ballot.max(highest, r.promised());
+            highestSlot = Math.max(highestSlot, r.highestSlot());
         }
         if (allEmpty) { // rule 1
             Map<String, Long> found = new HashMap<>();
@@ -119,19 +131,20 @@ final class Rejoin {
             return new Decision(found, null);
         }
         threshold = highest;
+        horizon = highestSlot;
+        return onChosenPrefix(chosenPrefix);
+    }
+
+    /** Rule 3: every slot up to the horizon is known chosen here. */
+    Decision onChosenPrefix(long chosenPrefix) {
+        if (threshold != null && chosenPrefix >= horizon) {
+            return new Decision(Map.of(), threshold);
+        }
         return null;
     }
 
     /** Rule 1 when this node is the only voter: nobody else can hold anything. */
     Decision alone() {
         return config.voters().size() == 1 ? new Decision(Map.of(config.nodeId(), token), null) : null;
-    }
-
-    /** A leader at {@code ballot} is at work (it sent an Accept or a heartbeat): rule 3. */
-    Decision onLeader(Ballot ballot) {
-        if (threshold != null && ballot.greaterThan(threshold)) {
-            return new Decision(Map.of(), ballot);
-        }
-        return null;
     }
 }

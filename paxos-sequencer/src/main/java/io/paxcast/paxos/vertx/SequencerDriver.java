@@ -1,6 +1,8 @@
 package io.paxcast.paxos.vertx;
 
 import io.paxcast.paxos.apply.DeliveryApplier;
+import io.paxcast.paxos.apply.ReadyLoop;
+import io.paxcast.paxos.core.StorageWrite;
 import io.paxcast.paxos.core.Clock;
 import io.paxcast.paxos.core.CommandId;
 import io.paxcast.paxos.core.Delivery;
@@ -9,7 +11,6 @@ import io.paxcast.paxos.core.Message;
 import io.paxcast.paxos.core.NodeStatus;
 import io.paxcast.paxos.core.PaxosConfig;
 import io.paxcast.paxos.core.PaxosNode;
-import io.paxcast.paxos.core.Ready;
 import io.paxcast.paxos.storage.PaxosStorage;
 import io.paxcast.paxos.transport.Transport;
 import io.vertx.core.Context;
@@ -19,6 +20,7 @@ import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
@@ -27,9 +29,9 @@ import java.util.random.RandomGenerator;
  * asynchronous.
  *
  * <p>Inputs (peer messages, ticks from a periodic timer, client submissions) are stepped into the
- * node on its context. Output is taken one {@link Ready} at a time: its writes go to the storage on
- * a dedicated single worker thread (never the event loop), and only when they are durable are its
- * messages sent and its deliveries applied. While a group is being written, new inputs accumulate in
+ * node on its context. Output is taken one Ready at a time by a {@link ReadyLoop} (the loop the
+ * simulator runs too): its writes go to the storage on a dedicated single worker thread (never the
+ * event loop), and only when they are durable are its messages sent and its deliveries applied. While a group is being written, new inputs accumulate in
  * the node, so the next group carries all of them: group commit and batching come from the same
  * mechanism, with no timer.
  *
@@ -51,14 +53,11 @@ public final class SequencerDriver {
 
     private Context context;
     private PaxosNode node;
-    private boolean persisting;
+    private ReadyLoop loop;
     private boolean pumpScheduled;
     private long timerId = -1;
     private long flushTimerId = -1;
     private volatile String failure;
-    private long groupsWritten;
-    private long writesWritten;
-    private long messagesSent;
 
     /**
      * @param onDelivery applies one delivery; if it throws, the node stops ({@link DeliveryApplier})
@@ -89,6 +88,7 @@ public final class SequencerDriver {
         context = vertx.getOrCreateContext();
         return storageThread.<DurableState>executeBlocking(storage::load, true).map(state -> {
             node = new PaxosNode(config, state, storage, clock, random);
+            loop = new ReadyLoop(node, this::write, transport::send, applier, this::schedulePump, this::fail);
             transport.receive(config.nodeId(), this::onMessage);
             timerId = vertx.setPeriodic(tickMillis, id -> onTick());
             log.info("event=sequencer_started node={} voters={} promised={} chosenPrefix={} pendingSlots={} votes={}{}",
@@ -130,21 +130,29 @@ public final class SequencerDriver {
     }
 
     public long groupsWritten() {
-        return groupsWritten;
+        return loop == null ? 0 : loop.groupsWritten();
     }
 
     public long writesWritten() {
-        return writesWritten;
+        return loop == null ? 0 : loop.writesWritten();
     }
 
     public long messagesSent() {
-        return messagesSent;
+        return loop == null ? 0 : loop.messagesSent();
+    }
+
+    /** The loop's storage: each group on the storage thread (never the event loop), completed on the context. */
+    private void write(List<StorageWrite> writes, java.util.function.Consumer<Throwable> done) {
+        storageThread.<Void>executeBlocking(() -> {
+            storage.write(writes);
+            return null;
+        }, true).onComplete(ar -> done.accept(ar.failed() ? ar.cause() : null));
     }
 
     /** Under an interval fsync policy: forces pending groups every {@code millis}, on the storage thread. */
     public void flushEvery(long millis) {
         flushTimerId = vertx.setPeriodic(millis, id -> {
-            if (!persisting && failure == null) {
+            if (loop != null && !loop.persisting() && failure == null) {
                 storageThread.executeBlocking(() -> {
                     storage.flush();
                     return null;
@@ -239,54 +247,8 @@ public final class SequencerDriver {
     }
 
     private void pump() {
-        if (persisting || node == null || failure != null) {
-            return;
-        }
-        Ready[] drained = new Ready[1];
-        if (!guard(() -> {
-            node.flush();
-            drained[0] = node.drain();
-        })) {
-            return;
-        }
-        Ready ready = drained[0];
-        if (ready.isEmpty()) {
-            return;
-        }
-        if (ready.writes().isEmpty()) {
-            release(ready);
-            return;
-        }
-        persisting = true;
-        storageThread.<Void>executeBlocking(() -> {
-            storage.write(ready.writes());
-            return null;
-        }, true).onComplete(ar -> {
-            persisting = false;
-            if (ar.failed()) {
-                fail("storage write failed: " + ar.cause());
-                return;
-            }
-            groupsWritten++;
-            writesWritten += ready.writes().size();
-            release(ready);
-        });
-    }
-
-    /** The writes of {@code ready} are durable: send its messages, apply its deliveries. */
-    private void release(Ready ready) {
-        for (Message message : ready.messages()) {
-            transport.send(message);
-        }
-        messagesSent += ready.messages().size();
-        if (!applier.apply(ready.deliveries())) {
-            fail(applier.failure());
-            return;
-        }
-        if (node != null && node.hasUndelivered()) {
-            schedulePump();
-        } else {
-            pump();
+        if (loop != null && failure == null) {
+            loop.pump();
         }
     }
 }

@@ -55,9 +55,9 @@ class PaxosCodecTest {
         GENERATORS.put(Message.PreVote.class, r -> new Message.PreVote(id(r), id(r), ballot(r)));
         GENERATORS.put(Message.PreVoteReply.class, r -> new Message.PreVoteReply(id(r), id(r), ballot(r), r.nextBoolean()));
         GENERATORS.put(Message.StateProbe.class, r -> new Message.StateProbe(id(r), id(r), slot(r)));
-        GENERATORS.put(Message.StateReport.class, r -> new Message.StateReport(id(r), id(r), slot(r), slot(r), ballot(r),
+        GENERATORS.put(Message.StateReport.class, r -> new Message.StateReport(id(r), id(r), slot(r), slot(r), ballot(r), slot(r),
                 r.nextBoolean(), r.nextBoolean(), tokens(r)));
-        GENERATORS.put(Message.BallotRequest.class, r -> new Message.BallotRequest(id(r), id(r), ballot(r)));
+        GENERATORS.put(Message.FillRequest.class, r -> new Message.FillRequest(id(r), id(r), slot(r)));
         GENERATORS.put(Forward.class, r -> new Forward(id(r), id(r), list(r, 8, PaxosCodecTest::command)));
         GENERATORS.put(CatchupRequest.class, r -> new CatchupRequest(id(r), id(r), slot(r)));
         GENERATORS.put(CatchupReply.class, r -> new CatchupReply(id(r), id(r),

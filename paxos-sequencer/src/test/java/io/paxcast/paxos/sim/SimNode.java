@@ -1,12 +1,12 @@
 package io.paxcast.paxos.sim;
 
 import io.paxcast.paxos.apply.DeliveryApplier;
+import io.paxcast.paxos.apply.ReadyLoop;
 import io.paxcast.paxos.core.Clock;
 import io.paxcast.paxos.core.Command;
 import io.paxcast.paxos.core.Delivery;
 import io.paxcast.paxos.core.PaxosConfig;
 import io.paxcast.paxos.core.PaxosNode;
-import io.paxcast.paxos.core.Ready;
 import io.paxcast.paxos.storage.InMemoryStorage;
 
 import java.util.HashSet;
@@ -16,8 +16,10 @@ import java.util.random.RandomGeneratorFactory;
 
 /**
  * One simulated node: a {@link PaxosNode} (volatile: lost on crash), its durable storage, and its
- * application ({@link SimApp}), which, as in production, is rebuilt by delivering the log again from
- * slot 1 at every start, through the production's {@link DeliveryApplier}.
+ * application ({@link SimApp}), driven by the production's {@link ReadyLoop}: persist, send, apply
+ * through the production's {@link DeliveryApplier}. As in production, the application is rebuilt by
+ * delivering the log again from slot 1 at every start, and it may submit while a delivery is being
+ * applied (a pipelined request let in by the response that delivery completed).
  */
 final class SimNode {
     final String id;
@@ -29,8 +31,8 @@ final class SimNode {
     /** This node's wall clock is the simulation's time plus this offset (skew, then jumps). */
     long clockOffset;
     PaxosNode node;
+    private ReadyLoop loop;
     SimApp app;
-    private DeliveryApplier applier;
     /** Command ids applied in this incarnation: one may never be applied twice. */
     final Set<Object> appliedIds = new HashSet<>();
     /** Keys the application holds now (this incarnation). */
@@ -38,6 +40,16 @@ final class SimNode {
     long lastApplied;
     /** The next delivery the application fails on (for the apply-failure faults), or -1. */
     long failOnSlot = -1;
+    /** Set by the simulator for one tick: the next write group persists, then the node dies before sending. */
+    boolean crashAfterNextWrite;
+    /** The loop asked to be pumped again after other work. */
+    boolean pumpLater;
+    /**
+     * A write group persisted whose completion the "storage thread" has not reported yet: it is reported
+     * at the node's next turn, as production's completes after the disk did, with other input arriving
+     * in between.
+     */
+    private Runnable writeCompletion;
 
     SimNode(String id, PaxosConfig config, long clockOffset, long seed, long windowMillis) {
         this.id = id;
@@ -51,7 +63,7 @@ final class SimNode {
         return node != null;
     }
 
-    void start(Simulator sim, History history) {
+    void start(Simulator sim, History history, SimNetwork network) {
         incarnation++;
         RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
                 .create(seed * 31 + incarnation);
@@ -60,8 +72,24 @@ final class SimNode {
         appliedIds.clear();
         appliedKeys.clear();
         lastApplied = 0;
-        applier = new DeliveryApplier(delivery -> apply(delivery, sim, history));
-        node = new PaxosNode(config, storage.load(), storage, clock, random);
+        crashAfterNextWrite = false;
+        pumpLater = false;
+        PaxosNode started = new PaxosNode(config, storage.load(), storage, clock, random);
+        node = started;
+        DeliveryApplier applier = new DeliveryApplier(delivery -> apply(delivery, sim, history));
+        writeCompletion = null;
+        loop = new ReadyLoop(started, (writes, done) -> {
+            storage.write(writes);
+            boolean crash = crashAfterNextWrite;
+            writeCompletion = () -> {
+                if (crash) {
+                    sim.crashedAfterPersisting(this); // dies before sending: done is never called
+                } else {
+                    done.accept(null);
+                }
+            };
+        }, message -> network.send(message, sim.now()), applier, () -> pumpLater = true,
+                why -> sim.stopped(this, why));
     }
 
     private void apply(Delivery delivery, Simulator sim, History history) {
@@ -77,37 +105,35 @@ final class SimNode {
         }
         appliedKeys.addAll(outcome.appended());
         appliedKeys.addAll(outcome.retried());
+        sim.afterApply(this); // may submit from inside the delivery, as a pipelined request would
+    }
+
+    /** The storage reports the write group in progress (if any) durable: the loop sends and applies it. */
+    void completeWrite() {
+        Runnable completion = writeCompletion;
+        writeCompletion = null;
+        if (completion != null && node != null) {
+            completion.run();
+        }
+    }
+
+    /** Drains and handles Readies (persist, send, apply) until none is left or a write is in progress. */
+    void pump() {
+        if (node != null) {
+            pumpLater = false;
+            loop.pump();
+        }
     }
 
     void crash() {
         node = null;
+        loop = null;
     }
 
     /** The disk is lost too: the node will start on an empty store. */
     void wipe() {
-        node = null;
+        crash();
         storage.wipe();
-    }
-
-    /**
-     * Persist, then send, then apply: the order {@link Ready} demands.
-     *
-     * @return false if the node stopped (a crash before sending, or a delivery it could not apply)
-     */
-    boolean process(Ready ready, SimNetwork network, long now, boolean crashBeforeSend) {
-        storage.write(ready.writes());
-        if (crashBeforeSend) {
-            crash();
-            return false;
-        }
-        for (var message : ready.messages()) {
-            network.send(message, now);
-        }
-        if (!applier.apply(ready.deliveries())) {
-            crash(); // the production driver stops the node for good; a supervisor restarts it
-            return false;
-        }
-        return true;
     }
 
     int incarnation() {

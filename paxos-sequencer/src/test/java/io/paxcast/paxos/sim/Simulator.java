@@ -4,7 +4,6 @@ import io.paxcast.paxos.core.Ballot;
 import io.paxcast.paxos.core.InjectedBug;
 import io.paxcast.paxos.core.Message;
 import io.paxcast.paxos.core.PaxosConfig;
-import io.paxcast.paxos.core.Ready;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +30,8 @@ public final class Simulator {
     static final int RECOVERY_TICKS = 1500;
     static final int MAX_COMMANDS = 200;
     static final int CLIENT_RETRY_TICKS = 40;
+    /** Per applied delivery, the chance that a client submits from inside it (see {@link #afterApply}). */
+    static final double PIPELINED_SUBMIT_RATE = 0.05;
     /** How long after a heal the leader must still be the same, for the HEAL scenarios. */
     private static final int HEAL_CHECK_ELECTIONS = 4;
 
@@ -87,6 +88,7 @@ public final class Simulator {
                     .millisPerTick(1)
                     .catchup(16, 2048)
                     .maxPromiseBytes(4096)
+                    .maxDeliveriesPerReady(4) // backlogs then come in Readies without writes, as under load
                     .bugs(bugs)
                     .build();
             long skew = scenario.clockSkew == 0 ? 0 : random.nextLong(-scenario.clockSkew, scenario.clockSkew + 1);
@@ -111,6 +113,7 @@ public final class Simulator {
                 stopFaults();
             }
             checkHeal();
+            traceStatus();
             if (faulty) {
                 clients();
             }
@@ -141,7 +144,39 @@ public final class Simulator {
     }
 
     private void start(SimNode node) {
-        guarded(node, () -> node.start(this, history));
+        guarded(node, () -> node.start(this, history, network));
+    }
+
+    /** The node's loop persisted a group and the node died before sending (a crash fault). */
+    void crashedAfterPersisting(SimNode node) {
+        node.crash();
+        restartAt.put(node.id, now + restartDelay());
+        log("crash " + node.id + " after persisting, before sending");
+    }
+
+    /** The node's loop stopped for good (it could not apply a delivery): a supervisor restarts it. */
+    void stopped(SimNode node, String why) {
+        node.crash();
+        restartAt.put(node.id, now + (now <= FAULT_TICKS ? restartDelay() : 1));
+        log(node.id + " stopped: " + why);
+    }
+
+    /**
+     * Called from inside a delivery: sometimes a client submits right then, through this node, as an
+     * HTTP response that ends lets the next pipelined request in. Production's loop must not run the
+     * next Ready inside the current one (a gap in the applied log).
+     */
+    void afterApply(SimNode node) {
+        if (now <= FAULT_TICKS && commandCounter < MAX_COMMANDS && random.nextDouble() < PIPELINED_SUBMIT_RATE) {
+            byte[] body = new byte[8 + random.nextInt(24)];
+            random.nextBytes(body);
+            String key = "c" + (++commandCounter);
+            history.onSubmit(key, body, now);
+            unacked.put(key, body);
+            lastClientSend.put(key, now);
+            node.node.submit(SimApp.payload(key, body));
+            node.pump();
+        }
     }
 
     // ---------------------------------------------------------------- faults
@@ -368,6 +403,14 @@ public final class Simulator {
 
     private void tickNodes() {
         for (SimNode node : nodes) {
+            if (!node.isUp() && now > FAULT_TICKS) {
+                start(node); // faults have stopped: whatever went down comes back
+                restartAt.remove(node.id);
+            }
+            if (!node.isUp()) {
+                continue;
+            }
+            guarded(node, node::completeWrite); // last turn's group is durable now: send and apply it
             if (!node.isUp()) {
                 continue;
             }
@@ -376,17 +419,13 @@ public final class Simulator {
                 node.node.flush();
             });
             // A crash may strike between persisting a group and sending its messages.
-            boolean crashMidway = now <= FAULT_TICKS && random.nextDouble() < scenario.crashRate / 4;
-            for (int rounds = 0; node.isUp() && rounds < 64; rounds++) {
-                Ready ready = node.node.drain();
-                if (ready.isEmpty()) {
-                    break;
-                }
-                if (!node.process(ready, network, now, crashMidway)) {
-                    restartAt.put(node.id, now + (now <= FAULT_TICKS ? restartDelay() : 1));
-                    log(crashMidway ? "crash " + node.id + " after persisting, before sending"
-                            : node.id + " stopped: it could not apply a delivery");
-                }
+            node.crashAfterNextWrite = now <= FAULT_TICKS && random.nextDouble() < scenario.crashRate / 4;
+            guarded(node, node::pump);
+            for (int rounds = 0; node.isUp() && node.pumpLater && rounds < 64; rounds++) {
+                guarded(node, node::pump); // a long replay yields between Readies; within a tick it goes on
+            }
+            if (node.isUp()) {
+                node.crashAfterNextWrite = false;
             }
             if (!node.isUp() && now > FAULT_TICKS) {
                 start(node);
@@ -429,6 +468,26 @@ public final class Simulator {
 
     private SimNode node(String id) {
         return nodes.get(Integer.parseInt(id.substring(1)) - 1);
+    }
+
+    private final Map<String, String> lastStatus = new HashMap<>();
+
+    /** In verbose runs: a line whenever a node's role, leader, ballot, promise or vote changes. */
+    private void traceStatus() {
+        if (!verbose) {
+            return;
+        }
+        for (SimNode n : nodes) {
+            String status = !n.isUp() ? "down" : describe(n.node.status());
+            if (!status.equals(lastStatus.put(n.id, status))) {
+                log(n.id + ": " + status);
+            }
+        }
+    }
+
+    private static String describe(io.paxcast.paxos.core.NodeStatus s) {
+        return s.role() + " leader=" + s.leaderId() + "@" + s.ballot() + " promised=" + s.promised()
+                + (s.votes() ? "" : " BLANK " + s.rejoin());
     }
 
     private void log(String event) {

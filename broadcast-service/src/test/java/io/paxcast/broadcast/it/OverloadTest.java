@@ -1,0 +1,377 @@
+package io.paxcast.broadcast.it;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Overload over real processes: three nodes with the default heap (384 MiB, as bin/paxcast-local runs
+ * them) under an offered load several times what the cluster commits, single publishes and batches of
+ * 100 together, over many connections, none of which waits for Retry-After. Sampled every second:
+ * each node's heap (live data after GC, and in use) and RSS.
+ *
+ * <p>Asserts: no node exits; the live heap after GC stays under 80% of the maximum; 429s are answered,
+ * with Retry-After; the offered load was at least 3x what was acknowledged; every acknowledged message
+ * is in the log exactly once at its seq, on every node, and the three logs are equal; within 10 s of
+ * the load stopping every node is ready; then all three restart with the default heap and are ready
+ * again. {@code -Doverload.seconds=600} for the long run (CI: 20 s).
+ */
+class OverloadTest {
+    private static final int SECONDS = Integer.getInteger("overload.seconds", 20);
+    /** Requests each client keeps outstanding per node: far more than a node admits. */
+    private static final int SINGLE_WORKERS_PER_NODE = 200;
+    private static final int BATCH_WORKERS_PER_NODE = 1200; // 1200 x 100 x ~256 B: past the 24 MiB a node admits
+    private static final int CONNECTIONS_PER_NODE = SINGLE_WORKERS_PER_NODE + BATCH_WORKERS_PER_NODE;
+    private static final int BATCH_ITEMS = 100;
+    private static final String PAD = "x".repeat(200);
+
+    @RegisterExtension
+    final NodeLogsOnFailure logs = new NodeLogsOnFailure();
+
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final LongAdder offeredItems = new LongAdder();
+    private final LongAdder ackedItems = new LongAdder();
+    private final LongAdder tooMany = new LongAdder();
+    private final LongAdder tooManyWithoutRetryAfter = new LongAdder();
+    private final LongAdder unavailable = new LongAdder();
+    private final LongAdder failedConnections = new LongAdder();
+    private final Map<String, LongAdder> otherStatuses = new ConcurrentHashMap<>();
+    /** item id -> the seq its acknowledgement gave. */
+    private final Map<String, Long> acked = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+
+    @Test
+    void severalTimesWhatTheClusterCommitsNeverTakesANodeDown() throws Exception {
+        // Defaults throughout: heap, limits. A node serves one request per connection at a time (it reads
+        // the next pipelined one only after answering), so the load is many connections, not pipelining:
+        // 1,400 per node, 1,200 of them with a batch of 100 (~30 MiB outstanding, past the 24 MiB admitted).
+        try (NodeProcesses nodes = NodeProcesses.builder().name("overload").start()) {
+            logs.watch(nodes);
+            nodes.awaitReady(Duration.ofSeconds(120));
+            Vertx vertx = Vertx.vertx();
+            try {
+                // one connection per client: 1,400 publishes outstanding per node
+                HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setIdleTimeout(30),
+                        new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_NODE).setMaxWaitQueueSize(-1));
+                Sampler sampler = new Sampler(nodes);
+                long started = System.nanoTime();
+                List<Future<Void>> workers = new ArrayList<>();
+                for (int k = 1; k <= nodes.size(); k++) {
+                    for (int w = 0; w < SINGLE_WORKERS_PER_NODE; w++) {
+                        workers.add(loop(client, nodes.httpPort(k), false, w % 10 == 0));
+                    }
+                    for (int w = 0; w < BATCH_WORKERS_PER_NODE; w++) {
+                        workers.add(loop(client, nodes.httpPort(k), true, false));
+                    }
+                }
+                var scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+                try {
+                    scheduler.scheduleAtFixedRate(sampler::sample, 0, 1, TimeUnit.SECONDS);
+                    // the live heap under full load: a full GC on each node just before the load ends
+                    scheduler.schedule(sampler::measureLiveHeap, Math.max(1, SECONDS - 3), TimeUnit.SECONDS);
+                    scheduler.schedule(() -> running.set(false), SECONDS, TimeUnit.SECONDS);
+                    // every worker stops once the load ends and its last request is answered
+                    Future.join(workers).toCompletionStage().toCompletableFuture().get(SECONDS + 90L, TimeUnit.SECONDS);
+                } finally {
+                    scheduler.shutdownNow();
+                    scheduler.awaitTermination(10, TimeUnit.SECONDS);
+                }
+                double seconds = (System.nanoTime() - started) / 1e9;
+                sampler.sample();
+                client.close();
+
+                long stopped = System.nanoTime();
+                nodes.awaitReady(Duration.ofSeconds(10));
+                double readyAfter = (System.nanoTime() - stopped) / 1e9;
+
+                System.out.printf("overload: %.0f s; offered %d items (%.0f/s), acknowledged %d (%.0f/s), ratio %.1f;"
+                                + " 429: %d, 503: %d, connection failures: %d, other: %s; ready %.1f s after the load%n",
+                        seconds, offeredItems.sum(), offeredItems.sum() / seconds, ackedItems.sum(),
+                        ackedItems.sum() / seconds, offeredItems.sum() / (double) Math.max(1, ackedItems.sum()),
+                        tooMany.sum(), unavailable.sum(), failedConnections.sum(), otherStatuses, readyAfter);
+                sampler.print();
+
+                for (int k = 1; k <= nodes.size(); k++) {
+                    assertTrue(nodes.isAlive(k), nodes.nodeId(k) + " exited during the overload");
+                }
+                assertTrue(tooMany.sum() > 0, "no 429: the offered load did not pass the bounds");
+                assertEquals(0, tooManyWithoutRetryAfter.sum(), "a 429 without Retry-After");
+                assertTrue(ackedItems.sum() > 0, "nothing acknowledged");
+                assertTrue(offeredItems.sum() >= 3 * ackedItems.sum(), "offered " + offeredItems.sum()
+                        + " items, acknowledged " + ackedItems.sum() + ": less than 3x what the cluster committed");
+                sampler.assertHeapWithinBudget(0.8);
+
+                checkLogs(nodes);
+
+                long restart = System.nanoTime();
+                for (int k = 1; k <= nodes.size(); k++) {
+                    nodes.stop(k);
+                }
+                nodes.startAll();
+                nodes.awaitReady(Duration.ofSeconds(180));
+                System.out.printf("overload: all nodes restarted with the default heap, ready %.1f s after the stop%n",
+                        (System.nanoTime() - restart) / 1e9);
+                for (int k = 1; k <= nodes.size(); k++) {
+                    assertEquals(acked.size() > 0 ? headSeq(nodes, 1) : 0, headSeq(nodes, k), "the log after the restart");
+                }
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** One client: publishes back to back until the end, never waiting for Retry-After. */
+    private Future<Void> loop(HttpClient client, int port, boolean batch, boolean keyed) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        next(client, port, batch, keyed, done);
+        return done.future();
+    }
+
+    private void next(HttpClient client, int port, boolean batch, boolean keyed, io.vertx.core.Promise<Void> done) {
+        if (!running.get()) {
+            done.complete();
+            return;
+        }
+        List<String> itemIds = new ArrayList<>();
+        String body;
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+                .putHeader("content-type", "application/json").setTimeout(30_000);
+        if (batch) {
+            StringBuilder items = new StringBuilder(BATCH_ITEMS * (PAD.length() + 64)).append('[');
+            for (int i = 0; i < BATCH_ITEMS; i++) {
+                String id = "b" + ids.incrementAndGet();
+                itemIds.add(id);
+                items.append(i == 0 ? "" : ",").append("{\"channel\":\"load-").append(i % 8)
+                        .append("\",\"data\":{\"id\":\"").append(id).append("\",\"pad\":\"").append(PAD).append("\"}}");
+            }
+            body = items.append(']').toString();
+            options.setURI("/v1/messages");
+        } else {
+            String id = "s" + ids.incrementAndGet();
+            itemIds.add(id);
+            body = "{\"id\":\"" + id + "\",\"pad\":\"" + PAD + "\"}";
+            options.setURI("/v1/channels/load-" + (id.hashCode() & 7) + "/messages");
+            if (keyed) {
+                options.putHeader("Idempotency-Key", "key-" + id);
+            }
+        }
+        offeredItems.add(itemIds.size());
+        client.request(options)
+                .compose(request -> request.send(Buffer.buffer(body)))
+                .compose(response -> response.body().map(b -> {
+                    record(response.statusCode(), response.getHeader("Retry-After"), b, itemIds, batch);
+                    return null;
+                }))
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        failedConnections.increment();
+                    }
+                    next(client, port, batch, keyed, done);
+                });
+    }
+
+    private void record(int status, String retryAfter, Buffer body, List<String> itemIds, boolean batch) {
+        if (status == 201 || status == 200) {
+            if (batch) {
+                JsonArray results = new JsonObject(body).getJsonArray("results");
+                for (int i = 0; i < results.size(); i++) {
+                    acked.put(itemIds.get(i), results.getJsonObject(i).getLong("seq"));
+                }
+            } else {
+                acked.put(itemIds.get(0), new JsonObject(body).getLong("seq"));
+            }
+            ackedItems.add(itemIds.size());
+        } else if (status == 429) {
+            tooMany.increment();
+            if (retryAfter == null) {
+                tooManyWithoutRetryAfter.increment();
+            }
+        } else if (status == 503) {
+            unavailable.increment();
+        } else {
+            otherStatuses.computeIfAbsent(status + " " + body.toString().substring(0, Math.min(120, body.length())),
+                    s -> new LongAdder()).increment();
+        }
+    }
+
+    /** Every node's whole log: equal everywhere; every acknowledged item at its seq; no item twice. */
+    private void checkLogs(NodeProcesses nodes) throws Exception {
+        List<String> first = null;
+        for (int k = 1; k <= nodes.size(); k++) {
+            List<String> log = readLog(nodes, k);
+            if (first == null) {
+                first = log;
+                Map<String, Long> seen = new HashMap<>();
+                for (int i = 0; i < log.size(); i++) {
+                    Long before = seen.put(log.get(i), (long) i + 1);
+                    assertTrue(before == null, "item " + log.get(i) + " is in the log twice: seq " + before + " and " + (i + 1));
+                }
+                for (var e : acked.entrySet()) {
+                    long seq = e.getValue();
+                    assertTrue(seq >= 1 && seq <= log.size(), "acknowledged " + e.getKey() + " at seq " + seq
+                            + " beyond the log's " + log.size());
+                    assertEquals(e.getKey(), log.get((int) seq - 1), "the message at seq " + seq);
+                }
+            } else {
+                assertEquals(first.size(), log.size(), nodes.nodeId(k) + " holds another number of messages");
+                assertEquals(first, log, nodes.nodeId(k) + " holds another log");
+            }
+        }
+        System.out.printf("overload: %d messages in the log, identical on %d nodes; all %d acknowledged at their seq%n",
+                first.size(), nodes.size(), acked.size());
+    }
+
+    private static List<String> readLog(NodeProcesses nodes, int k) throws Exception {
+        List<String> ids = new ArrayList<>();
+        long after = 0;
+        while (true) {
+            var response = nodes.http().send(java.net.http.HttpRequest.newBuilder(
+                            nodes.uri(k, "/v1/messages?after=" + after + "&limit=1000")).timeout(Duration.ofSeconds(30)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            JsonArray page = new JsonObject(response.body()).getJsonArray("messages");
+            if (page.isEmpty()) {
+                return ids;
+            }
+            for (int i = 0; i < page.size(); i++) {
+                JsonObject m = page.getJsonObject(i);
+                assertEquals(after + 1, m.getLong("seq"), "seqs without a hole");
+                ids.add(m.getJsonObject("data").getString("id"));
+                after = m.getLong("seq");
+            }
+        }
+    }
+
+    private static long headSeq(NodeProcesses nodes, int k) throws Exception {
+        return new JsonObject(nodes.get(k, "/v1/cluster").body()).getLong("commitSeq");
+    }
+
+    /** Heap and RSS of every node, once a second, from /metrics and /proc. */
+    private static final class Sampler {
+        private final NodeProcesses nodes;
+        private final long[] peakLive;
+        private final long[] peakUsed;
+        private final long[] peakRss;
+        private final long[] maxHeap;
+        private final long[] peakPending;
+        private final long[] peakConnections;
+
+        Sampler(NodeProcesses nodes) {
+            this.nodes = nodes;
+            this.peakLive = new long[nodes.size() + 1];
+            this.peakUsed = new long[nodes.size() + 1];
+            this.peakRss = new long[nodes.size() + 1];
+            this.maxHeap = new long[nodes.size() + 1];
+            this.peakPending = new long[nodes.size() + 1];
+            this.peakConnections = new long[nodes.size() + 1];
+        }
+
+        synchronized void sample() {
+            for (int k = 1; k <= nodes.size(); k++) {
+                if (!nodes.isAlive(k)) {
+                    continue;
+                }
+                try {
+                    var response = nodes.get(k, "/metrics");
+                    long used = 0;
+                    long max = 0;
+                    for (String line : response.body().split("\n")) {
+                        if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                            used += value(line);
+                        } else if (line.startsWith("jvm_memory_max_bytes{") && line.contains("area=\"heap\"")) {
+                            max += Math.max(0, value(line));
+                        } else if (line.startsWith("paxcast_publish_pending{")) {
+                            peakPending[k] = Math.max(peakPending[k], value(line));
+                        } else if (line.startsWith("paxcast_http_connections{")) {
+                            peakConnections[k] = Math.max(peakConnections[k], value(line));
+                        }
+                    }
+                    peakUsed[k] = Math.max(peakUsed[k], used);
+                    maxHeap[k] = Math.max(maxHeap[k], max);
+                } catch (Exception e) {
+                    // a node too busy to answer within 2 s: its next sample counts
+                }
+                try {
+                    for (String line : Files.readAllLines(Path.of("/proc/" + nodes.pid(k) + "/status"))) {
+                        if (line.startsWith("VmRSS:")) {
+                            peakRss[k] = Math.max(peakRss[k], Long.parseLong(line.replaceAll("\\D", "")) * 1024);
+                        }
+                    }
+                } catch (Exception e) {
+                    // the process is gone: the liveness assertion reports it
+                }
+            }
+        }
+
+        /** Runs a full GC on each node (jcmd GC.run), then reads its heap in use: the live set, under load. */
+        synchronized void measureLiveHeap() {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            for (int k = 1; k <= nodes.size(); k++) {
+                if (!nodes.isAlive(k)) {
+                    continue;
+                }
+                try {
+                    Process p = new ProcessBuilder(jcmd, String.valueOf(nodes.pid(k)), "GC.run")
+                            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    p.waitFor(30, TimeUnit.SECONDS);
+                    long used = 0;
+                    for (String line : nodes.get(k, "/metrics").body().split("\n")) {
+                        if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                            used += value(line);
+                        }
+                    }
+                    peakLive[k] = Math.max(peakLive[k], used);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot measure the live heap of " + nodes.nodeId(k), e);
+                }
+            }
+        }
+
+        private static long value(String line) {
+            return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+
+        synchronized void print() {
+            for (int k = 1; k <= nodes.size(); k++) {
+                System.out.printf("overload: %s live heap under load (after a full GC) %d MiB, peak heap in use %d MiB of %d MiB,"
+                                + " peak RSS %d MiB, peak publishes in flight %d, peak connections %d%n",
+                        nodes.nodeId(k), peakLive[k] >> 20, peakUsed[k] >> 20, maxHeap[k] >> 20, peakRss[k] >> 20,
+                        peakPending[k], peakConnections[k]);
+            }
+        }
+
+        synchronized void assertHeapWithinBudget(double fraction) {
+            for (int k = 1; k <= nodes.size(); k++) {
+                assertTrue(maxHeap[k] > 0, "no heap figure from " + nodes.nodeId(k));
+                assertTrue(peakLive[k] > 0, "no live-heap figure from " + nodes.nodeId(k));
+                assertTrue(peakLive[k] < fraction * maxHeap[k], nodes.nodeId(k) + ": live heap after GC reached "
+                        + (peakLive[k] >> 20) + " MiB of " + (maxHeap[k] >> 20) + " MiB");
+            }
+        }
+    }
+}
