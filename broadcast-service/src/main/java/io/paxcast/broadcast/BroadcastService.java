@@ -41,13 +41,12 @@ public final class BroadcastService {
      */
     private static final class Waiter {
         final Promise<List<PublishResult>> promise = Promise.promise();
-        final long timerId;
+        long timerId = -1;
         final long bytes;
         final int keyed;
         final int newChannels;
 
-        Waiter(long timerId, long bytes, int keyed, int newChannels) {
-            this.timerId = timerId;
+        Waiter(long bytes, int keyed, int newChannels) {
             this.bytes = bytes;
             this.keyed = keyed;
             this.newChannels = newChannels;
@@ -61,6 +60,8 @@ public final class BroadcastService {
     /** Publishes in flight here: at most {@code publish.maxPending} of them, {@code publish.maxPendingBytes} in all. */
     private final Map<CommandId, Waiter> waiters = new HashMap<>();
     private long waitingBytes;
+    /** Publishes counted in the bounds: waiting, or being handed to the sequencer. */
+    private int reserved;
     private int waitingKeyed;
     private int waitingNewChannels;
     private final List<Runnable> appliedListeners = new ArrayList<>();
@@ -119,32 +120,51 @@ public final class BroadcastService {
             return Future.failedFuture(refused);
         }
         byte[] payload = PublishCodec.encode(items);
-        CommandId id = driver == null ? null : driver.submit(payload);
-        if (id == null) {
-            String why = driver == null ? null : driver.failure();
-            ApiException e = why != null ? nodeFailed()
-                    : new ApiException(429, "overloaded", "the sequencer holds as much as it may; retry later", 1);
-            metrics.refused(e.code);
-            return Future.failedFuture(e);
+        if (driver == null) {
+            return Future.failedFuture(new ApiException(503, "not_ready", "the sequencer is starting", 1));
         }
         long started = System.nanoTime();
         int keyed = (int) items.stream().filter(i -> i.key() != null).count();
         int newChannels = countNewChannels(items);
-        long timer = vertx.setTimer(config.publishTimeoutMillis(), t -> expire(id));
-        Waiter waiter = new Waiter(timer, payload.length, keyed, newChannels);
-        waiters.put(id, waiter);
-        waitingBytes += waiter.bytes;
-        waitingKeyed += keyed;
-        waitingNewChannels += newChannels;
         int count = items.size(); // not the items: the request's bodies are garbage once encoded
-        return waiter.promise.future().onSuccess(r -> metrics.published(count, System.nanoTime() - started));
+        // Counted at once, so the admission of the next request sees this one even before the sequencer
+        // (on its own context) has taken it.
+        Waiter waiter = new Waiter(payload.length, keyed, newChannels);
+        reserve(waiter);
+        return driver.submit(payload).compose(id -> {
+            if (id == null) {
+                release(waiter);
+                String why = driver.failure();
+                ApiException e = why != null ? nodeFailed()
+                        : new ApiException(429, "overloaded", "the sequencer holds as much as it may; retry later", 1);
+                metrics.refused(e.code);
+                return Future.failedFuture(e);
+            }
+            waiter.timerId = vertx.setTimer(config.publishTimeoutMillis(), t -> expire(id));
+            waiters.put(id, waiter);
+            return waiter.promise.future().onSuccess(r -> metrics.published(count, System.nanoTime() - started));
+        });
+    }
+
+    private void reserve(Waiter waiter) {
+        reserved++;
+        waitingBytes += waiter.bytes;
+        waitingKeyed += waiter.keyed;
+        waitingNewChannels += waiter.newChannels;
+    }
+
+    private void release(Waiter waiter) {
+        reserved--;
+        waitingBytes -= waiter.bytes;
+        waitingKeyed -= waiter.keyed;
+        waitingNewChannels -= waiter.newChannels;
     }
 
     /** Null if a publish may be read now; else the 429 to answer before its body is even read. */
     public ApiException overloaded() {
-        if (waiters.size() >= config.maxPendingPublishes() || waitingBytes >= config.limits().maxPendingBytes()) {
+        if (reserved >= config.maxPendingPublishes() || waitingBytes >= config.limits().maxPendingBytes()) {
             metrics.refused("overloaded");
-            return new ApiException(429, "overloaded", "this node has " + waiters.size() + " publishes ("
+            return new ApiException(429, "overloaded", "this node has " + reserved + " publishes ("
                     + waitingBytes + " bytes) in flight, its limit; retry later", 1);
         }
         return null;
@@ -160,9 +180,9 @@ public final class BroadcastService {
                 keyed++;
             }
         }
-        if (waiters.size() >= config.maxPendingPublishes()
+        if (reserved >= config.maxPendingPublishes()
                 || waitingBytes + bytes > config.limits().maxPendingBytes()) {
-            return new ApiException(429, "overloaded", "this node has " + waiters.size() + " publishes ("
+            return new ApiException(429, "overloaded", "this node has " + reserved + " publishes ("
                     + waitingBytes + " bytes) in flight, its limit; retry later", 1);
         }
         if (keyed > 0 && broadcastLog.keyCount() + waitingKeyed + keyed > config.limits().idempotencyMaxKeys()) {
@@ -212,9 +232,7 @@ public final class BroadcastService {
     private Waiter remove(CommandId id) {
         Waiter waiter = waiters.remove(id);
         if (waiter != null) {
-            waitingBytes -= waiter.bytes;
-            waitingKeyed -= waiter.keyed;
-            waitingNewChannels -= waiter.newChannels;
+            release(waiter);
             vertx.cancelTimer(waiter.timerId);
         }
         return waiter;
@@ -291,7 +309,7 @@ public final class BroadcastService {
     }
 
     public int pendingPublishes() {
-        return waiters.size();
+        return reserved;
     }
 
     public long pendingPublishBytes() {

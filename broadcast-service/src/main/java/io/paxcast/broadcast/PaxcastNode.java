@@ -212,10 +212,7 @@ public final class PaxcastNode extends VerticleBase {
         }
         Future<Void> kafkaStopped = kafka == null ? Future.succeededFuture() : kafka.stop();
         Future<Void> closed = kafkaStopped.eventually(() -> server == null ? Future.succeededFuture() : server.close());
-        return closed.compose(v -> {
-            if (driver != null) {
-                driver.stop();
-            }
+        return closed.compose(v -> driver == null ? Future.succeededFuture() : driver.stop()).compose(v -> {
             return vertx.executeBlocking(() -> {
                 if (service != null) {
                     service.log().close();

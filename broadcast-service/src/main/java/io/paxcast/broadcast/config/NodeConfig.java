@@ -101,6 +101,7 @@ public record NodeConfig(
                     .millisPerTick(tickMillis)
                     .pending(maxPending, maxPendingBytes)
                     .maxQueuedBytes(r.longValue(ConfigKey.PAXOS_MAX_QUEUED_BYTES, 1024, 1L << 40))
+                    .forwardWindowBytes(r.longValue(ConfigKey.PAXOS_FORWARD_WINDOW_BYTES, 1024, 1L << 40))
                     .maxRecentBytes(r.longValue(ConfigKey.PAXOS_MAX_RECENT_BYTES, 1024, 1L << 40))
                     .build();
         } catch (IllegalArgumentException e) {

@@ -41,7 +41,7 @@ public final class BroadcastLog implements AutoCloseable {
     public record Applied(long slot, List<PublishedMessage> messages, Map<CommandId, List<PublishResult>> results) {}
 
     /** Bytes of decoded slot items kept for history reads (the most recently used slots). */
-    static final long DECODED_CACHE_BYTES = 8L << 20;
+    static final long DECODED_CACHE_BYTES = 4L << 20;
 
     private final ChosenLogReader chosenLog;
     private final MessageIndex index;

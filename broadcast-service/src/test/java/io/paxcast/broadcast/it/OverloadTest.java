@@ -45,7 +45,7 @@ class OverloadTest {
     private static final int SECONDS = Integer.getInteger("overload.seconds", 20);
     /** Requests each client keeps outstanding per node: far more than a node admits. */
     private static final int SINGLE_WORKERS_PER_NODE = 200;
-    private static final int BATCH_WORKERS_PER_NODE = 1200; // 1200 x 100 x ~256 B: past the 24 MiB a node admits
+    private static final int BATCH_WORKERS_PER_NODE = 1500; // 1500 x 100 x ~256 B: far past the 8 MiB a node admits
     private static final int CONNECTIONS_PER_NODE = SINGLE_WORKERS_PER_NODE + BATCH_WORKERS_PER_NODE;
     private static final int BATCH_ITEMS = 100;
     private static final String PAD = "x".repeat(200);
@@ -69,13 +69,13 @@ class OverloadTest {
     void severalTimesWhatTheClusterCommitsNeverTakesANodeDown() throws Exception {
         // Defaults throughout: heap, limits. A node serves one request per connection at a time (it reads
         // the next pipelined one only after answering), so the load is many connections, not pipelining:
-        // 1,400 per node, 1,200 of them with a batch of 100 (~30 MiB outstanding, past the 24 MiB admitted).
+        // 1,700 per node, 1,500 of them with a batch of 100 (~38 MiB outstanding, past the 8 MiB admitted).
         try (NodeProcesses nodes = NodeProcesses.builder().name("overload").start()) {
             logs.watch(nodes);
             nodes.awaitReady(Duration.ofSeconds(120));
             Vertx vertx = Vertx.vertx();
             try {
-                // one connection per client: 1,400 publishes outstanding per node
+                // one connection per client: 1,700 publishes outstanding per node
                 HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setIdleTimeout(30),
                         new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_NODE).setMaxWaitQueueSize(-1));
                 Sampler sampler = new Sampler(nodes);

@@ -41,6 +41,7 @@ public final class ReadyLoop {
     private final DeliveryApplier applier;
     private final Runnable later;
     private final Consumer<String> onFailure;
+    private final java.util.function.IntSupplier deliveryAllowance;
 
     private boolean persisting;
     private boolean releasing;
@@ -58,6 +59,16 @@ public final class ReadyLoop {
      */
     public ReadyLoop(PaxosNode node, Storage storage, Consumer<Message> sender, DeliveryApplier applier,
                      Runnable later, Consumer<String> onFailure) {
+        this(node, storage, sender, applier, later, onFailure, () -> Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param deliveryAllowance how many more slots the application can take now (an application on
+     *                          another thread that lags behind takes fewer: the rest wait in storage)
+     */
+    public ReadyLoop(PaxosNode node, Storage storage, Consumer<Message> sender, DeliveryApplier applier,
+                     Runnable later, Consumer<String> onFailure, java.util.function.IntSupplier deliveryAllowance) {
+        this.deliveryAllowance = deliveryAllowance;
         this.node = node;
         this.storage = storage;
         this.sender = sender;
@@ -82,7 +93,7 @@ public final class ReadyLoop {
                 Ready ready;
                 try {
                     node.flush();
-                    ready = node.drain();
+                    ready = node.drain(deliveryAllowance.getAsInt());
                 } catch (RuntimeException e) {
                     fail(e.getClass().getSimpleName() + ": " + e.getMessage());
                     return;
@@ -96,7 +107,7 @@ public final class ReadyLoop {
                     persisting = true;
                     storage.write(ready.writes(), error -> written(ready, error));
                 }
-                if (node.hasUndelivered() && !persisting) {
+                if (node.hasUndelivered() && !persisting && deliveryAllowance.getAsInt() > 0) {
                     later.run(); // a long replay: let other work in between
                     return;
                 }

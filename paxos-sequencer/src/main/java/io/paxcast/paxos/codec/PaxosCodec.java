@@ -11,6 +11,7 @@ import io.paxcast.paxos.core.Message.CatchupReply;
 import io.paxcast.paxos.core.Message.CatchupRequest;
 import io.paxcast.paxos.core.Message.ChosenEntry;
 import io.paxcast.paxos.core.Message.Forward;
+import io.paxcast.paxos.core.Message.ForwardAck;
 import io.paxcast.paxos.core.Message.Heartbeat;
 import io.paxcast.paxos.core.Message.HeartbeatAck;
 import io.paxcast.paxos.core.Message.Nack;
@@ -78,6 +79,7 @@ public final class PaxosCodec {
     static final int STATE_PROBE = 13;
     static final int STATE_REPORT = 14;
     static final int FILL_REQUEST = 15;
+    static final int FORWARD_ACK = 16;
     static final int KIND_VALUE = 64;
     static final int KIND_SLOT_ENTRY = 65;
     static final int KIND_BALLOT = 66;
@@ -326,6 +328,11 @@ public final class PaxosCodec {
             }
         } else if (m instanceof FillRequest f) {
             out.varlong(f.upTo());
+        } else if (m instanceof ForwardAck a) {
+            writeBallot(out, a.ballot());
+            out.varlong(a.incarnation());
+            writeLongs(out, a.taken());
+            writeLongs(out, a.refused());
         } else {
             throw new IllegalArgumentException("no encoding for " + m.getClass().getName());
         }
@@ -362,6 +369,8 @@ public final class PaxosCodec {
             return STATE_REPORT;
         } else if (m instanceof FillRequest) {
             return FILL_REQUEST;
+        } else if (m instanceof ForwardAck) {
+            return FORWARD_ACK;
         }
         throw new IllegalArgumentException("no encoding for " + m.getClass().getName());
     }
@@ -387,6 +396,22 @@ public final class PaxosCodec {
             out.varlong(command.floor());
             out.bytes(command.payload());
         }
+    }
+
+    private static void writeLongs(WireOut out, List<Long> values) {
+        out.varlong(values.size());
+        for (long v : values) {
+            out.varlong(v);
+        }
+    }
+
+    private static List<Long> readLongs(WireIn in) {
+        int n = in.count("number count", 1);
+        List<Long> values = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            values.add(in.varlong());
+        }
+        return Collections.unmodifiableList(values);
     }
 
     private static void writeSlotEntry(WireOut out, SlotEntry entry) {
@@ -491,6 +516,12 @@ public final class PaxosCodec {
             }
             case FILL_REQUEST:
                 return new FillRequest(from, to, in.varlong());
+            case FORWARD_ACK: {
+                Ballot ballot = readBallot(in);
+                long incarnation = in.varlong();
+                List<Long> taken = readLongs(in);
+                return new ForwardAck(from, to, ballot, incarnation, taken, readLongs(in));
+            }
             default:
                 throw in.fail("unknown message kind " + kind);
         }

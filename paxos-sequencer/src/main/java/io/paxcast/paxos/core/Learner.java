@@ -192,9 +192,10 @@ final class Learner {
      *
      * @return what this round delivered
      */
-    List<Delivery> deliver() {
+    List<Delivery> deliver(int maxDeliveries) {
+        int limit = Math.min(maxDeliveries, config.maxDeliveriesPerReady());
         List<Delivery> deliveries = new ArrayList<>();
-        while (deliveredUpTo < chosenPrefix && deliveries.size() < config.maxDeliveriesPerReady()) {
+        while (deliveredUpTo < chosenPrefix && deliveries.size() < limit) {
             long slot = deliveredUpTo + 1;
             Value value = chosenValue(slot).orElseThrow(() -> new IllegalStateException(
                     "node " + config.nodeId() + ": chosen slot " + slot + " is neither in memory nor on disk"));

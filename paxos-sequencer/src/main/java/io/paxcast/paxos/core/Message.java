@@ -63,6 +63,14 @@ public sealed interface Message {
     /** A follower hands client commands to the leader it believes in. */
     record Forward(String from, String to, List<Command> commands) implements Message {}
 
+    /**
+     * The leader's answer to a {@link Forward}: the counters (of the origin's {@code incarnation}) it took
+     * into its queue at {@code ballot}, and those it refused (its queue was full, or it does not lead).
+     * The origin's flow control runs on these (see {@link Submissions}).
+     */
+    record ForwardAck(String from, String to, Ballot ballot, long incarnation, List<Long> taken, List<Long> refused)
+            implements Message {}
+
     /** "Send me the chosen values of the slots from {@code fromSlot} on" (PAXOS-NOTES 13). */
     record CatchupRequest(String from, String to, long fromSlot) implements Message {}
 

@@ -38,7 +38,9 @@ import java.util.Set;
  *                             {@link PaxosNode#submit} refuses...
  * @param maxPendingBytes      ...and past this many bytes of them
  * @param maxQueuedBytes       bytes of commands a leader holds waiting for a slot; past it forwarded
- *                             commands are dropped (their origin re-submits later)
+ *                             commands are refused (their origin hands them in again later)
+ * @param forwardWindowBytes   bytes of commands a follower has forwarded and the leader not yet answered
+ *                             ({@link Message.ForwardAck}): flow control between followers and leader
  * @param maxRecentBytes       bytes of delivered values the learner keeps in memory to answer catch-up
  *                             without reading storage
  * @param maxPromiseBytes      bytes of accepted values one Promise carries; more come in further pages
@@ -67,6 +69,7 @@ public record PaxosConfig(
         int maxPendingCommands,
         long maxPendingBytes,
         long maxQueuedBytes,
+        long forwardWindowBytes,
         long maxRecentBytes,
         int maxPromiseBytes,
         int maxDeliveriesPerReady,
@@ -97,6 +100,7 @@ public record PaxosConfig(
         requirePositive("maxPendingCommands", maxPendingCommands);
         requirePositive("maxPendingBytes", maxPendingBytes);
         requirePositive("maxQueuedBytes", maxQueuedBytes);
+        requirePositive("forwardWindowBytes", forwardWindowBytes);
         requirePositive("maxRecentBytes", maxRecentBytes);
         requirePositive("maxPromiseBytes", maxPromiseBytes);
         requirePositive("maxDeliveriesPerReady", maxDeliveriesPerReady);
@@ -130,6 +134,7 @@ public record PaxosConfig(
         b.maxPendingCommands = maxPendingCommands;
         b.maxPendingBytes = maxPendingBytes;
         b.maxQueuedBytes = maxQueuedBytes;
+        b.forwardWindowBytes = forwardWindowBytes;
         b.maxRecentBytes = maxRecentBytes;
         b.maxPromiseBytes = maxPromiseBytes;
         b.maxDeliveriesPerReady = maxDeliveriesPerReady;
@@ -185,7 +190,7 @@ public record PaxosConfig(
         private final List<String> voters;
         private int pipelineWindow = 64;
         private int maxBatchCommands = 512;
-        private int maxBatchBytes = 256 * 1024;
+        private int maxBatchBytes = 128 * 1024;
         private int heartbeatTicks = 5;
         private int electionTimeoutTicks = 30;
         private int retransmitTicks = 10;
@@ -194,9 +199,10 @@ public record PaxosConfig(
         private int catchupReplyBytes = 1 << 20;
         private long millisPerTick = 10;
         private int maxPendingCommands = 100_000;
-        private long maxPendingBytes = 32L << 20;
-        private long maxQueuedBytes = 32L << 20;
-        private long maxRecentBytes = 16L << 20;
+        private long maxPendingBytes = 8L << 20;
+        private long maxQueuedBytes = 8L << 20;
+        private long forwardWindowBytes = 2L << 20;
+        private long maxRecentBytes = 8L << 20;
         private int maxPromiseBytes = 1 << 20;
         private int maxDeliveriesPerReady = 1024;
         private Set<InjectedBug> bugs = Set.of();
@@ -247,6 +253,11 @@ public record PaxosConfig(
             return this;
         }
 
+        public Builder forwardWindowBytes(long bytes) {
+            this.forwardWindowBytes = bytes;
+            return this;
+        }
+
         public Builder maxRecentBytes(long bytes) {
             this.maxRecentBytes = bytes;
             return this;
@@ -285,7 +296,7 @@ public record PaxosConfig(
         public PaxosConfig build() {
             return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
                     electionTimeoutTicks, retransmitTicks, resubmitTicks, catchupBatchSlots, catchupReplyBytes,
-                    millisPerTick, maxPendingCommands, maxPendingBytes, maxQueuedBytes, maxRecentBytes,
+                    millisPerTick, maxPendingCommands, maxPendingBytes, maxQueuedBytes, forwardWindowBytes, maxRecentBytes,
                     maxPromiseBytes, maxDeliveriesPerReady, bugs, voting, leaderStickiness, preVote);
         }
     }

@@ -62,6 +62,8 @@ public final class PaxosNode {
     /** The tokens this node found empty when it started the cluster from nothing (see {@link Rejoin}). */
     private Map<String, Long> bootstrap;
     private PreVoteRound preVote;
+    /** Whether this node was leader or candidate at the last {@link #handInSubmissions}. */
+    private boolean wasProposing;
     /** Whether this node's leadership has been taken note of (see {@link #settle}). */
     private boolean leadershipNoted;
     private String leaderId;
@@ -75,6 +77,7 @@ public final class PaxosNode {
     private long catchupTarget;
     private String catchupSource;
     private long lastCatchupRequest = Long.MIN_VALUE / 2;
+    private int catchupResends;
 
     /**
      * @param state what storage loaded ({@link DurableState#EMPTY} for a new node)
@@ -96,7 +99,7 @@ public final class PaxosNode {
         this.learner = new Learner(config, out, log, acceptor, state, logClock);
         this.proposer = new Proposer(config, acceptor, learner, logClock, this::send);
         this.submissions = new Submissions(config.nodeId(), incarnation, config.maxPendingCommands(),
-                config.maxPendingBytes(), config.resubmitTicks());
+                config.maxPendingBytes(), config.forwardWindowBytes(), config.resubmitTicks());
         this.bootstrap = state.bootstrap();
         boolean intact = state.intact() || state.hasAcceptorState() || config.has(InjectedBug.WIPED_ACCEPTOR_VOTES);
         if (!intact && config.voting()) {
@@ -155,9 +158,6 @@ public final class PaxosNode {
                 out.send(m);
             }
         }
-        for (Command command : submissions.due(now)) {
-            route(command);
-        }
         proposer.flush(now);
         settle();
     }
@@ -173,8 +173,7 @@ public final class PaxosNode {
         if (command == null) {
             return null;
         }
-        route(command);
-        settle();
+        settle(); // hands it in (to its own queue, or to the leader within the forward window)
         return command.id();
     }
 
@@ -195,8 +194,17 @@ public final class PaxosNode {
 
     /** What to persist, send and deliver, accumulated since the last call. */
     public Ready drain() {
-        if (learner.hasUndelivered()) {
-            deliver();
+        return drain(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Like {@link #drain()}, with at most {@code maxDeliveries} deliveries (and never more than
+     * {@link PaxosConfig#maxDeliveriesPerReady}): a caller whose application lags asks for fewer, and the
+     * chosen slots wait in storage until it asks again ({@link #hasUndelivered}).
+     */
+    public Ready drain(int maxDeliveries) {
+        if (learner.hasUndelivered() && maxDeliveries > 0) {
+            deliver(maxDeliveries);
         }
         return out.drain();
     }
@@ -251,8 +259,15 @@ public final class PaxosNode {
             peerChosenPrefix.put(ack.from(), ack.chosenPrefix());
             proposer.onHeartbeatAck(ack, now);
         } else if (message instanceof Forward forward) {
-            for (Command command : forward.commands()) {
-                proposer.enqueue(command); // dropped by a non-leader or a full queue: the origin hands it in again
+            onForward(forward);
+        } else if (message instanceof Message.ForwardAck ack) {
+            if (ack.incarnation() == incarnation) {
+                for (long counter : ack.taken()) {
+                    submissions.taken(counter, now);
+                }
+                for (long counter : ack.refused()) {
+                    submissions.refused(counter, now);
+                }
             }
         } else if (message instanceof CatchupRequest request) {
             onCatchupRequest(request);
@@ -385,16 +400,16 @@ public final class PaxosNode {
             }
         }
         boolean newLeader = !from.equals(leaderId);
+        boolean newBallot = newLeader || !ballot.equals(leaderBallot);
         if (newLeader) {
             freshLeaderTick = 0; // round trips with the previous leader prove nothing about this one
         }
         leaderId = from;
         leaderBallot = ballot;
-        if (newLeader) {
-            // A new leader: hand it every command still waiting here, without waiting for resubmit.
-            for (Command command : submissions.all(now)) {
-                route(command);
-            }
+        if (newBallot && !from.equals(config.nodeId())) {
+            // A new leader (or a new term of the same one, whose queue started empty): hand it every
+            // command still waiting here, without waiting for the back-off.
+            submissions.rerouteAll(now);
         }
     }
 
@@ -481,6 +496,7 @@ public final class PaxosNode {
                 // a page arrived: ask for the next one in the next output, which leaves only once this
                 // page is durable (the Ready order), so a node catches up at the pace of its own disk
                 lastCatchupRequest = Long.MIN_VALUE / 2;
+                catchupResends = 0;
             }
         }
     }
@@ -511,13 +527,41 @@ public final class PaxosNode {
         }
     }
 
-    private void route(Command command) {
-        if (proposer.role() != Proposer.Role.FOLLOWER) {
-            proposer.enqueue(command); // a full queue drops it: it stays tracked and is handed in again
-        } else if (leaderId != null && !leaderId.equals(config.nodeId())) {
-            forwardBuffer.add(command);
+    /**
+     * Hands the submissions that are due to the leader: this node's own queue when it leads (or is a
+     * candidate: its queue carries over), else a forward within the window. With no leader known they
+     * wait until one appears.
+     */
+    private void handInSubmissions() {
+        boolean proposing = proposer.role() != Proposer.Role.FOLLOWER;
+        if (proposing != wasProposing) {
+            wasProposing = proposing;
+            submissions.rerouteAll(now); // became leader or candidate, or stepped down: a queue began or ended
         }
-        // else: no leader known; the command is re-routed when one appears
+        if (proposing) {
+            for (Command command : submissions.toSend(now, false)) {
+                if (proposer.enqueue(command)) {
+                    submissions.taken(command.id().counter(), now);
+                } else {
+                    submissions.refused(command.id().counter(), now);
+                }
+            }
+        } else if (leaderId != null && !leaderId.equals(config.nodeId())) {
+            forwardBuffer.addAll(submissions.toSend(now, true));
+        }
+    }
+
+    /** The leader takes what its queue has room for and says which it took and which it refused. */
+    private void onForward(Forward forward) {
+        List<Long> taken = new ArrayList<>();
+        List<Long> refused = new ArrayList<>();
+        for (Command command : forward.commands()) {
+            (proposer.enqueue(command) ? taken : refused).add(command.id().counter());
+        }
+        if (!forward.commands().isEmpty()) {
+            send(new Message.ForwardAck(config.nodeId(), forward.from(), proposer.ballot(),
+                    forward.commands().get(0).id().incarnation(), taken, refused));
+        }
     }
 
     /** Runs everything this node owes itself until nothing changes. */
@@ -543,9 +587,8 @@ public final class PaxosNode {
                 leaderId = config.nodeId();
                 leaderBallot = proposer.ballot();
                 preVote = null;
-                for (Command command : submissions.all(now)) {
-                    proposer.enqueue(command);
-                }
+                submissions.rerouteAll(now);
+                handInSubmissions();
                 proposer.flush(now);
             }
         } while (!toSelf.isEmpty());
@@ -555,7 +598,7 @@ public final class PaxosNode {
                 becomeIntact(decision);
             }
         }
-        deliver();
+        handInSubmissions();
         proposer.announceCommitIfMoved(now);
         requestCatchupIfBehind();
         flushForwards();
@@ -583,8 +626,8 @@ public final class PaxosNode {
         forwardBuffer.clear();
     }
 
-    private void deliver() {
-        for (Delivery delivery : learner.deliver()) {
+    private void deliver(int maxDeliveries) {
+        for (Delivery delivery : learner.deliver(maxDeliveries)) {
             for (Command command : delivery.commands()) {
                 submissions.resolved(command.id());
             }
@@ -595,13 +638,18 @@ public final class PaxosNode {
         if (catchupTarget <= learner.chosenPrefix()) {
             catchupTarget = 0;
             catchupSource = null;
+            catchupResends = 0;
             return;
         }
         if (catchupSource == null || catchupSource.equals(config.nodeId())
                 || now - lastCatchupRequest < config.retransmitTicks()) {
             return;
         }
+        if (now - lastCatchupRequest < (long) config.retransmitTicks() << catchupResends) {
+            return; // the last request is unanswered: back off, a loaded peer is not asked the same page again and again
+        }
         lastCatchupRequest = now;
+        catchupResends = Math.min(catchupResends + 1, 3);
         out.send(new CatchupRequest(config.nodeId(), catchupSource, learner.chosenPrefix() + 1));
     }
 

@@ -6,27 +6,37 @@ import java.util.PriorityQueue;
 import java.util.TreeMap;
 
 /**
- * The commands submitted on this node (their origin) and not yet delivered. The network may lose a
- * forward, and a leader may die with a batch in flight, so each is handed to the leader again until
- * the learner delivers it; re-submission can get a command chosen twice, which {@link AppliedCommands}
- * makes harmless.
+ * The commands submitted on this node (their origin) and not yet delivered, and their way to the
+ * leader. The network may lose a forward, and a leader may die with a batch in flight, so each is
+ * handed in again until the learner delivers it; a command chosen twice is made harmless by
+ * {@link AppliedCommands}.
  *
  * <p>Each command gets the next counter of this incarnation and carries the floor: the lowest counter
  * still outstanding here. A command leaves when it is delivered or {@link #abandon abandoned} (its
  * client gave up); either way it is never handed in again, so the floor may pass it.
  *
+ * <p>Flow control, so work does not multiply near saturation: at most {@code windowBytes} of commands
+ * are forwarded and unanswered at once; the leader answers each forward ({@link Message.ForwardAck})
+ * with what it took into its queue (then this node waits, and hands it in again only if the leader
+ * changes, or after a long silence) and what it refused (its queue was full: handed in again after a
+ * back-off of {@code resubmitTicks}, then 2, 4, 8 times as long). An unanswered forward is sent again
+ * after the same back-off.
+ *
  * <p>Bounded by {@code maxCount} commands and {@code maxBytes} bytes (their weights), and by
  * {@link CounterWindow#MAX_SPAN} between the floor and the newest counter; past any bound
- * {@link #create} refuses. Re-submission backs off: after {@code resubmitTicks}, then twice, four,
- * eight times as long, so a slow cluster is not flooded with copies of what it already has.
+ * {@link #create} refuses.
  */
 final class Submissions {
     private static final int MAX_BACKOFF_SHIFT = 3;
+    /** A command the leader took is handed in again after this many re-submission periods of silence. */
+    private static final int HANDED_TIMEOUT_SHIFT = 4;
 
     private static final class Submission {
         final Command command;
         long dueTick;
         int attempts;
+        boolean inFlight;
+        boolean handed;
 
         Submission(Command command, long dueTick) {
             this.command = command;
@@ -38,22 +48,26 @@ final class Submissions {
     private final long incarnation;
     private final int maxCount;
     private final long maxBytes;
+    private final long windowBytes;
     private final int resubmitTicks;
     private final TreeMap<Long, Submission> outstanding = new TreeMap<>();
     /** (due tick, counter), with stale entries skipped when they come up. */
-    private final PriorityQueue<long[]> due = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+    private final PriorityQueue<long[]> due = new PriorityQueue<>((a, b) ->
+            a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
     private long nextCounter = 1;
     private long bytes;
+    private long inFlightBytes;
 
-    Submissions(String origin, long incarnation, int maxCount, long maxBytes, int resubmitTicks) {
+    Submissions(String origin, long incarnation, int maxCount, long maxBytes, long windowBytes, int resubmitTicks) {
         this.origin = origin;
         this.incarnation = incarnation;
         this.maxCount = maxCount;
         this.maxBytes = maxBytes;
+        this.windowBytes = windowBytes;
         this.resubmitTicks = resubmitTicks;
     }
 
-    /** The next command of this origin, tracked from now; null if a bound would be passed. */
+    /** The next command of this origin, tracked from now and due at once; null if a bound would be passed. */
     Command create(byte[] payload, long tick) {
         long floor = floor();
         Command command = new Command(new CommandId(origin, incarnation, nextCounter), floor, payload);
@@ -62,9 +76,9 @@ final class Submissions {
             return null;
         }
         nextCounter++;
-        Submission s = new Submission(command, tick + resubmitTicks);
+        Submission s = new Submission(command, tick);
         outstanding.put(command.id().counter(), s);
-        due.add(new long[] {s.dueTick, command.id().counter()});
+        schedule(s, tick);
         bytes += command.weight();
         return command;
     }
@@ -97,6 +111,9 @@ final class Submissions {
             return false;
         }
         bytes -= s.command.weight();
+        if (s.inFlight) {
+            inFlightBytes -= s.command.weight();
+        }
         return true;
     }
 
@@ -104,31 +121,73 @@ final class Submissions {
         return id.incarnation() == incarnation && id.origin().equals(origin);
     }
 
-    /** Commands whose re-submission is due at {@code tick}; their next one is scheduled with back-off. */
-    List<Command> due(long tick) {
+    /**
+     * The commands to hand to the leader now: those due, oldest first, while the window has room (at
+     * least one). Each is marked in flight until the leader answers, or sent again after a back-off.
+     *
+     * @param windowed false when this node leads: its own queue answers at once, no window needed
+     */
+    List<Command> toSend(long tick, boolean windowed) {
         List<Command> ready = new ArrayList<>();
         while (!due.isEmpty() && due.peek()[0] <= tick) {
-            long[] entry = due.poll();
-            Submission s = outstanding.get(entry[1]);
-            if (s == null || s.dueTick != entry[0]) {
-                continue; // delivered, abandoned, or rescheduled since
+            Submission s = outstanding.get(due.peek()[1]);
+            if (s == null || s.dueTick != due.peek()[0]) {
+                due.poll(); // delivered, abandoned, or rescheduled since
+                continue;
             }
+            if (windowed && !s.inFlight && !ready.isEmpty() && inFlightBytes + s.command.weight() > windowBytes) {
+                break; // the window is full: the rest waits for answers
+            }
+            due.poll();
             ready.add(s.command);
+            if (!s.inFlight) {
+                s.inFlight = true;
+                inFlightBytes += s.command.weight();
+            }
+            s.handed = false;
             s.attempts = Math.min(s.attempts + 1, MAX_BACKOFF_SHIFT);
-            schedule(s, tick + ((long) resubmitTicks << s.attempts));
+            schedule(s, tick + ((long) resubmitTicks << s.attempts)); // if no answer comes
         }
         return ready;
     }
 
-    /** Every tracked command (a new leader appeared: hand it everything); the back-off starts again. */
-    List<Command> all(long tick) {
-        List<Command> all = new ArrayList<>(outstanding.size());
-        for (Submission s : outstanding.values()) {
-            all.add(s.command);
-            s.attempts = 0;
-            schedule(s, tick + resubmitTicks);
+    /** The leader took {@code counter} into its queue: wait (hand it in again only after a long silence). */
+    void taken(long counter, long tick) {
+        Submission s = outstanding.get(counter);
+        if (s == null) {
+            return;
         }
-        return all;
+        settle(s);
+        s.handed = true;
+        s.attempts = 0;
+        schedule(s, tick + ((long) resubmitTicks << HANDED_TIMEOUT_SHIFT));
+    }
+
+    /** The leader refused {@code counter} (its queue was full): hand it in again after the back-off. */
+    void refused(long counter, long tick) {
+        Submission s = outstanding.get(counter);
+        if (s == null) {
+            return;
+        }
+        settle(s);
+        schedule(s, tick + ((long) resubmitTicks << s.attempts));
+    }
+
+    private void settle(Submission s) {
+        if (s.inFlight) {
+            s.inFlight = false;
+            inFlightBytes -= s.command.weight();
+        }
+    }
+
+    /** A new leader (or the old one at a new ballot, whose queue started empty): hand it everything again. */
+    void rerouteAll(long tick) {
+        for (Submission s : outstanding.values()) {
+            settle(s);
+            s.handed = false;
+            s.attempts = 0;
+            schedule(s, tick);
+        }
     }
 
     private void schedule(Submission s, long dueTick) {
@@ -148,6 +207,10 @@ final class Submissions {
 
     long bytes() {
         return bytes;
+    }
+
+    long inFlightBytes() {
+        return inFlightBytes;
     }
 
     long incarnation() {
