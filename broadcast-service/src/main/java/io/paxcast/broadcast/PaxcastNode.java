@@ -115,7 +115,7 @@ public final class PaxcastNode extends VerticleBase {
             if (config.fsync() == io.paxcast.paxos.storage.FsyncPolicy.INTERVAL) {
                 driver.flushEvery(config.fsyncIntervalMillis());
             }
-            connections = new ConnectionGuard(vertx, config.limits());
+            connections = new ConnectionGuard(config.limits());
             registerGauges(broadcastLog, hub);
             peers = new PeerStatus(vertx, config.nodeId(), () -> new JsonObject()
                     .put("commitSeq", broadcastLog.headSeq()).put("ready", service.isReady())
@@ -128,10 +128,11 @@ public final class PaxcastNode extends VerticleBase {
             }
             pingTimer = vertx.setPeriodic(config.limits().subscribePingSeconds() * 1000L, t -> hub.pingAll());
             HttpApi api = new HttpApi(service, new SubscriptionGateway(service), peers::view,
-                    PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.http.Access(vertx, config.jwtSecret()),
-                    connections);
+                    PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.http.Access(vertx, config.jwtSecret()));
             HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true)
-                    .setIdleTimeout(config.limits().httpIdleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
+                    .setIdleTimeout(config.limits().httpIdleTimeoutSeconds())
+                    .setReadIdleTimeout(config.limits().httpReadIdleTimeoutSeconds())
+                    .setIdleTimeoutUnit(TimeUnit.SECONDS);
             return driver.start()
                     .compose(v -> transport.ready())
                     .compose(v -> vertx.createHttpServer(options)
@@ -188,12 +189,16 @@ public final class PaxcastNode extends VerticleBase {
         Gauge.builder("paxcast.index.disk.bytes", broadcastLog, BroadcastLog::indexDiskBytes).register(registry);
         Gauge.builder("paxcast.http.connections", this, n -> n.connections.openConnections()).register(registry);
         Gauge.builder("paxcast.http.connections.refused", this, n -> n.connections.refusedConnections()).register(registry);
-        Gauge.builder("paxcast.http.head.timeouts", this, n -> n.connections.headTimeouts()).register(registry);
         Gauge.builder("paxcast.subscribers.slow.closed", hub, SubscriptionHub::slowConsumersClosed).register(registry);
         Gauge.builder("paxcast.failed", this, n -> n.service.failure() == null ? 0 : 1)
                 .description("1 once the node stopped (it could not apply its log)").register(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
+    }
+
+    /** The broadcast layer (for tests in this package). */
+    BroadcastService service() {
+        return service;
     }
 
     public int httpPort() {

@@ -249,4 +249,30 @@ class ApiContractTest {
         ws.close();
         client.close();
     }
+
+    /** A 30,000-deep array used to get 400 bad_request with an empty message. */
+    @Test
+    void aBodyNestedTooDeeplyGetsInvalidJsonWithAMessageAndChangesNothing() throws Exception {
+        long before = head();
+        String deep = "[".repeat(30_000) + "]".repeat(30_000);
+        HttpResponse<String> one = post("/v1/channels/deep/messages", deep);
+        assertError(one, 400, "invalid_json", before);
+        HttpResponse<String> batch = post("/v1/messages", "[{\"channel\":\"deep\",\"data\":" + deep + "}]");
+        assertError(batch, 400, "invalid_json", before);
+    }
+
+    @Test
+    void aDeclaredBodyOverTheLimitIsRefusedBeforeItIsRead() throws Exception {
+        long before = head();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.port)) {
+            socket.setSoTimeout(5_000);
+            var out = socket.getOutputStream();
+            out.write(("POST /v1/channels/big/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100000000\r\n\r\n{").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            String head = new String(socket.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.US_ASCII);
+            assertEquals("HTTP/1.1 413", head, "answered at once, the 100 MB body never sent");
+        }
+        assertEquals(before, head());
+    }
 }

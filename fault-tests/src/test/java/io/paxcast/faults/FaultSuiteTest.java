@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Jepsen-style fault suite over real node processes in network namespaces. CI runs the short
- * mode (4 schedules of 45 s, each with a kill, a pause and a partition, at 200 publishes/s); the long
+ * mode (4 schedules of 45 s, each with a kill, a pause and a partition, at 200 publishes/s, the last
+ * of them at high load: 256 publishers without pacing, hundreds of publishes in flight); the long
  * mode is {@code mvn -pl fault-tests test -Dtest=FaultSuiteTest -Dfaults.schedules=50 -Dfaults.seconds=60}
  * (or {@code bin/paxcast-faults}). Reports go to {@code fault-tests/target/fault-reports/}.
  */
@@ -34,6 +35,7 @@ class FaultSuiteTest {
         int seconds = Integer.getInteger("faults.seconds", 45);
         long firstSeed = Long.getLong("faults.seed", 1);
         double rate = Double.parseDouble(System.getProperty("faults.rate", "200"));
+        int highLoad = Integer.getInteger("faults.highLoadSchedules", 1); // the last ones run at high load
         String subnet = System.getProperty("faults.subnet", NetnsCluster.DEFAULT_SUBNET);
         Path reports = Path.of("target", "fault-reports");
         Files.createDirectories(reports);
@@ -41,8 +43,9 @@ class FaultSuiteTest {
         List<FaultSuite.Result> results = new ArrayList<>();
         for (long seed = firstSeed; seed < firstSeed + schedules; seed++) {
             long s = seed;
-            FaultSuite.Settings settings = new FaultSuite.Settings(seed, Duration.ofSeconds(seconds), rate, 8,
-                    Duration.ofSeconds(10), reports);
+            boolean high = seed >= firstSeed + schedules - highLoad;
+            FaultSuite.Settings settings = new FaultSuite.Settings(seed, Duration.ofSeconds(seconds),
+                    high ? 50_000 : rate, high ? 256 : 8, Duration.ofSeconds(10), reports);
             results.add(FaultSuite.run(settings, () -> new NetnsClusterAdapter(NetnsCluster.builder().nodes(3)
                     .name("faults-" + s).subnet(subnet)
                     .env("PAXCAST_PUBLISH_TIMEOUTMILLIS", "2000")
@@ -50,7 +53,7 @@ class FaultSuiteTest {
         }
 
         StringBuilder summary = new StringBuilder("Paxcast fault suite: " + schedules + " schedule(s) of " + seconds
-                + " s at " + (long) rate + " publishes/s\n");
+                + " s at " + (long) rate + " publishes/s (the last " + highLoad + " with 256 publishers, unpaced)\n");
         List<Long> failovers = new ArrayList<>();
         long acked = 0;
         int anomalies = 0;
@@ -58,9 +61,9 @@ class FaultSuiteTest {
             failovers.addAll(r.failoverMillis());
             acked += r.acknowledged();
             anomalies += r.anomalies().size();
-            summary.append(String.format("seed %d: %d acknowledged, %d anomalies, failover ms %s, recovery ms %d, report %s%n",
-                    r.settings().seed(), r.acknowledged(), r.anomalies().size(), r.failoverMillis(), r.recoveryMillis(),
-                    r.report()));
+            summary.append(String.format("seed %d (%d publishers): %d acknowledged, %d anomalies, failover ms %s,"
+                            + " recovery ms %d, report %s%n", r.settings().seed(), r.settings().publishers(),
+                    r.acknowledged(), r.anomalies().size(), r.failoverMillis(), r.recoveryMillis(), r.report()));
         }
         failovers.sort(Long::compare);
         summary.append(String.format("total: %d acknowledged, %d anomalies; failover ms over %d leader faults: "

@@ -50,7 +50,7 @@ public record NodeConfig(
      */
     public record Limits(long maxPendingBytes, int idempotencyMaxKeys, int maxChannels, long subscribeMaxQueuedBytes,
                          int subscribePingSeconds, int httpMaxConnections, int httpIdleTimeoutSeconds,
-                         long httpRequestHeaderTimeoutMillis, long httpMaxBufferedBodyBytes) {}
+                         int httpReadIdleTimeoutSeconds, long httpMaxBufferedBodyBytes) {}
 
     public static NodeConfig from(JsonObject flat) {
         Reader r = new Reader(flat);
@@ -114,7 +114,7 @@ public record NodeConfig(
                 r.integer(ConfigKey.SUBSCRIBE_PING_SECONDS, 1, 3600),
                 r.integer(ConfigKey.HTTP_MAX_CONNECTIONS, 1, 1_000_000),
                 r.integer(ConfigKey.HTTP_IDLE_TIMEOUT_SECONDS, 1, 86_400),
-                r.longValue(ConfigKey.HTTP_REQUEST_HEADER_TIMEOUT_MILLIS, 100, 3_600_000),
+                r.integer(ConfigKey.HTTP_READ_IDLE_TIMEOUT_SECONDS, 1, 86_400),
                 r.longValue(ConfigKey.HTTP_MAX_BUFFERED_BODY_BYTES, 1024, 1L << 40));
         FsyncPolicy fsync;
         try {

@@ -49,12 +49,10 @@ public final class HttpApi {
     private final Handler<RoutingContext> metricsHandler;
     private final Access access;
     private final BodyBudget bodies;
-    private final ConnectionGuard connections;
 
     public HttpApi(BroadcastService service, SubscriptionGateway gateway, Supplier<Map<String, JsonObject>> peers,
-                   Handler<RoutingContext> metricsHandler, Access access, ConnectionGuard connections) {
+                   Handler<RoutingContext> metricsHandler, Access access) {
         this.access = access;
-        this.connections = connections;
         this.bodies = new BodyBudget(service.config().limits().httpMaxBufferedBodyBytes());
         this.service = service;
         this.gateway = gateway;
@@ -64,10 +62,6 @@ public final class HttpApi {
 
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
-        router.route().handler(ctx -> {
-            connections.onRequest(ctx.request());
-            ctx.next();
-        });
         router.route("/v1/*").handler(this::refuseWhenStopped);
         router.route("/v1/*").handler(CorsHandler.create()
                 .addOrigin("*")

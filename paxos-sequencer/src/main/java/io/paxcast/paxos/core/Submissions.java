@@ -135,8 +135,8 @@ final class Submissions {
                 due.poll(); // delivered, abandoned, or rescheduled since
                 continue;
             }
-            if (windowed && !s.inFlight && !ready.isEmpty() && inFlightBytes + s.command.weight() > windowBytes) {
-                break; // the window is full: the rest waits for answers
+            if (windowed && !s.inFlight && inFlightBytes > 0 && inFlightBytes + s.command.weight() > windowBytes) {
+                break; // the window is full: the rest waits for answers (one always fits an empty window)
             }
             due.poll();
             ready.add(s.command);
@@ -145,8 +145,8 @@ final class Submissions {
                 inFlightBytes += s.command.weight();
             }
             s.handed = false;
-            s.attempts = Math.min(s.attempts + 1, MAX_BACKOFF_SHIFT);
-            schedule(s, tick + ((long) resubmitTicks << s.attempts)); // if no answer comes
+            s.attempts++;
+            schedule(s, tick + backOff(s)); // if no answer comes
         }
         return ready;
     }
@@ -170,7 +170,12 @@ final class Submissions {
             return;
         }
         settle(s);
-        schedule(s, tick + ((long) resubmitTicks << s.attempts));
+        schedule(s, tick + backOff(s));
+    }
+
+    /** After the k-th hand-in: resubmitTicks, then 2, 4, 8 times as long. */
+    private long backOff(Submission s) {
+        return (long) resubmitTicks << Math.min(Math.max(0, s.attempts - 1), MAX_BACKOFF_SHIFT);
     }
 
     private void settle(Submission s) {

@@ -80,6 +80,8 @@ final class TestCluster {
         private boolean stickiness;
         private boolean preVote;
         private int promiseBytes = 1 << 20;
+        private long forwardWindow = 1L << 20;
+        private long queuedBytes = 1L << 30;
 
         private Builder(int size) {
             this.size = size;
@@ -110,6 +112,16 @@ final class TestCluster {
         /** Nodes ask for pre-votes before they campaign (off by default here: the scenarios campaign directly). */
         Builder preVote(boolean on) {
             this.preVote = on;
+            return this;
+        }
+
+        Builder forwardWindowBytes(long bytes) {
+            this.forwardWindow = bytes;
+            return this;
+        }
+
+        Builder maxQueuedBytes(long bytes) {
+            this.queuedBytes = bytes;
             return this;
         }
 
@@ -181,6 +193,8 @@ final class TestCluster {
                     .millisPerTick(1)
                     .pending(10_000, 1L << 30)
                     .maxPromiseBytes(b.promiseBytes)
+                    .forwardWindowBytes(b.forwardWindow)
+                    .maxQueuedBytes(b.queuedBytes)
                     .bugs(b.bugs)
                     .voting(!b.nonVoting.contains(id))
                     .leaderStickiness(b.stickiness)
