@@ -72,6 +72,7 @@ public final class SequencerDriver {
     private boolean pumpScheduled;
     private long timerId = -1;
     private long flushTimerId = -1;
+    private long flushMillis;
     private volatile String failure;
     private volatile NodeStatus status;
     private String lastLeader;
@@ -117,6 +118,7 @@ public final class SequencerDriver {
                             SequencerDriver.this::fail, () -> MAX_UNAPPLIED_SLOTS - unapplied.get());
                     transport.receive(config.nodeId(), SequencerDriver.this::onMessage);
                     scheduleTick();
+                    startFlushTimer();
                     log.info("event=sequencer_started node={} voters={} promised={} chosenPrefix={} pendingSlots={} votes={}{}",
                             config.nodeId(), config.voters(), state.promised(), state.chosenPrefix(),
                             state.slots().size(), node.votes(), node.votes() ? "" : " note=\"" + (config.voting()
@@ -223,16 +225,25 @@ public final class SequencerDriver {
         });
     }
 
-    /** Under an interval fsync policy: forces pending groups every {@code millis}, on the storage thread. */
+    /**
+     * Under an interval fsync policy: forces pending groups every {@code millis}, on the storage thread.
+     * Call before {@link #start}.
+     */
     public void flushEvery(long millis) {
-        context.runOnContext(v -> flushTimerId = vertx.setPeriodic(millis, id -> {
-            if (loop != null && !loop.persisting() && failure == null) {
-                storageThread.executeBlocking(() -> {
-                    storage.flush();
-                    return null;
-                }, true);
-            }
-        }));
+        this.flushMillis = millis;
+    }
+
+    private void startFlushTimer() {
+        if (flushMillis > 0) {
+            flushTimerId = vertx.setPeriodic(flushMillis, id -> {
+                if (loop != null && !loop.persisting() && failure == null) {
+                    storageThread.executeBlocking(() -> {
+                        storage.flush();
+                        return null;
+                    }, true);
+                }
+            });
+        }
     }
 
     /** Stops ticking and receiving; completes once the sequencer's context is gone. */
