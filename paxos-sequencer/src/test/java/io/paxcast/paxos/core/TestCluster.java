@@ -82,6 +82,7 @@ final class TestCluster {
         private int promiseBytes = 1 << 20;
         private long forwardWindow = 1L << 20;
         private long queuedBytes = 1L << 30;
+        private long seed;
 
         private Builder(int size) {
             this.size = size;
@@ -112,6 +113,12 @@ final class TestCluster {
         /** Nodes ask for pre-votes before they campaign (off by default here: the scenarios campaign directly). */
         Builder preVote(boolean on) {
             this.preVote = on;
+            return this;
+        }
+
+        /** Seeds the nodes' randomness (election timeouts), so a test can try several schedules. */
+        Builder seed(long seed) {
+            this.seed = seed;
             return this;
         }
 
@@ -165,6 +172,7 @@ final class TestCluster {
     private final List<Predicate<Message>> holds = new ArrayList<>();
     private final Set<String> isolated = new HashSet<>();
     private final Set<String> blank;
+    private final long seed;
     private final List<Consumer<Drained>> observers = new ArrayList<>();
 
     static Builder builder(int size) {
@@ -177,6 +185,7 @@ final class TestCluster {
 
     private TestCluster(Builder b) {
         this.blank = b.blank;
+        this.seed = b.seed;
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= b.size; i++) {
             ids.add("n" + i);
@@ -451,7 +460,7 @@ final class TestCluster {
     private void start(Member m) {
         m.incarnation++;
         RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
-                .create(m.id.hashCode() * 31L + m.incarnation);
+                .create(m.id.hashCode() * 31L + m.incarnation + seed * 1_000_003L);
         if (m.incarnation == 1 && !blank.contains(m.id)) {
             m.storage.write(List.of(new StorageWrite.Intact(java.util.Map.of()))); // a new cluster's voter
         }
