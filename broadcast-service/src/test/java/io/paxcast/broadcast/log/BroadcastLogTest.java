@@ -65,6 +65,21 @@ class BroadcastLogTest {
         }
     }
 
+    /** The chosen log of a test: the values it put there, by slot. */
+    private static ChosenLogReader reader(Map<Long, Value> values) {
+        return new ChosenLogReader() {
+            @Override
+            public Optional<Value> chosen(long slot) {
+                return Optional.ofNullable(values.get(slot));
+            }
+
+            @Override
+            public long chosenPrefix() {
+                return values.size();
+            }
+        };
+    }
+
     @Test
     void answersEqualAPlainModelOnRandomLogs() {
         for (long seed = 1; seed <= 40; seed++) {
@@ -79,17 +94,7 @@ class BroadcastLogTest {
     private static void run(long seed, Path dir) {
         Random random = new Random(seed);
         Map<Long, Value> values = new HashMap<>();
-        ChosenLogReader chosen = new ChosenLogReader() {
-            @Override
-            public Optional<Value> chosen(long slot) {
-                return Optional.ofNullable(values.get(slot));
-            }
-
-            @Override
-            public long chosenPrefix() {
-                return values.size();
-            }
-        };
+        ChosenLogReader chosen = reader(values);
         Model model = new Model();
         Set<String> channelNames = new HashSet<>();
         try (BroadcastLog log = new BroadcastLog(chosen, MessageIndex.create(dir), WINDOW)) {
@@ -173,17 +178,7 @@ class BroadcastLogTest {
     @Test
     void aKeyedRetryJustAfterTheWindowIsAppendedNeverRefused() {
         Map<Long, Value> values = new HashMap<>();
-        ChosenLogReader chosen = new ChosenLogReader() {
-            @Override
-            public Optional<Value> chosen(long slot) {
-                return Optional.ofNullable(values.get(slot));
-            }
-
-            @Override
-            public long chosenPrefix() {
-                return values.size();
-            }
-        };
+        ChosenLogReader chosen = reader(values);
         try (BroadcastLog log = new BroadcastLog(chosen, MessageIndex.create(dir.resolve("w")), WINDOW)) {
             byte[] keyed = PublishCodec.encode(List.of(new PublishItem("c", "k", "1")));
             long[] clocks = {0, 10, WINDOW + 1, WINDOW + 2};
