@@ -181,7 +181,7 @@ class KafkaExportTest {
             assertTrue(published.add(m.getJsonObject("data").getInteger("i")), "no duplicate: " + m.encode());
         }
 
-        List<KafkaTopic.Exported> topic = KafkaTopic.readCommitted(broker.bootstrapServers(), TOPIC, 0);
+        List<KafkaTopic.Exported> topic = KafkaTopic.readCommitted(broker.bootstrapServers(), TOPIC, 0, log.size());
         assertEquals(log.size(), topic.size(), "the topic holds the global log exactly (records: " + topic.size()
                 + ", log: " + log.size() + ")");
         for (int i = 0; i < log.size(); i++) {

@@ -1,6 +1,8 @@
 package io.paxcast.broadcast.kafka;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -23,6 +25,26 @@ public final class KafkaTopic {
     private KafkaTopic() {
     }
 
+    /**
+     * Reads the partition until it holds at least {@code expected} committed records (or 30 s pass; then
+     * what it held last, for the caller's assertion to report). An exporter's commitTransaction returns
+     * before the broker has written the commit markers, so for a moment after it the last stable offset,
+     * which a read_committed consumer stops at, can still stand before the committed records.
+     */
+    public static List<Exported> readCommitted(String bootstrapServers, String topic, int partition, int expected) {
+        List<List<Exported>> last = new ArrayList<>(List.of(List.of()));
+        try {
+            return Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        last.set(0, readCommitted(bootstrapServers, topic, partition));
+                        return last.get(0);
+                    }, read -> read.size() >= expected);
+        } catch (ConditionTimeoutException e) {
+            return last.get(0);
+        }
+    }
+
+    /** Reads the partition up to its last stable offset now. */
     public static List<Exported> readCommitted(String bootstrapServers, String topic, int partition) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
