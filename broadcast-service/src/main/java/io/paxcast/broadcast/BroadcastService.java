@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,7 +41,7 @@ public final class BroadcastService {
      */
     private static final class Waiter {
         final Promise<List<PublishResult>> promise = Promise.promise();
-        long timerId = -1;
+        long deadlineNanos;
         final long bytes;
         final int keyed;
         final int newChannels;
@@ -57,8 +57,14 @@ public final class BroadcastService {
     private final NodeConfig config;
     private final BroadcastLog broadcastLog;
     private final SubscriptionHub hub;
-    /** Publishes in flight here: at most {@code publish.maxPending} of them, {@code publish.maxPendingBytes} in all. */
-    private final Map<CommandId, Waiter> waiters = new HashMap<>();
+    /**
+     * Publishes in flight here: at most {@code publish.maxPending} of them, {@code publish.maxPendingBytes}
+     * in all. In the order they were submitted, which is the order of their deadlines (one timeout for
+     * all): one sweep expires the oldest, instead of a Vert.x timer set and cancelled per publish (a
+     * profile of a saturated leader found 3% of its CPU in {@code cancelTimer}).
+     */
+    private final LinkedHashMap<CommandId, Waiter> waiters = new LinkedHashMap<>();
+    private long sweepTimer = -1;
     private long waitingBytes;
     /** Publishes counted in the bounds: waiting, or being handed to the sequencer. */
     private int reserved;
@@ -140,8 +146,9 @@ public final class BroadcastService {
                 metrics.refused(e.code);
                 return Future.failedFuture(e);
             }
-            waiter.timerId = vertx.setTimer(config.publishTimeoutMillis(), t -> expire(id));
+            waiter.deadlineNanos = System.nanoTime() + config.publishTimeoutMillis() * 1_000_000L;
             waiters.put(id, waiter);
+            armSweep();
             return waiter.promise.future().onSuccess(r -> metrics.published(count, System.nanoTime() - started));
         });
     }
@@ -213,6 +220,31 @@ public final class BroadcastService {
         return fresh;
     }
 
+    /** The sweep's period: a publish fails at most this late after its timeout. */
+    private long sweepMillis() {
+        return Math.max(10, Math.min(250, config.publishTimeoutMillis() / 20));
+    }
+
+    private void armSweep() {
+        if (sweepTimer < 0 && !waiters.isEmpty()) {
+            sweepTimer = vertx.setTimer(sweepMillis(), t -> sweep());
+        }
+    }
+
+    /** Expires the publishes whose deadline passed: the oldest ones, at the head of {@link #waiters}. */
+    private void sweep() {
+        sweepTimer = -1;
+        long now = System.nanoTime();
+        while (!waiters.isEmpty()) {
+            Map.Entry<CommandId, Waiter> oldest = waiters.entrySet().iterator().next();
+            if (oldest.getValue().deadlineNanos - now > 0) {
+                break;
+            }
+            expire(oldest.getKey());
+        }
+        armSweep();
+    }
+
     private void expire(CommandId id) {
         Waiter waiter = remove(id);
         if (waiter == null) {
@@ -233,7 +265,6 @@ public final class BroadcastService {
         Waiter waiter = waiters.remove(id);
         if (waiter != null) {
             release(waiter);
-            vertx.cancelTimer(waiter.timerId);
         }
         return waiter;
     }

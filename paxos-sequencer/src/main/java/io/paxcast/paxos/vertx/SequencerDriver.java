@@ -32,10 +32,13 @@ import java.util.random.RandomGenerator;
  * own.
  *
  * <p>Why its own context: consensus traffic must never queue behind bulk work. Heartbeats, Accepts and
- * Accepteds are handled on the sequencer's event loop, which does nothing else; HTTP parsing, WebSocket
- * fan-out and history reads run on the application's context (the one {@link #start} was called on).
- * Measured before: with both on one event loop, 4,200 publishing connections starved the heartbeats and
- * leadership changed 20 times in 30 s.
+ * Accepteds are handled on the sequencer's event-loop context; HTTP parsing, WebSocket fan-out and
+ * history reads run on the application's context (the one {@link #start} was called on). Measured
+ * before: with both on one context, 4,200 publishing connections starved the heartbeats and leadership
+ * changed 20 times in 30 s. Vert.x hands event-loop contexts out round-robin over a few threads, so the
+ * two can still share a thread. A worker context on a one-thread pool is not the way out: the clustered
+ * event bus resolves a destination with a blocking cluster-manager lookup on the sending context's
+ * worker pool, and under a partition that blocked the sequencer's only thread for 110 s (fault suite).
  *
  * <p>Inputs (peer messages, ticks, client submissions) are stepped into the node on the sequencer's
  * context. Output is taken one Ready at a time by a {@link ReadyLoop} (the loop the simulator runs
@@ -127,6 +130,12 @@ public final class SequencerDriver {
                     pump();
                     return null;
                 });
+            }
+
+            @Override
+            public Future<?> stop() {
+                stopOnContext();
+                return Future.succeededFuture();
             }
         }).onComplete(ar -> {
             if (ar.succeeded()) {
@@ -252,23 +261,26 @@ public final class SequencerDriver {
             storageThread.close();
             return Future.succeededFuture();
         }
-        Promise<Void> stopped = Promise.promise();
-        context.runOnContext(v -> {
-            if (timerId >= 0) {
-                vertx.cancelTimer(timerId);
-            }
-            if (flushTimerId >= 0) {
-                vertx.cancelTimer(flushTimerId);
-            }
-            transport.close();
-            node = null;
-            Future<Void> undeployed = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
-            undeployed.onComplete(ar -> {
-                storageThread.close();
-                stopped.complete();
-            });
-        });
-        return stopped.future();
+        // The sequencer's verticle is a child of the caller's: when the caller is being undeployed, Vert.x
+        // has undeployed it already (its stop ran, its thread is gone), and only the storage thread is left.
+        boolean deployed = deploymentId != null && vertx.deploymentIDs().contains(deploymentId);
+        Future<Void> undeployed = deployed ? vertx.undeploy(deploymentId) : Future.succeededFuture();
+        return undeployed.eventually(() -> {
+            storageThread.close();
+            return Future.succeededFuture();
+        }).mapEmpty();
+    }
+
+    /** On the sequencer's context, as its verticle is undeployed: no more ticks, messages or steps. */
+    private void stopOnContext() {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+        if (flushTimerId >= 0) {
+            vertx.cancelTimer(flushTimerId);
+        }
+        transport.close(); // before the thread goes: the event bus must not hand it more messages
+        node = null;
     }
 
     private void onMessage(Message message) {
