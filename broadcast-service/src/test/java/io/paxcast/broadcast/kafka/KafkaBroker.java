@@ -241,7 +241,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     // ---- start-up steps -------------------------------------------------------------------------
 
-    private static List<String> brokerClasspath() throws IOException {
+    static List<String> brokerClasspath() throws IOException {
         Path file = Path.of(System.getProperty(CLASSPATH_PROPERTY, DEFAULT_CLASSPATH_FILE)).toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) {
             throw new IllegalStateException("Kafka broker classpath file " + file + " is missing: run"
@@ -259,7 +259,7 @@ public final class KafkaBroker implements AutoCloseable {
         return jars;
     }
 
-    private static Path writeLog4jConfig(Path workDir) throws IOException {
+    static Path writeLog4jConfig(Path workDir) throws IOException {
         // quiet by default; the two "started" lines stay visible for whoever reads broker.log. Without
         // shutdownHook = disable, log4j stops in its own JVM shutdown hook, racing Kafka's, and the
         // broker's SIGTERM shutdown goes unlogged.
@@ -335,8 +335,14 @@ public final class KafkaBroker implements AutoCloseable {
     /** {@code kafka.tools.StorageTool format} in a short JVM of its own; it must exit 0. */
     private static void format(List<String> classpath, Path log4j, Path serverProperties, Path formatLog, long deadline)
             throws IOException, InterruptedException {
+        format(classpath, log4j, serverProperties, formatLog, deadline, clusterId());
+    }
+
+    /** The same with a given cluster id: every node of a {@link KafkaCluster} is formatted with one id. */
+    static void format(List<String> classpath, Path log4j, Path serverProperties, Path formatLog, long deadline,
+                       String clusterId) throws IOException, InterruptedException {
         List<String> command = javaCommand(classpath, log4j);
-        command.addAll(List.of("kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", serverProperties.toString()));
+        command.addAll(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", serverProperties.toString()));
         Process format = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(formatLog.toFile()))
@@ -370,7 +376,7 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private static List<String> javaCommand(List<String> classpath, Path log4j) {
+    static List<String> javaCommand(List<String> classpath, Path log4j) {
         List<String> command = new ArrayList<>();
         command.add(javaBinary());
         command.add("-XX:+ExitOnOutOfMemoryError");
@@ -398,7 +404,7 @@ public final class KafkaBroker implements AutoCloseable {
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
-    private static int[] freePorts(int count) throws IOException {
+    static int[] freePorts(int count) throws IOException {
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             int[] ports = new int[count];
@@ -416,7 +422,7 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /** Until the PLAINTEXT port accepts a TCP connection; spares the admin client's reconnect warnings. */
-    private static void awaitListening(Process process, int port, long deadline, Path logFile) throws InterruptedException {
+    static void awaitListening(Process process, int port, long deadline, Path logFile) throws InterruptedException {
         while (true) {
             checkAlive(process, logFile, "before it listened on port " + port);
             try (Socket socket = new Socket()) {
@@ -453,7 +459,7 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private static Properties adminConfig(String bootstrap) {
+    static Properties adminConfig(String bootstrap) {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "paxcast-kafka-broker-harness");
@@ -470,14 +476,14 @@ public final class KafkaBroker implements AutoCloseable {
      * A bounded wait between two checks of a condition: up to 100 ms, cut short if the broker exits
      * (the next {@link #checkAlive} then reports it). Fails once the deadline has passed.
      */
-    private static void pause(Process process, long deadline, String timeoutMessage) throws InterruptedException {
+    static void pause(Process process, long deadline, String timeoutMessage) throws InterruptedException {
         if (System.nanoTime() > deadline) {
             throw new IllegalStateException(timeoutMessage);
         }
         process.waitFor(Math.min(100, Math.max(1, remainingMillis(deadline))), TimeUnit.MILLISECONDS);
     }
 
-    private static void checkAlive(Process process, Path logFile, String when) {
+    static void checkAlive(Process process, Path logFile, String when) {
         if (!process.isAlive()) {
             throw new IllegalStateException("Kafka broker pid " + process.pid() + " exited with " + process.exitValue()
                     + " " + when + "\n--- " + logFile + " tail ---\n" + tail(logFile, LOG_TAIL_ON_FAILURE));
@@ -490,12 +496,12 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private static long remainingMillis(long deadline) {
+    static long remainingMillis(long deadline) {
         return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     }
 
     /** SIGKILL and wait until the process is gone, then drop its shutdown hook. */
-    private static void kill(Process process, Thread hook) {
+    static void kill(Process process, Thread hook) {
         process.destroyForcibly();
         boolean interrupted = false;
         while (process.isAlive()) {
@@ -516,7 +522,7 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /** The last lines of a file, reading at most its last 256 KiB; "" if it does not exist. */
-    private static String tail(Path file, int lines) {
+    static String tail(Path file, int lines) {
         if (!Files.exists(file)) {
             return "";
         }

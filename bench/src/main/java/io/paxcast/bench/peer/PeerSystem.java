@@ -1,0 +1,33 @@
+package io.paxcast.bench.peer;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One system under test, started for real on fresh data under a work directory: its servers, a
+ * publishing client, and a subscriber on ANOTHER node/server than the one published to, feeding
+ * {@link Deliveries}. Closing it stops every process it started.
+ */
+interface PeerSystem extends AutoCloseable {
+    /** The systems {@code --systems} accepts, in table order. */
+    List<String> NAMES = List.of("nats", "kafka", "paxcast", "paxcast-batch", "paxcast5");
+
+    Publisher publisher();
+
+    /** What the servers are, for the progress line. */
+    String describe();
+
+    @Override
+    void close();
+
+    static PeerSystem start(String name, Path workDir, Deliveries deliveries, int batchItems) throws Exception {
+        return switch (name) {
+            case "nats" -> NatsPeer.start(workDir, 3, deliveries);
+            case "kafka" -> KafkaPeer.start(workDir, 3, deliveries);
+            case "paxcast" -> PaxcastPeer.start(3, PaxcastPeer.Client.WEBSOCKET, batchItems, deliveries);
+            case "paxcast-batch" -> PaxcastPeer.start(3, PaxcastPeer.Client.BATCH, batchItems, deliveries);
+            case "paxcast5" -> PaxcastPeer.start(5, PaxcastPeer.Client.WEBSOCKET, batchItems, deliveries);
+            default -> throw new IllegalArgumentException("unknown system " + name + "; known: " + NAMES);
+        };
+    }
+}

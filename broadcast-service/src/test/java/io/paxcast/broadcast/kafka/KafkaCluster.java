@@ -1,0 +1,264 @@
+package io.paxcast.broadcast.kafka;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * N real Kafka brokers (4.1.1, KRaft), each a JVM of its own that is both broker and controller
+ * (a combined quorum of N voters), for benchmarks that compare against a replicated Kafka. It
+ * reuses {@link KafkaBroker}'s pieces: the broker classpath file, the quiet log4j configuration,
+ * the storage format step (one cluster id for every node) and the process handling.
+ *
+ * <p>Internal topics get replication factor N and min.insync.replicas 2 (1 for a single broker),
+ * so a topic created by {@link #createTopic(String, int, int, int)} with {@code acks=all}
+ * producers really waits for replication.
+ *
+ * <p>Everything goes under {@code workDir}: {@code nK/server.properties}, {@code nK/data/},
+ * {@code nK/broker.log}; nothing is deleted. {@link #close()} stops every broker by pid (SIGTERM,
+ * a grace, then SIGKILL); a shutdown hook kills them if the JVM exits without closing.
+ */
+public final class KafkaCluster implements AutoCloseable {
+    private static final Duration START_DEADLINE = Duration.ofSeconds(90);
+    private static final Duration TOPIC_DEADLINE = Duration.ofSeconds(30);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final int LOG_TAIL_ON_FAILURE = 60;
+
+    private final List<Process> processes;
+    private final List<Thread> hooks;
+    private final List<Path> logFiles;
+    private final int[] ports;
+    private final Admin admin;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private KafkaCluster(List<Process> processes, List<Thread> hooks, List<Path> logFiles, int[] ports, Admin admin) {
+        this.processes = processes;
+        this.hooks = hooks;
+        this.logFiles = logFiles;
+        this.ports = ports;
+        this.admin = admin;
+    }
+
+    /**
+     * Formats {@code brokers} fresh log dirs and starts the brokers; returns once the admin client
+     * sees all of them in the cluster's metadata. On failure every started broker is killed.
+     */
+    public static KafkaCluster start(Path workDir, int brokers) throws Exception {
+        long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+        List<String> classpath = KafkaBroker.brokerClasspath();
+        Files.createDirectories(workDir);
+        Path log4j = KafkaBroker.writeLog4jConfig(workDir);
+        int[] all = KafkaBroker.freePorts(2 * brokers);
+        int[] ports = IntStream.range(0, brokers).map(i -> all[i]).toArray();
+        int[] controllerPorts = IntStream.range(0, brokers).map(i -> all[brokers + i]).toArray();
+        String voters = IntStream.range(0, brokers).mapToObj(i -> (i + 1) + "@127.0.0.1:" + controllerPorts[i])
+                .collect(Collectors.joining(","));
+        String clusterId = KafkaBroker.clusterId();
+
+        List<Path> propertiesFiles = new ArrayList<>();
+        List<Path> logFiles = new ArrayList<>();
+        List<CompletableFuture<Void>> formats = new ArrayList<>();
+        for (int i = 0; i < brokers; i++) {
+            Path dir = workDir.resolve("n" + (i + 1));
+            Files.createDirectories(dir);
+            Path props = writeServerProperties(dir, i + 1, brokers, voters, ports[i], controllerPorts[i]);
+            // the format step is a JVM start of a few seconds each: all at once
+            formats.add(CompletableFuture.runAsync(() -> {
+                try {
+                    KafkaBroker.format(classpath, log4j, props, dir.resolve("format.log"), deadline, clusterId);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }));
+            propertiesFiles.add(props);
+            logFiles.add(dir.resolve("broker.log"));
+        }
+        try {
+            CompletableFuture.allOf(formats.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+
+        List<Process> processes = new ArrayList<>();
+        List<Thread> hooks = new ArrayList<>();
+        Admin admin = null;
+        try {
+            for (int i = 0; i < brokers; i++) {
+                List<String> command = KafkaBroker.javaCommand(classpath, log4j);
+                command.add(1, "-Xmx512m");
+                command.add(2, "-Xms128m");
+                command.add("kafka.Kafka");
+                command.add(propertiesFiles.get(i).toString());
+                Process process = new ProcessBuilder(command)
+                        .directory(propertiesFiles.get(i).getParent().toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFiles.get(i).toFile()))
+                        .start();
+                process.getOutputStream().close();
+                Thread hook = new Thread(process::destroyForcibly, "kafka-cluster-" + process.pid() + "-kill");
+                Runtime.getRuntime().addShutdownHook(hook);
+                processes.add(process);
+                hooks.add(hook);
+            }
+            for (int i = 0; i < brokers; i++) {
+                KafkaBroker.awaitListening(processes.get(i), ports[i], deadline, logFiles.get(i));
+            }
+            String bootstrap = IntStream.of(ports).mapToObj(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+            admin = Admin.create(KafkaBroker.adminConfig(bootstrap));
+            awaitAllBrokers(processes, logFiles, admin, brokers, deadline);
+            return new KafkaCluster(processes, hooks, logFiles, ports, admin);
+        } catch (Exception | Error e) {
+            if (admin != null) {
+                admin.close(Duration.ZERO);
+            }
+            for (int i = 0; i < processes.size(); i++) {
+                KafkaBroker.kill(processes.get(i), hooks.get(i));
+            }
+            throw e;
+        }
+    }
+
+    /** Broker k's (1-based) PLAINTEXT listener, {@code 127.0.0.1:<port>}. */
+    public String bootstrapServers(int k) {
+        return "127.0.0.1:" + ports[k - 1];
+    }
+
+    public int size() {
+        return ports.length;
+    }
+
+    /**
+     * Creates a topic and returns once every partition has a leader and its full replica set in
+     * sync, so an {@code acks=all} producer is not first held up by replicas catching up.
+     */
+    public void createTopic(String name, int partitions, int replicationFactor, int minInsyncReplicas) throws Exception {
+        long deadline = System.nanoTime() + TOPIC_DEADLINE.toNanos();
+        NewTopic topic = new NewTopic(name, partitions, (short) replicationFactor)
+                .configs(Map.of("min.insync.replicas", String.valueOf(minInsyncReplicas)));
+        admin.createTopics(List.of(topic)).all().get(KafkaBroker.remainingMillis(deadline), TimeUnit.MILLISECONDS);
+        while (true) {
+            checkAlive("while creating topic " + name);
+            try {
+                TopicDescription description = admin.describeTopics(List.of(name)).allTopicNames()
+                        .get(KafkaBroker.remainingMillis(deadline), TimeUnit.MILLISECONDS).get(name);
+                List<TopicPartitionInfo> infos = description.partitions();
+                if (infos.size() == partitions && infos.stream()
+                        .allMatch(p -> p.leader() != null && p.isr().size() == replicationFactor)) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                // UnknownTopicOrPartition until the metadata has spread: try again
+            }
+            KafkaBroker.pause(processes.get(0), deadline, "topic " + name + " not fully in sync within " + TOPIC_DEADLINE
+                    + "\n--- n1 log tail ---\n" + KafkaBroker.tail(logFiles.get(0), LOG_TAIL_ON_FAILURE));
+        }
+    }
+
+    /** Stops every broker: SIGTERM by pid to all, a grace for a clean shutdown, then SIGKILL. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        admin.close(Duration.ofSeconds(2));
+        processes.forEach(p -> p.toHandle().destroy());
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        try {
+            for (Process p : processes) {
+                p.waitFor(Math.max(1, KafkaBroker.remainingMillis(deadline)), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            for (int i = 0; i < processes.size(); i++) {
+                KafkaBroker.kill(processes.get(i), hooks.get(i));
+            }
+        }
+    }
+
+    private void checkAlive(String when) {
+        for (int i = 0; i < processes.size(); i++) {
+            KafkaBroker.checkAlive(processes.get(i), logFiles.get(i), when);
+        }
+    }
+
+    private static void awaitAllBrokers(List<Process> processes, List<Path> logFiles, Admin admin, int brokers,
+                                        long deadline) throws InterruptedException {
+        Exception last = null;
+        while (true) {
+            for (int i = 0; i < processes.size(); i++) {
+                KafkaBroker.checkAlive(processes.get(i), logFiles.get(i), "before the cluster was ready");
+            }
+            try {
+                int timeout = (int) Math.max(100, Math.min(2_000, KafkaBroker.remainingMillis(deadline)));
+                Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeout))
+                        .nodes().get(timeout + 500L, TimeUnit.MILLISECONDS);
+                if (nodes.size() == brokers) {
+                    return;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                last = e;
+            }
+            KafkaBroker.pause(processes.get(0), deadline, "not all " + brokers + " brokers in the metadata within "
+                    + START_DEADLINE + " (last error: " + last + ")\n--- n1 log tail ---\n"
+                    + KafkaBroker.tail(logFiles.get(0), LOG_TAIL_ON_FAILURE));
+        }
+    }
+
+    private static Path writeServerProperties(Path dir, int nodeId, int brokers, String voters, int port,
+                                              int controllerPort) throws IOException {
+        String replicas = String.valueOf(brokers);
+        String minIsr = String.valueOf(Math.min(2, brokers));
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", String.valueOf(nodeId));
+        p.put("controller.quorum.voters", voters);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", dir.resolve("data").toAbsolutePath().toString());
+        p.put("offsets.topic.replication.factor", replicas);
+        p.put("offsets.topic.num.partitions", "1");
+        p.put("transaction.state.log.replication.factor", replicas);
+        p.put("transaction.state.log.min.isr", minIsr);
+        p.put("transaction.state.log.num.partitions", "1");
+        p.put("share.coordinator.state.topic.replication.factor", replicas);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "false");
+        p.put("num.partitions", "1");
+        String text = p.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining("\n", "", "\n"));
+        Path file = dir.resolve("server.properties");
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+}
