@@ -7,6 +7,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,6 +90,47 @@ class HttpLimitsTest {
             // room again once they are gone
             await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> node.status("/health") == 200);
             assertTrue(node.metric("paxcast_http_connections_refused") >= 10);
+        }
+    }
+
+    /**
+     * The node speaks HTTP/1.1 only: a client that offers an h2c upgrade (the JDK's HttpClient does by
+     * default) gets HTTP/1.1 back, and a 1000-message history page of 200-byte payloads arrives whole
+     * however many requests share the client.
+     */
+    @Test
+    void anH2cUpgradeIsAnsweredInHttp11AndBigPagesArriveWhole() throws Exception {
+        try (InProcessNode node = new InProcessNode(dataDir, new JsonObject())) {
+            HttpClient http = HttpClient.newHttpClient();
+            assertEquals(HttpClient.Version.HTTP_2, http.version(), "the JDK client offers h2c");
+            String pad = "x".repeat(200);
+            StringBuilder batch = new StringBuilder("[");
+            for (int i = 0; i < 1000; i++) {
+                batch.append(i == 0 ? "" : ",").append("{\"channel\":\"big\",\"data\":{\"i\":").append(i)
+                        .append(",\"pad\":\"").append(pad).append("\"}}");
+            }
+            HttpResponse<String> published = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + "/v1/messages"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(batch.append(']').toString())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, published.statusCode(), published.body());
+            assertEquals(HttpClient.Version.HTTP_1_1, published.version());
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> pages = new ArrayList<>();
+            for (int k = 0; k < 20; k++) {
+                pages.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port
+                        + "/v1/messages?after=0&limit=1000")).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            for (var page : pages) {
+                HttpResponse<String> response = page.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(HttpClient.Version.HTTP_1_1, response.version());
+                var messages = new JsonObject(response.body()).getJsonArray("messages");
+                assertEquals(1000, messages.size());
+                for (int i = 0; i < 1000; i++) {
+                    JsonObject data = messages.getJsonObject(i).getJsonObject("data");
+                    assertEquals(i, data.getInteger("i"));
+                    assertEquals(pad, data.getString("pad"));
+                }
+            }
         }
     }
 }
