@@ -171,6 +171,10 @@ public final class PaxcastNode extends VerticleBase {
             NodeStatus s = n.service.status();
             return s != null && "leader".equals(s.role()) ? 1 : 0;
         }).description("1 while this node leads").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("paxcast.leader.changes", this, n -> n.driver.leaderChanges())
+                .description("new ballots seen leading since this node started (elections)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("paxcast.leader.losses", this, n -> n.driver.leaderLosses())
+                .description("times this node lost touch with its leader").register(registry);
         Gauge.builder("paxcast.subscribers", hub, SubscriptionHub::size).register(registry);
         Gauge.builder("paxcast.publish.pending", this, n -> n.service.pendingPublishes()).register(registry);
         Gauge.builder("paxcast.storage.groups", this, n -> n.driver.groupsWritten())

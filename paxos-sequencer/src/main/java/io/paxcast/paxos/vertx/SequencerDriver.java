@@ -16,7 +16,6 @@ import io.paxcast.paxos.transport.Transport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
@@ -31,14 +30,15 @@ import java.util.random.RandomGenerator;
  * Drives one {@link PaxosNode}: the caller's loop of etcd-raft, made asynchronous, on a context of its
  * own.
  *
- * <p>Why its own context: consensus traffic must never queue behind bulk work. Heartbeats, Accepts and
- * Accepteds are handled on the sequencer's event-loop context; HTTP parsing, WebSocket fan-out and
- * history reads run on the application's context (the one {@link #start} was called on). Measured
- * before: with both on one context, 4,200 publishing connections starved the heartbeats and leadership
- * changed 20 times in 30 s. Vert.x hands event-loop contexts out round-robin over a few threads, so the
- * two can still share a thread. A worker context on a one-thread pool is not the way out: the clustered
- * event bus resolves a destination with a blocking cluster-manager lookup on the sending context's
- * worker pool, and under a partition that blocked the sequencer's only thread for 110 s (fault suite).
+ * <p>Why its own thread: consensus traffic must never queue behind bulk work. Heartbeats, Accepts and
+ * Accepteds are stepped on the sequencer's {@link DedicatedEventLoop}, a thread that runs nothing else;
+ * HTTP parsing, WebSocket fan-out and history reads run on the application's context (the one
+ * {@link #start} was called on). Measured before: with both on one context, 4,200 publishing
+ * connections starved the heartbeats and leadership changed 20 times in 30 s; on a context of its own
+ * that Vert.x handed out round-robin, the two could still share a thread. A worker context on a
+ * one-thread pool is not the way out: the clustered event bus resolves a destination with a blocking
+ * cluster-manager lookup on the sending context's worker pool, and under a partition that blocked the
+ * sequencer's only thread for 110 s (fault suite).
  *
  * <p>Inputs (peer messages, ticks, client submissions) are stepped into the node on the sequencer's
  * context. Output is taken one Ready at a time by a {@link ReadyLoop} (the loop the simulator runs
@@ -69,7 +69,7 @@ public final class SequencerDriver {
 
     private Context appContext;
     private Context context;
-    private String deploymentId;
+    private DedicatedEventLoop loopThread;
     private PaxosNode node;
     private ReadyLoop loop;
     private boolean pumpScheduled;
@@ -79,6 +79,9 @@ public final class SequencerDriver {
     private volatile String failure;
     private volatile NodeStatus status;
     private String lastLeader;
+    private io.paxcast.paxos.core.Ballot lastLeaderBallot;
+    private volatile long leaderChanges;
+    private volatile long leaderLosses;
 
     /**
      * @param onDelivery applies one delivery, on the application's context; if it throws, the node stops
@@ -108,43 +111,30 @@ public final class SequencerDriver {
      */
     public Future<Void> start() {
         appContext = vertx.getOrCreateContext();
+        loopThread = new DedicatedEventLoop(vertx, "paxcast-sequencer-" + config.nodeId());
+        context = loopThread.context();
         Promise<Void> started = Promise.promise();
-        vertx.deployVerticle(new VerticleBase() {
-            @Override
-            public Future<?> start() {
-                // (VerticleBase has fields named vertx and context of its own: name the driver's explicitly)
-                SequencerDriver.this.context = super.context;
-                return storageThread.<DurableState>executeBlocking(storage::load, true).map(state -> {
-                    node = new PaxosNode(config, state, storage, clock, random);
-                    loop = new ReadyLoop(node, SequencerDriver.this::write, transport::send,
-                            new DeliveryApplier(SequencerDriver.this::handOver), SequencerDriver.this::schedulePump,
-                            SequencerDriver.this::fail, () -> MAX_UNAPPLIED_SLOTS - unapplied.get());
-                    transport.receive(config.nodeId(), SequencerDriver.this::onMessage);
-                    scheduleTick();
-                    startFlushTimer();
-                    log.info("event=sequencer_started node={} voters={} promised={} chosenPrefix={} pendingSlots={} votes={}{}",
-                            config.nodeId(), config.voters(), state.promised(), state.chosenPrefix(),
-                            state.slots().size(), node.votes(), node.votes() ? "" : " note=\"" + (config.voting()
-                                    ? "blank store: a learner until every voter answered and rejoining is proven safe"
-                                    + " (docs/FAULTS.md)" : "configured learner") + "\"");
-                    pump();
-                    return null;
-                });
+        context.runOnContext(v -> storageThread.<DurableState>executeBlocking(storage::load, true).map(state -> {
+            node = new PaxosNode(config, state, storage, clock, random);
+            loop = new ReadyLoop(node, this::write, transport::send, new DeliveryApplier(this::handOver),
+                    this::schedulePump, this::fail, () -> MAX_UNAPPLIED_SLOTS - unapplied.get());
+            transport.receive(config.nodeId(), this::onMessage);
+            scheduleTick();
+            startFlushTimer();
+            log.info("event=sequencer_started node={} voters={} promised={} chosenPrefix={} pendingSlots={} votes={}{}",
+                    config.nodeId(), config.voters(), state.promised(), state.chosenPrefix(),
+                    state.slots().size(), node.votes(), node.votes() ? "" : " note=\"" + (config.voting()
+                            ? "blank store: a learner until every voter answered and rejoining is proven safe"
+                            + " (docs/FAULTS.md)" : "configured learner") + "\"");
+            pump();
+            return (Void) null;
+        }).onComplete(ar -> appContext.runOnContext(x -> {
+            if (ar.failed()) {
+                context = null; // nothing runs on it: stop() has only the storage thread to close
+                loopThread.close();
             }
-
-            @Override
-            public Future<?> stop() {
-                stopOnContext();
-                return Future.succeededFuture();
-            }
-        }).onComplete(ar -> {
-            if (ar.succeeded()) {
-                deploymentId = ar.result();
-                started.complete();
-            } else {
-                started.fail(ar.cause());
-            }
-        });
+            started.handle(ar);
+        })));
         return started.future();
     }
 
@@ -203,6 +193,19 @@ public final class SequencerDriver {
         return l == null ? 0 : l.messagesSent();
     }
 
+    /**
+     * How often this node saw a new ballot lead after the first leader it saw: elections since it started
+     * (a busy leader deposed counts here). Any thread.
+     */
+    public long leaderChanges() {
+        return leaderChanges;
+    }
+
+    /** How often this node lost touch with the leader it had (its view went to "no leader"). Any thread. */
+    public long leaderLosses() {
+        return leaderLosses;
+    }
+
     /** Slots delivered and handed to the application, not applied yet. */
     public int unappliedSlots() {
         return unapplied.get();
@@ -255,23 +258,25 @@ public final class SequencerDriver {
         }
     }
 
-    /** Stops ticking and receiving; completes once the sequencer's context is gone. */
+    /** Stops ticking and receiving; completes once the sequencer's thread took its last step. */
     public Future<Void> stop() {
         if (context == null) {
             storageThread.close();
             return Future.succeededFuture();
         }
-        // The sequencer's verticle is a child of the caller's: when the caller is being undeployed, Vert.x
-        // has undeployed it already (its stop ran, its thread is gone), and only the storage thread is left.
-        boolean deployed = deploymentId != null && vertx.deploymentIDs().contains(deploymentId);
-        Future<Void> undeployed = deployed ? vertx.undeploy(deploymentId) : Future.succeededFuture();
-        return undeployed.eventually(() -> {
+        Promise<Void> stopped = Promise.promise();
+        context.runOnContext(v -> {
+            stopOnContext();
+            stopped.complete();
+        });
+        return stopped.future().eventually(() -> {
+            loopThread.close(); // after the last step: nothing is handed to the thread after this
             storageThread.close();
             return Future.succeededFuture();
         }).mapEmpty();
     }
 
-    /** On the sequencer's context, as its verticle is undeployed: no more ticks, messages or steps. */
+    /** On the sequencer's context: no more ticks, messages or steps. */
     private void stopOnContext() {
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
@@ -279,7 +284,7 @@ public final class SequencerDriver {
         if (flushTimerId >= 0) {
             vertx.cancelTimer(flushTimerId);
         }
-        transport.close(); // before the thread goes: the event bus must not hand it more messages
+        transport.close(); // the event bus must not hand the sequencer more messages
         node = null;
     }
 
@@ -324,6 +329,15 @@ public final class SequencerDriver {
     private void logLeaderChange() {
         NodeStatus s = status;
         String leader = s == null || !s.leaderInTouch() ? null : s.leaderId();
+        if (leader != null && s.ballot() != null && !s.ballot().equals(lastLeaderBallot)) {
+            if (lastLeaderBallot != null) {
+                leaderChanges++; // a new ballot leads: an election happened (the first leader seen is not a change)
+            }
+            lastLeaderBallot = s.ballot();
+        }
+        if (leader == null && lastLeader != null) {
+            leaderLosses++;
+        }
         if (!java.util.Objects.equals(leader, lastLeader)) {
             log.info("event=leader_changed node={} leader={} ballot={} role={} chosenPrefix={}", config.nodeId(),
                     leader == null ? "none" : leader, s == null ? "-" : s.ballot(),
