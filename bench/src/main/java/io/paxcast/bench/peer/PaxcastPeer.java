@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Paxcast: N real node processes ({@link NodeProcesses}, fresh data, {@code storage.fsync=always}).
+ * Paxcast: N real node processes ({@link NodeProcesses}, fresh data, {@code storage.fsync=always}, or {@code none} for the diagnostic).
  * The publisher talks to the leader (as Kafka's producer does), either with WebSocket
  * {@code publish} frames or with {@code POST /v1/messages} batches; the subscriber is a WebSocket
  * {@code /v1/subscribe} on a follower.
@@ -29,10 +29,12 @@ final class PaxcastPeer implements PeerSystem {
     private final AutoCloseable publisherConnection;
     private final WebSocket subscriber;
     private final int leader;
+    private final String fsync;
     private final int follower;
 
     private PaxcastPeer(NodeProcesses nodes, Client client, Publisher publisher, AutoCloseable publisherConnection,
-                        WebSocket subscriber, int leader, int follower) {
+                        WebSocket subscriber, int leader, int follower, String fsync) {
+        this.fsync = fsync;
         this.nodes = nodes;
         this.client = client;
         this.publisher = publisher;
@@ -42,9 +44,9 @@ final class PaxcastPeer implements PeerSystem {
         this.follower = follower;
     }
 
-    static PaxcastPeer start(int size, Client client, int batchItems, Deliveries deliveries) throws Exception {
+    static PaxcastPeer start(int size, String fsync, Client client, int batchItems, Deliveries deliveries) throws Exception {
         NodeProcesses nodes = NodeProcesses.builder().nodes(size).name("PeerBench-paxcast" + size).heap("384m")
-                .env("PAXCAST_STORAGE_FSYNC", "always").build();
+                .env("PAXCAST_STORAGE_FSYNC", fsync).build();
         try {
             nodes.startAll();
             nodes.awaitReady(Duration.ofSeconds(120));
@@ -67,7 +69,7 @@ final class PaxcastPeer implements PeerSystem {
                 publisher = new PaxcastBatchPublisher(http, nodes.uri(leader, "/v1/messages"), CHANNEL, batchItems);
                 connection = () -> { };
             }
-            return new PaxcastPeer(nodes, client, publisher, connection, subscriber, leader, follower);
+            return new PaxcastPeer(nodes, client, publisher, connection, subscriber, leader, follower, fsync);
         } catch (Exception | Error e) {
             nodes.close();
             throw e;
@@ -101,7 +103,7 @@ final class PaxcastPeer implements PeerSystem {
 
     @Override
     public String describe() {
-        return nodes.size() + " Paxcast nodes (fsync=always), " + (client == Client.WEBSOCKET ? "WebSocket publish frames"
+        return nodes.size() + " Paxcast nodes (fsync=" + fsync + "), " + (client == Client.WEBSOCKET ? "WebSocket publish frames"
                 : "POST /v1/messages batches") + " to the leader n" + leader + ", subscriber on n" + follower;
     }
 

@@ -37,7 +37,8 @@ public final class PeerBench implements Callable<Integer> {
     @Option(names = "--windows", split = ",", description = "unacknowledged publishes at once (default 1,64,1024; smoke 64)")
     List<Integer> windows;
     @Option(names = "--systems", split = ",",
-            description = "of nats,kafka,paxcast,paxcast-batch,paxcast5 (default all; smoke nats,kafka,paxcast)")
+            description = "of nats,kafka,paxcast,paxcast-batch,paxcast5 (default all; smoke nats,kafka,paxcast);"
+                    + " diagnostics, only when named: paxcast1 (one node), paxcast-nosync (fsync=none)")
     List<String> systems;
     @Option(names = "--payload", defaultValue = "256", description = "payload bytes (default ${DEFAULT-VALUE})")
     int payload;
@@ -91,8 +92,9 @@ public final class PeerBench implements Callable<Integer> {
             systems = smoke ? List.of("nats", "kafka", "paxcast") : PeerSystem.NAMES;
         }
         for (String s : systems) {
-            if (!PeerSystem.NAMES.contains(s)) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "unknown system " + s + "; known: " + PeerSystem.NAMES);
+            if (!PeerSystem.NAMES.contains(s) && !PeerSystem.DIAGNOSTICS.contains(s)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "unknown system " + s + "; known: "
+                        + PeerSystem.NAMES + " and the diagnostics " + PeerSystem.DIAGNOSTICS);
             }
         }
         if (out == null) {

@@ -11,6 +11,12 @@ import java.util.List;
 interface PeerSystem extends AutoCloseable {
     /** The systems {@code --systems} accepts, in table order. */
     List<String> NAMES = List.of("nats", "kafka", "paxcast", "paxcast-batch", "paxcast5");
+    /**
+     * Diagnostics, run only when named: one Paxcast node (no consensus round trip; the subscriber is on
+     * the same node) and three nodes with {@code fsync=none}. They split a Paxcast figure into the
+     * node's own path, the round trips and the disk.
+     */
+    List<String> DIAGNOSTICS = List.of("paxcast1", "paxcast-nosync");
 
     Publisher publisher();
 
@@ -24,10 +30,12 @@ interface PeerSystem extends AutoCloseable {
         return switch (name) {
             case "nats" -> NatsPeer.start(workDir, 3, deliveries);
             case "kafka" -> KafkaPeer.start(workDir, 3, deliveries);
-            case "paxcast" -> PaxcastPeer.start(3, PaxcastPeer.Client.WEBSOCKET, batchItems, deliveries);
-            case "paxcast-batch" -> PaxcastPeer.start(3, PaxcastPeer.Client.BATCH, batchItems, deliveries);
-            case "paxcast5" -> PaxcastPeer.start(5, PaxcastPeer.Client.WEBSOCKET, batchItems, deliveries);
-            default -> throw new IllegalArgumentException("unknown system " + name + "; known: " + NAMES);
+            case "paxcast" -> PaxcastPeer.start(3, "always", PaxcastPeer.Client.WEBSOCKET, batchItems, deliveries);
+            case "paxcast-batch" -> PaxcastPeer.start(3, "always", PaxcastPeer.Client.BATCH, batchItems, deliveries);
+            case "paxcast5" -> PaxcastPeer.start(5, "always", PaxcastPeer.Client.WEBSOCKET, batchItems, deliveries);
+            case "paxcast1" -> PaxcastPeer.start(1, "always", PaxcastPeer.Client.WEBSOCKET, batchItems, deliveries);
+            case "paxcast-nosync" -> PaxcastPeer.start(3, "none", PaxcastPeer.Client.WEBSOCKET, batchItems, deliveries);
+            default -> throw new IllegalArgumentException("unknown system " + name + "; known: " + NAMES + " and " + DIAGNOSTICS);
         };
     }
 }
