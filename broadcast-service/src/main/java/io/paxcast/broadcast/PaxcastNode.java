@@ -139,8 +139,16 @@ public final class PaxcastNode extends VerticleBase {
                     .setIdleTimeout(config.limits().httpIdleTimeoutSeconds())
                     .setReadIdleTimeout(config.limits().httpReadIdleTimeoutSeconds())
                     .setIdleTimeoutUnit(TimeUnit.SECONDS);
+            io.vertx.core.Context nodeContext = vertx.getOrCreateContext();
             return driver.start()
                     .compose(v -> transport.ready())
+                    // the registration completes on the sequencer's thread: listen from the node's context,
+                    // or the HTTP server would serve every connection on the sequencer's thread
+                    .transform(ar -> {
+                        io.vertx.core.Promise<Void> here = io.vertx.core.Promise.promise();
+                        nodeContext.runOnContext(x -> here.handle(ar));
+                        return here.future();
+                    })
                     .compose(v -> vertx.createHttpServer(options)
                             .connectionHandler(connections::onConnection)
                             .requestHandler(api.router(vertx))

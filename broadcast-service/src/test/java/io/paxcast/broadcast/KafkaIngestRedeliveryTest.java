@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The ingest's exactly-once rests on the idempotency key {@code topic/partition/offset}: rewinding
@@ -112,6 +113,8 @@ class KafkaIngestRedeliveryTest {
     }
 
     static JsonArray channel(InProcessNode node) throws Exception {
-        return new JsonObject(node.get("/v1/channels/ev/messages?after=0&limit=1000")).getJsonArray("messages");
+        JsonObject page = new JsonObject(node.get("/v1/channels/ev/messages?after=0&limit=1000"));
+        assertTrue(page.containsKey("messages"), page.encode());
+        return page.getJsonArray("messages");
     }
 }

@@ -208,12 +208,40 @@ public final class NodeProcesses implements AutoCloseable {
     public void pause(int k) {
         signal(k, "STOP");
         paused[k - 1] = true;
+        // the signal is delivered asynchronously: return once the kernel shows the process stopped
+        long pid = pid(k);
+        awaitState(pid, true);
     }
 
-    /** SIGCONTs node k after {@link #pause(int)}. */
+    /** SIGCONTs node k after {@link #pause(int)}; returns once the process runs again. */
     public void resume(int k) {
         signal(k, "CONT");
         paused[k - 1] = false;
+        long pid = pid(k);
+        awaitState(pid, false);
+    }
+
+    /** Polls /proc (every millisecond, 10 s at most) until {@code pid} is stopped, or no longer stopped. */
+    private static void awaitState(long pid, boolean stopped) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while ("T".equals(processState(pid)) != stopped) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("process " + pid + (stopped ? " never stopped" : " never resumed")
+                        + " (state " + processState(pid) + ")");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** The state letter of {@code pid} in /proc (R, S, T, ...; "" once it is gone). */
+    public static String processState(long pid) {
+        try {
+            // /proc/<pid>/stat: "pid (comm) S ..."; comm may contain spaces, so read after the last ')'
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        } catch (IOException gone) {
+            return "";
+        }
     }
 
     /** SIGKILLs every process this instance started, deletes the data (unless kept); idempotent. */

@@ -54,11 +54,11 @@ class NodeProcessesTest {
 
             // SIGSTOP: the process is stopped (state T) and answers nothing; the rest stay ready
             nodes.pause(2);
-            assertEquals("T", procState(nodes.pid(2)));
+            assertEquals("T", NodeProcesses.processState(nodes.pid(2)));
             assertEquals(-1, nodes.status(2, "/ready"));
             nodes.awaitReady(Duration.ofSeconds(5));
             nodes.resume(2);
-            assertNotEquals("T", procState(nodes.pid(2)));
+            assertNotEquals("T", NodeProcesses.processState(nodes.pid(2)));
             nodes.awaitReady(Duration.ofSeconds(5), 2);
 
             // SIGKILL (kill() checks the exit status 137) only takes that one node down
@@ -112,11 +112,5 @@ class NodeProcessesTest {
             assertTrue(e.getMessage().contains("----- end of " + nodes.logFile(1)), e.getMessage());
             assertTrue(e.getMessage().contains("fake n1 serving"), e.getMessage());
         }
-    }
-
-    private static String procState(long pid) throws Exception {
-        // /proc/<pid>/stat: "pid (comm) S ..."; comm may contain spaces, so read after the last ')'
-        String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-        return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     }
 }

@@ -1,7 +1,6 @@
 package io.paxcast.paxos.vertx;
 
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.local.LocalIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vertx.core.Context;
 import io.vertx.core.ThreadingModel;
@@ -15,7 +14,9 @@ import java.util.concurrent.TimeUnit;
  * its own event loops round-robin, so a deployed verticle can land on the thread that parses HTTP or
  * fans WebSocket frames out; this one cannot. It is an event-loop context (not a worker on a one-thread
  * pool): Vert.x runs the clustered event bus's blocking lookups on its internal worker pool, never on
- * this thread. Timers set and consumers registered from code running on it run on it too.
+ * this thread. Timers set, consumers registered and connections opened from code running on it run on
+ * it too; a caller that continues from a future the sequencer completed must hop back to its own
+ * context before it opens servers or connections.
  *
  * <p>It uses Vert.x's internal context builder (io.vertx.core.internal), the one public way in to give a
  * context an event loop of one's choosing.
@@ -25,9 +26,14 @@ final class DedicatedEventLoop implements AutoCloseable {
     private final Context context;
 
     DedicatedEventLoop(Vertx vertx, String threadName) {
-        // a daemon thread: a JVM whose node was never stopped still exits
-        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true), LocalIoHandler.newFactory());
-        context = ((VertxInternal) vertx).contextBuilder().withThreadingModel(ThreadingModel.EVENT_LOOP)
+        // Vert.x's own I/O handler (NIO or a native one): a connection opened from this context (the event
+        // bus's connection to a peer, when the sequencer sends first) is registered on this loop, and Netty
+        // refuses a channel whose loop has another I/O type. A daemon thread: a JVM whose node was never
+        // stopped still exits.
+        VertxInternal internal = (VertxInternal) vertx;
+        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true),
+                internal.transport().ioHandlerFactory());
+        context = internal.contextBuilder().withThreadingModel(ThreadingModel.EVENT_LOOP)
                 .withEventLoop(group.next()).build();
     }
 

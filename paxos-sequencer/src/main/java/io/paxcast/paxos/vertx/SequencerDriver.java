@@ -264,16 +264,18 @@ public final class SequencerDriver {
             storageThread.close();
             return Future.succeededFuture();
         }
+        // completed on the caller's context: the sequencer's thread is gone by then
+        Context caller = vertx.getOrCreateContext();
         Promise<Void> stopped = Promise.promise();
         context.runOnContext(v -> {
             stopOnContext();
-            stopped.complete();
+            caller.runOnContext(x -> {
+                loopThread.close(); // after the last step: nothing is handed to the thread after this
+                storageThread.close();
+                stopped.complete();
+            });
         });
-        return stopped.future().eventually(() -> {
-            loopThread.close(); // after the last step: nothing is handed to the thread after this
-            storageThread.close();
-            return Future.succeededFuture();
-        }).mapEmpty();
+        return stopped.future();
     }
 
     /** On the sequencer's context: no more ticks, messages or steps. */
