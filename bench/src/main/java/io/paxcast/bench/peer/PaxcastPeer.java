@@ -108,6 +108,23 @@ final class PaxcastPeer implements PeerSystem {
     }
 
     @Override
+    public long leaderChanges() {
+        long most = 0;
+        for (int k = 1; k <= nodes.size(); k++) {
+            try {
+                for (String line : nodes.get(k, "/metrics").body().split("\n")) {
+                    if (line.startsWith("paxcast_leader_changes_total")) {
+                        most = Math.max(most, (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+                    }
+                }
+            } catch (Exception e) {
+                return -1; // a node that does not answer: not counted, not guessed
+            }
+        }
+        return most;
+    }
+
+    @Override
     public void close() {
         try {
             publisherConnection.close();

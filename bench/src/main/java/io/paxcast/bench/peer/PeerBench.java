@@ -46,6 +46,8 @@ public final class PeerBench implements Callable<Integer> {
     int batchItems;
     @Option(names = "--out", description = "where peer.md, peer.csv, peer.svg go (default bench/target/bench)")
     Path out;
+    @Option(names = "--no-rate", description = "skip the fixed-rate run (a long saturation run: --windows 1024 --seconds 600 --no-rate)")
+    boolean noRate;
     @Option(names = "--smoke", description = "1 round, 2 s runs, window 64, nats,kafka,paxcast: still every server for real")
     boolean smoke;
 
@@ -152,6 +154,14 @@ public final class PeerBench implements Callable<Integer> {
                 if (w == top) {
                     topThroughput = r.throughput();
                 }
+            }
+            long changes = system.leaderChanges();
+            if (changes >= 0) {
+                report.add(name, PeerReport.LEADER_CHANGES, changes);
+                progress.printf(Locale.ROOT, "%s leader changes since start (warm-up and windows): %d%n", tag, changes);
+            }
+            if (noRate) {
+                return;
             }
             double rate = Math.max(1, topThroughput / 2);
             WindowedLoad.Result fixed = load.fixedRate(rate, top, seconds);

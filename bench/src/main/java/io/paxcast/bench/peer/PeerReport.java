@@ -56,6 +56,8 @@ public final class PeerReport {
     static final String RATE = "50% rate msg/s";
     static final String RATE_DELIVER_P50 = "50% rate deliver p50 ms";
     static final String RATE_DELIVER_P99 = "50% rate deliver p99 ms";
+    /** Elections during a Paxcast run, from its nodes' own counter (the target under saturation: 0). */
+    static final String LEADER_CHANGES = "leader changes";
 
     void add(String system, String metric, double value) {
         metrics.add(metric);

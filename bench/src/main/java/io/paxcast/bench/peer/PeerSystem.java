@@ -23,6 +23,14 @@ interface PeerSystem extends AutoCloseable {
     /** What the servers are, for the progress line. */
     String describe();
 
+    /**
+     * Elections since the servers started, where the system counts them (the most any one server saw),
+     * else -1. Paxcast: {@code paxcast_leader_changes_total}; the target under saturation is 0.
+     */
+    default long leaderChanges() {
+        return -1;
+    }
+
     @Override
     void close();
 
