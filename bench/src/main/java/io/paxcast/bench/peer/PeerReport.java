@@ -104,13 +104,13 @@ public final class PeerReport {
 
     public List<Goal> goals() {
         int top = windows.stream().max(Integer::compare).orElse(1024);
-        int low = windows.stream().min(Integer::compare).orElse(1);
         List<Goal> goals = new ArrayList<>();
         for (String peer : PEERS) {
             goals.add(atLeast("window " + top + " throughput >= 1.0x " + peer, ratio(peer, throughput(top)), 1.0,
                     "Paxcast / " + peer));
         }
-        goals.add(atMost("window-" + low + " ack p50 <= 1 ms", median(PAXCAST, ackP50(low)), 1.0));
+        // the goal is about one message in flight: not measured unless window 1 ran
+        goals.add(atMost("window-1 ack p50 <= 1 ms", median(PAXCAST, ackP50(1)), 1.0));
         goals.add(atMost("50%-rate publish->deliver p99 <= 15 ms", median(PAXCAST, RATE_DELIVER_P99), 15.0));
         goals.add(atLeast("5 nodes >= 0.7x throughput of 3 (window " + top + ")",
                 median("paxcast5", throughput(top)) / median(PAXCAST, throughput(top)), 0.7, "paxcast5 / paxcast"));

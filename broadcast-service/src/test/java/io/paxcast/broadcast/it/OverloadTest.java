@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * each node's heap (live data after GC, and in use) and RSS.
  *
  * <p>Asserts: no node exits; the live heap after GC stays under 80% of the maximum; 429s are answered,
- * with Retry-After; the offered load was at least 3x what was acknowledged; every acknowledged message
+ * with Retry-After; the offered load was at least 1.5x what was acknowledged; every acknowledged message
  * is in the log exactly once at its seq, on every node, and the three logs are equal; within 10 s of
  * the load stopping every node is ready; then all three restart with the default heap and are ready
  * again. {@code -Doverload.seconds=600} for the long run (CI: 20 s).
@@ -126,8 +126,12 @@ class OverloadTest {
                 assertTrue(tooMany.sum() > 0, "no 429: the offered load did not pass the bounds");
                 assertEquals(0, tooManyWithoutRetryAfter.sum(), "a 429 without Retry-After");
                 assertTrue(ackedItems.sum() > 0, "nothing acknowledged");
-                assertTrue(offeredItems.sum() >= 3 * ackedItems.sum(), "offered " + offeredItems.sum()
-                        + " items, acknowledged " + ackedItems.sum() + ": less than 3x what the cluster committed");
+                // The client shares the 2 cores with the three nodes, so how far past the cluster it can go
+                // falls as the cluster gets faster: 3x before the sequencer got its own thread and MapDB was
+                // mapped; then CI measured offered 42,485 items/s against 23,374 acknowledged/s (1.8x), with
+                // 6,297 refusals. What the test needs is a load well past what is committed, refused with 429.
+                assertTrue(offeredItems.sum() >= 1.5 * ackedItems.sum(), "offered " + offeredItems.sum()
+                        + " items, acknowledged " + ackedItems.sum() + ": less than 1.5x what the cluster committed");
                 sampler.assertHeapWithinBudget(0.8);
 
                 checkLogs(nodes);
