@@ -28,10 +28,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SequencerStopTest {
 
     /**
-     * The node's verticle starts the driver, so the sequencer's verticle is its child: undeploying the
-     * node undeploys the sequencer first, and the node's stop then calls {@link SequencerDriver#stop} on
-     * a driver whose thread is gone. That must complete (the node goes on to close its storage cleanly),
-     * not throw a RejectedExecutionException out of the undeploy.
+     * The node's verticle starts the driver and stops it from its own stop, while Vert.x undeploys it.
+     * The driver's thread is its own ({@link DedicatedEventLoop}), not a child verticle: the stop must
+     * complete (the node goes on to close its storage cleanly) and leave nothing deployed. (With a child
+     * verticle, Vert.x undeployed the sequencer first and the stop threw a RejectedExecutionException.)
      */
     @Test
     void stoppingTheDriverAfterItsParentVerticleWasUndeployedCompletes() throws Exception {
