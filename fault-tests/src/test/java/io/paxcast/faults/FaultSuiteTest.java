@@ -77,7 +77,8 @@ class FaultSuiteTest {
             List<Anomaly> found = r.anomalies();
             assertEquals(List.of(), found.subList(0, Math.min(found.size(), 10)),
                     "seed " + r.settings().seed() + ": anomalies (replay: -Dfaults.seed=" + r.settings().seed()
-                            + " -Dfaults.schedules=1), report " + r.report());
+                            + " -Dfaults.schedules=1 -Dfaults.highLoadSchedules=" + (r.settings().publishers() > 8 ? 1 : 0)
+                            + "), report " + r.report());
             assertTrue(r.acknowledged() > 0, "seed " + r.settings().seed() + " acknowledged nothing");
             assertTrue(r.recoveryMillis() >= 0, "seed " + r.settings().seed() + ": subscribers never caught up");
         }
