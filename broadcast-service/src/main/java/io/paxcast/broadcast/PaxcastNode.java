@@ -16,6 +16,8 @@ import io.paxcast.paxos.storage.MapDbStorage;
 import io.paxcast.paxos.transport.EventBusTransport;
 import io.paxcast.paxos.vertx.SequencerDriver;
 import io.vertx.core.Future;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -139,14 +141,17 @@ public final class PaxcastNode extends VerticleBase {
                     .setIdleTimeout(config.limits().httpIdleTimeoutSeconds())
                     .setReadIdleTimeout(config.limits().httpReadIdleTimeoutSeconds())
                     .setIdleTimeoutUnit(TimeUnit.SECONDS);
-            io.vertx.core.Context nodeContext = vertx.getOrCreateContext();
+            ContextInternal nodeContext = (ContextInternal) vertx.getOrCreateContext();
             return driver.start()
                     .compose(v -> transport.ready())
-                    // the registration completes on the sequencer's thread: listen from the node's context,
-                    // or the HTTP server would serve every connection on the sequencer's thread
+                    // The registration completes on the sequencer's thread. Continue on the node's context:
+                    // a server that listens from the sequencer's thread serves its connections there, and
+                    // HTTP parsing and WebSocket frames then run beside heartbeats and votes. The promise
+                    // must belong to the node's context: a plain Promise.promise() made on the sequencer's
+                    // thread would run what follows on that thread again.
                     .transform(ar -> {
-                        io.vertx.core.Promise<Void> here = io.vertx.core.Promise.promise();
-                        nodeContext.runOnContext(x -> here.handle(ar));
+                        PromiseInternal<Void> here = nodeContext.promise();
+                        here.handle(ar);
                         return here.future();
                     })
                     .compose(v -> vertx.createHttpServer(options)
@@ -217,6 +222,11 @@ public final class PaxcastNode extends VerticleBase {
     /** The broadcast layer (for tests in this package). */
     BroadcastService service() {
         return service;
+    }
+
+    /** The sequencer this node drives (tests). */
+    SequencerDriver sequencer() {
+        return driver;
     }
 
     public int httpPort() {

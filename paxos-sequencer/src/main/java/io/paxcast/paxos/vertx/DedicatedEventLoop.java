@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
  * pool): Vert.x runs the clustered event bus's blocking lookups on its internal worker pool, never on
  * this thread. Timers set, consumers registered and connections opened from code running on it run on
  * it too; a caller that continues from a future the sequencer completed must hop back to its own
- * context before it opens servers or connections.
+ * context before it opens servers or connections, through a promise of its own context
+ * ({@code ContextInternal.promise()}): a {@code Promise.promise()} made on this thread runs its
+ * continuations here again.
  *
  * <p>It uses Vert.x's internal context builder (io.vertx.core.internal), the one public way in to give a
  * context an event loop of one's choosing.

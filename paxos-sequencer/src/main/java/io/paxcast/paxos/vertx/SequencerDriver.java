@@ -168,6 +168,14 @@ public final class SequencerDriver {
         }
     }
 
+    /**
+     * The sequencer's own context (null before {@link #start()}): for tests and diagnostics that must
+     * run beside the protocol. Whatever runs here delays every heartbeat and vote of this node.
+     */
+    public io.vertx.core.Context context() {
+        return context;
+    }
+
     /** The node's view as of its last step (any thread). */
     public NodeStatus status() {
         return status;
