@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.paxcast.broadcast.cluster.PeerStatus;
 import io.paxcast.broadcast.config.NodeConfig;
 import io.paxcast.broadcast.http.ConnectionGuard;
+import io.paxcast.broadcast.http.FlushCoalescing;
 import io.paxcast.broadcast.http.HttpApi;
 import io.paxcast.broadcast.kafka.KafkaBridge;
 import io.paxcast.broadcast.log.BroadcastLog;
@@ -155,7 +156,10 @@ public final class PaxcastNode extends VerticleBase {
                         return here.future();
                     })
                     .compose(v -> vertx.createHttpServer(options)
-                            .connectionHandler(connections::onConnection)
+                            .connectionHandler(connection -> {
+                                FlushCoalescing.install(connection);
+                                connections.onConnection(connection);
+                            })
                             .requestHandler(api.router(vertx))
                             .listen(config.httpPort(), config.httpHost()));
         }).onSuccess(s -> {

@@ -114,14 +114,30 @@ public final class SubscriptionGateway {
             }
             String key = Validation.idempotencyKey(frame.getValue("key") instanceof String s ? s : null);
             Future<List<io.paxcast.broadcast.log.PublishResult>> result = service.publish(List.of(new PublishItem(channel, key, data)));
-            result.onSuccess(r -> reply(socket, new JsonObject().put("type", "ack").put("id", id)
-                            .put("seq", r.get(0).seq()).put("offset", r.get(0).offset()).put("channel", channel)
-                            .put("ts", r.get(0).ts())))
+            result.onSuccess(r -> {
+                        if (!socket.isClosed()) {
+                            socket.writeTextMessage(ackFrame(id, channel, r.get(0)));
+                        }
+                    })
                     .onFailure(e -> reply(socket, (e instanceof ApiException api ? api
                             : new ApiException(500, "internal", e.toString())).frame(id)));
         } catch (ApiException e) {
             reply(socket, e.frame(id));
         }
+    }
+
+    /**
+     * {@code {"type":"ack","id":..,"seq":..,"offset":..,"channel":..,"ts":..}}, written directly: one per
+     * publish, on the thread that applies every decided group, where building a JsonObject and encoding
+     * it through Jackson was a third of the ack's cost. Channel names need no escaping ([A-Za-z0-9._-]).
+     */
+    static String ackFrame(String id, String channel, io.paxcast.broadcast.log.PublishResult result) {
+        return new StringBuilder(96 + channel.length() + (id == null ? 4 : id.length()))
+                .append("{\"type\":\"ack\",\"id\":").append(id == null ? "null" : Json.encode(id))
+                .append(",\"seq\":").append(result.seq())
+                .append(",\"offset\":").append(result.offset())
+                .append(",\"channel\":\"").append(channel)
+                .append("\",\"ts\":").append(result.ts()).append('}').toString();
     }
 
     private static void reply(ServerWebSocket socket, JsonObject frame) {
