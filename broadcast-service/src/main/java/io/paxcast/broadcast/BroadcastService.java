@@ -3,6 +3,7 @@ package io.paxcast.broadcast;
 import io.paxcast.broadcast.config.NodeConfig;
 import io.paxcast.broadcast.log.BroadcastLog;
 import io.paxcast.broadcast.log.PublishCodec;
+import io.paxcast.broadcast.publish.PublishValidator;
 import io.paxcast.broadcast.log.PublishItem;
 import io.paxcast.broadcast.log.PublishResult;
 import io.paxcast.broadcast.ws.SubscriptionHub;
@@ -73,6 +74,7 @@ public final class BroadcastService {
     private final List<Runnable> appliedListeners = new ArrayList<>();
     private java.util.function.Supplier<JsonObject> kafkaView;
     private final PublishMetrics metrics;
+    private final PublishValidator validator;
     private SequencerDriver driver;
     private String failure;
 
@@ -83,6 +85,7 @@ public final class BroadcastService {
         this.broadcastLog = broadcastLog;
         this.hub = hub;
         this.metrics = metrics;
+        this.validator = new PublishValidator(config.maxPayloadBytes());
     }
 
     public void attach(SequencerDriver driver) {
@@ -99,6 +102,11 @@ public final class BroadcastService {
 
     public NodeConfig config() {
         return config;
+    }
+
+    /** The rules every entrance applies to a message before {@link #publish}. */
+    public PublishValidator validator() {
+        return validator;
     }
 
     // ---------------------------------------------------------------- publish

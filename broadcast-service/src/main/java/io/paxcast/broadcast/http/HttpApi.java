@@ -24,7 +24,6 @@ import io.vertx.ext.web.handler.StaticHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -148,14 +147,9 @@ public final class HttpApi {
     // ---------------------------------------------------------------- publish
 
     private void publishOne(RoutingContext ctx) {
-        String channel = Validation.channel(ctx.pathParam("channel"));
-        if (!grant(ctx).mayPublish(channel)) {
-            throw Access.forbidden("publishing to " + channel);
-        }
-        String key = Validation.idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
-        String data = canonicalJson(ctx.body().buffer());
-        checkPayload(data);
-        service.publish(List.of(new PublishItem(channel, key, data)))
+        PublishItem item = service.validator().clientItem(ctx.pathParam("channel"),
+                ctx.request().getHeader("Idempotency-Key"), () -> canonicalJson(ctx.body().buffer()), grant(ctx)::mayPublish);
+        service.publish(List.of(item))
                 .onSuccess(results -> {
                     PublishResult r = results.get(0);
                     json(ctx, r.replay() ? 200 : 201, r.toJson());
@@ -181,31 +175,18 @@ public final class HttpApi {
             if (!item.containsKey("data")) {
                 throw ApiException.badRequest("invalid_batch", "item " + i + " has no data");
             }
-            String channel = Validation.channel(item.getValue("channel") instanceof String s ? s : null);
             Object key = item.getValue("key");
             if (key != null && !(key instanceof String)) {
                 throw ApiException.badRequest("invalid_idempotency_key", "item " + i + ": key must be a string");
             }
-            if (!grant(ctx).mayPublish(channel)) {
-                throw Access.forbidden("publishing to " + channel);
-            }
-            String data = Json.encode(item.getValue("data"));
-            checkPayload(data);
-            items.add(new PublishItem(channel, Validation.idempotencyKey((String) key), data));
+            items.add(service.validator().clientItem(item.getValue("channel") instanceof String s ? s : null, (String) key,
+                    () -> Json.encode(item.getValue("data")), grant(ctx)::mayPublish));
         }
         service.publish(items).onSuccess(results -> {
             JsonArray out = new JsonArray();
             results.forEach(r -> out.add(r.toJson()));
             json(ctx, 201, new JsonObject().put("results", out));
         }).onFailure(ctx::fail);
-    }
-
-    private void checkPayload(String data) {
-        int bytes = data.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > service.config().maxPayloadBytes()) {
-            throw new ApiException(413, "payload_too_large",
-                    "payload is " + bytes + " bytes; the limit is " + service.config().maxPayloadBytes());
-        }
     }
 
     /** The body as compact JSON text, or 400 invalid_json. */

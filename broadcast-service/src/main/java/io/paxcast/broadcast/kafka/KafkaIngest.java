@@ -5,6 +5,7 @@ import io.paxcast.broadcast.BroadcastService;
 import io.paxcast.broadcast.config.KafkaIngestConfig;
 import io.paxcast.broadcast.log.PublishItem;
 import io.paxcast.broadcast.log.PublishResult;
+import io.paxcast.broadcast.publish.PublishValidator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -66,7 +67,7 @@ public final class KafkaIngest {
     private final String nodeId;
     private final KafkaIngestConfig config;
     private final BroadcastService service;
-    private final int maxPayloadBytes;
+    private final PublishValidator validator;
     private final KafkaMetrics metrics;
     /** How long one batch is retried before the consumer starts again from its committed offset. */
     private final long retryBudgetMillis;
@@ -85,7 +86,7 @@ public final class KafkaIngest {
         this.nodeId = nodeId;
         this.config = config;
         this.service = service;
-        this.maxPayloadBytes = maxPayloadBytes;
+        this.validator = new PublishValidator(maxPayloadBytes);
         this.metrics = metrics;
         this.backoffMillis = config.retryMillis();
     }
@@ -300,10 +301,12 @@ public final class KafkaIngest {
                     ? "no value (tombstone)" : "the value is not a JSON document (kafka.ingest.valueFormat=json)");
             return null;
         }
-        if (data.getBytes(StandardCharsets.UTF_8).length > maxPayloadBytes) {
+        try {
+            validator.checkSize(data);
+        } catch (ApiException tooLarge) {
             metrics.rejected();
             log.warn("event=kafka_ingest_rejected node={} record={} reason=\"payload over publish.maxPayloadBytes ({})\"",
-                    nodeId, key, maxPayloadBytes);
+                    nodeId, key, validator.maxPayloadBytes());
             return null;
         }
         return new PublishItem(config.channels().get(r.topic()), key, data);

@@ -13,7 +13,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -101,19 +100,16 @@ public final class SubscriptionGateway {
             return;
         }
         try {
-            String channel = Validation.channel(frame.getValue("channel") instanceof String s ? s : null);
-            if (!grant.mayPublish(channel)) {
-                throw new ApiException(403, "forbidden", "the token does not allow publishing to " + channel);
-            }
-            if (!frame.containsKey("data")) {
-                throw ApiException.badRequest("invalid_frame", "a publish frame carries data");
-            }
-            String data = Json.encode(frame.getValue("data"));
-            if (data.getBytes(StandardCharsets.UTF_8).length > service.config().maxPayloadBytes()) {
-                throw new ApiException(413, "payload_too_large", "data exceeds " + service.config().maxPayloadBytes() + " bytes");
-            }
-            String key = Validation.idempotencyKey(frame.getValue("key") instanceof String s ? s : null);
-            Future<List<io.paxcast.broadcast.log.PublishResult>> result = service.publish(List.of(new PublishItem(channel, key, data)));
+            JsonObject publish = frame;
+            PublishItem item = service.validator().clientItem(frame.getValue("channel") instanceof String s ? s : null,
+                    frame.getValue("key") instanceof String s ? s : null, () -> {
+                        if (!publish.containsKey("data")) {
+                            throw ApiException.badRequest("invalid_frame", "a publish frame carries data");
+                        }
+                        return Json.encode(publish.getValue("data"));
+                    }, grant::mayPublish);
+            String channel = item.channel();
+            Future<List<io.paxcast.broadcast.log.PublishResult>> result = service.publish(List.of(item));
             result.onSuccess(r -> {
                         if (!socket.isClosed()) {
                             socket.writeTextMessage(ackFrame(id, channel, r.get(0)));
