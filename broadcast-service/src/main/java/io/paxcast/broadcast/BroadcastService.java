@@ -1,5 +1,6 @@
 package io.paxcast.broadcast;
 
+import io.paxcast.broadcast.api.ApiException;
 import io.paxcast.broadcast.config.NodeConfig;
 import io.paxcast.broadcast.log.BroadcastLog;
 import io.paxcast.broadcast.log.PublishCodec;

@@ -131,7 +131,7 @@ public final class PaxcastNode extends VerticleBase {
             }
             pingTimer = vertx.setPeriodic(config.limits().subscribePingSeconds() * 1000L, t -> hub.pingAll());
             HttpApi api = new HttpApi(service, new SubscriptionGateway(service), peers::view,
-                    PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.http.Access(vertx, config.jwtSecret()));
+                    PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.auth.Access(vertx, config.jwtSecret()));
             // HTTP/1.1 only: no h2c. A client that asks to upgrade (the JDK's HttpClient does by default) is
             // answered in HTTP/1.1 on the same connection. Over an h2c upgrade, the overload test's client
             // once read 'xxxx' of a 260 KB history page where a frame header belonged (ProtocolException:

@@ -1,6 +1,6 @@
 package io.paxcast.broadcast.config;
 
-import io.paxcast.broadcast.ChannelPatterns;
+import io.paxcast.broadcast.api.ChannelPatterns;
 
 import java.util.Map;
 

@@ -1,7 +1,7 @@
 package io.paxcast.broadcast.config;
 
-import io.paxcast.broadcast.ChannelPatterns;
-import io.paxcast.broadcast.Validation;
+import io.paxcast.broadcast.api.ChannelPatterns;
+import io.paxcast.broadcast.api.Validation;
 import io.paxcast.paxos.core.PaxosConfig;
 import io.paxcast.paxos.storage.FsyncPolicy;
 import io.vertx.core.json.JsonObject;

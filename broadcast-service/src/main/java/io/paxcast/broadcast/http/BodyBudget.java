@@ -1,6 +1,6 @@
 package io.paxcast.broadcast.http;
 
-import io.paxcast.broadcast.ApiException;
+import io.paxcast.broadcast.api.ApiException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 

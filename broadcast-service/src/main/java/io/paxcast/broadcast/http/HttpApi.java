@@ -1,8 +1,9 @@
 package io.paxcast.broadcast.http;
 
-import io.paxcast.broadcast.ApiException;
+import io.paxcast.broadcast.auth.Access;
+import io.paxcast.broadcast.api.ApiException;
 import io.paxcast.broadcast.BroadcastService;
-import io.paxcast.broadcast.Validation;
+import io.paxcast.broadcast.api.Validation;
 import io.paxcast.broadcast.log.PublishItem;
 import io.paxcast.broadcast.log.PublishResult;
 import io.paxcast.broadcast.log.PublishedMessage;

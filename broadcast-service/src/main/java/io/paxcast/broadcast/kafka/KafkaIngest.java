@@ -1,6 +1,6 @@
 package io.paxcast.broadcast.kafka;
 
-import io.paxcast.broadcast.ApiException;
+import io.paxcast.broadcast.api.ApiException;
 import io.paxcast.broadcast.BroadcastService;
 import io.paxcast.broadcast.config.KafkaIngestConfig;
 import io.paxcast.broadcast.log.PublishItem;

@@ -1,7 +1,7 @@
 package io.paxcast.broadcast.publish;
 
-import io.paxcast.broadcast.ApiException;
-import io.paxcast.broadcast.Validation;
+import io.paxcast.broadcast.api.ApiException;
+import io.paxcast.broadcast.api.Validation;
 import io.paxcast.broadcast.log.PublishItem;
 
 import java.nio.charset.StandardCharsets;

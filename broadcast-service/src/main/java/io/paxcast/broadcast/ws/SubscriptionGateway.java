@@ -1,8 +1,9 @@
 package io.paxcast.broadcast.ws;
 
-import io.paxcast.broadcast.ApiException;
+import io.paxcast.broadcast.auth.Access;
+import io.paxcast.broadcast.api.ApiException;
 import io.paxcast.broadcast.BroadcastService;
-import io.paxcast.broadcast.Validation;
+import io.paxcast.broadcast.api.Validation;
 import io.paxcast.broadcast.log.PublishItem;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
@@ -60,7 +61,7 @@ public final class SubscriptionGateway {
         return new Request(channels, names, after);
     }
 
-    public void handle(RoutingContext ctx, Request request, io.paxcast.broadcast.http.Access.Grant grant) {
+    public void handle(RoutingContext ctx, Request request, Access.Grant grant) {
         ctx.request().toWebSocket().onSuccess(socket -> run(socket, request, grant))
                 .onFailure(e -> {
                     if (!ctx.response().ended()) {
@@ -70,7 +71,7 @@ public final class SubscriptionGateway {
                 });
     }
 
-    private void run(ServerWebSocket socket, Request request, io.paxcast.broadcast.http.Access.Grant grant) {
+    private void run(ServerWebSocket socket, Request request, Access.Grant grant) {
         socket.setWriteQueueMaxSize(1024 * 1024);
         Subscriber subscriber = new Subscriber(socket, service.log(), service.hub(), request.channels(),
                 request.after(), service.config().maxQueuedFrames(), service.config().limits().subscribeMaxQueuedBytes());
@@ -82,7 +83,7 @@ public final class SubscriptionGateway {
         subscriber.start(request.names());
     }
 
-    private void onClientFrame(ServerWebSocket socket, String text, io.paxcast.broadcast.http.Access.Grant grant) {
+    private void onClientFrame(ServerWebSocket socket, String text, Access.Grant grant) {
         JsonObject frame;
         try {
             Object parsed = Json.decodeValue(text);

@@ -1,6 +1,6 @@
 package io.paxcast.broadcast.publish;
 
-import io.paxcast.broadcast.ApiException;
+import io.paxcast.broadcast.api.ApiException;
 import io.paxcast.broadcast.log.PublishItem;
 import org.junit.jupiter.api.Test;
 

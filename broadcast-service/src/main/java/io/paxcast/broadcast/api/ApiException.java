@@ -1,4 +1,4 @@
-package io.paxcast.broadcast;
+package io.paxcast.broadcast.api;
 
 import io.vertx.core.json.JsonObject;
 

@@ -1,4 +1,4 @@
-package io.paxcast.broadcast;
+package io.paxcast.broadcast.api;
 
 import java.util.ArrayList;
 import java.util.List;

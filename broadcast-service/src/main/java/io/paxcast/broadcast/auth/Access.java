@@ -1,7 +1,7 @@
-package io.paxcast.broadcast.http;
+package io.paxcast.broadcast.auth;
 
-import io.paxcast.broadcast.ApiException;
-import io.paxcast.broadcast.ChannelPatterns;
+import io.paxcast.broadcast.api.ApiException;
+import io.paxcast.broadcast.api.ChannelPatterns;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -23,7 +23,7 @@ public final class Access {
 
     /** What one bearer may do. */
     public record Grant(List<String> pub, List<String> sub) {
-        static final Grant ALL = new Grant(List.of("*"), List.of("*"));
+        public static final Grant ALL = new Grant(List.of("*"), List.of("*"));
 
         public boolean mayPublish(String channel) {
             return new ChannelPatterns(pub).matches(channel);
@@ -71,7 +71,7 @@ public final class Access {
         return claim instanceof String s ? List.of(s) : List.of();
     }
 
-    static ApiException forbidden(String what) {
+    public static ApiException forbidden(String what) {
         return new ApiException(403, "forbidden", "the token does not allow " + what);
     }
 }
