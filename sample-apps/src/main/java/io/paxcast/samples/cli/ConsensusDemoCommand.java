@@ -2,28 +2,16 @@ package io.paxcast.samples.cli;
 
 import io.paxcast.samples.consensus.ConsensusDemo;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.time.Duration;
-import java.util.concurrent.Callable;
 
 /** {@code paxcast consensus}: the consensus-from-total-order demo. */
 @Command(name = "consensus", description = {"Demo: consensus built from total-order broadcast.",
         "Each contender (a thread with its own connections, contender k on the k-th --node) publishes a proposal",
         "to channel consensus-<instance>-<round> and decides the first proposal delivered in that channel.",
         "Exits 1 unless every contender decided the same value in every round."})
-final class ConsensusDemoCommand implements Callable<Integer> {
-    @ParentCommand
-    PaxcastCli cli;
-    @Spec
-    CommandSpec spec;
-    @Mixin
-    NodeOptions node;
-
+final class ConsensusDemoCommand extends NodeCommand {
     @Option(names = "--contenders", paramLabel = "N", defaultValue = "5", description = "Contenders (default ${DEFAULT-VALUE}).")
     int contenders;
 

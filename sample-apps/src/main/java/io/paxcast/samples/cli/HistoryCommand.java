@@ -5,29 +5,17 @@ import io.paxcast.samples.client.Nodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 
 /** {@code paxcast history [channel]}: stored messages, one JSON line each. */
 @Command(name = "history", description = {"Print stored messages, one JSON object per line, in order:",
         "of one channel (after = a channel offset), or of the global log without a channel (after = a seq)."})
-final class HistoryCommand implements Callable<Integer> {
+final class HistoryCommand extends NodeCommand {
     /** The node's page limit (API.md); larger --limit values are read page by page. */
     private static final int PAGE = 1000;
-
-    @ParentCommand
-    PaxcastCli cli;
-    @Spec
-    CommandSpec spec;
-    @Mixin
-    NodeOptions node;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "[channel]", description = "Channel (default: the global log).")
     String channel;

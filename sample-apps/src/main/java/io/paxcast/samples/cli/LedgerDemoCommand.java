@@ -2,14 +2,9 @@ package io.paxcast.samples.cli;
 
 import io.paxcast.samples.rsm.LedgerDemo;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.time.Duration;
-import java.util.concurrent.Callable;
 
 /** {@code paxcast ledger}: the replicated-state-machine demo. */
 @Command(name = "ledger", description = {"Demo: a replicated bank ledger on the broadcast stream.",
@@ -17,14 +12,7 @@ import java.util.concurrent.Callable;
         "open/transfer commands in seq order (a transfer the source cannot pay is rejected); transfers are",
         "published concurrently through different nodes. Prints every replica's state hash, then shows that",
         "the same transfers in another order give another state. Exits 1 unless all replicas agree."})
-final class LedgerDemoCommand implements Callable<Integer> {
-    @ParentCommand
-    PaxcastCli cli;
-    @Spec
-    CommandSpec spec;
-    @Mixin
-    NodeOptions node;
-
+final class LedgerDemoCommand extends NodeCommand {
     @Option(names = "--replicas", paramLabel = "N", defaultValue = "3", description = "Replicas (default ${DEFAULT-VALUE}).")
     int replicas;
 

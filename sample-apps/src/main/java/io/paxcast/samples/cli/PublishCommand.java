@@ -3,29 +3,17 @@ package io.paxcast.samples.cli;
 import io.paxcast.samples.client.Nodes;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Callable;
 
 /** {@code paxcast publish <channel> <json|->}: one message; prints the node's result. */
 @Command(name = "publish", description = {"Publish one message (any JSON value) to a channel and print the result",
         "{\"seq\":..,\"channel\":..,\"offset\":..,\"ts\":..}. The publish is acknowledged once the message is chosen."})
-final class PublishCommand implements Callable<Integer> {
-    @ParentCommand
-    PaxcastCli cli;
-    @Spec
-    CommandSpec spec;
-    @Mixin
-    NodeOptions node;
-
+final class PublishCommand extends NodeCommand {
     @Parameters(index = "0", paramLabel = "<channel>", description = "Channel name.")
     String channel;
 

@@ -4,17 +4,12 @@ import io.paxcast.samples.client.Nodes;
 import io.paxcast.samples.client.Subscription;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 
 /**
  * {@code paxcast tail <channels>}: subscribes and prints each message frame as one JSON line on
@@ -24,14 +19,7 @@ import java.util.concurrent.Callable;
 @Command(name = "tail", description = {"Subscribe to channels and print each message as one JSON line, in seq order.",
         "On disconnect, resume on the next --node with after=<last seq>: nothing lost, nothing repeated.",
         "Stop with Ctrl-C, or after --count messages."})
-final class TailCommand implements Callable<Integer> {
-    @ParentCommand
-    PaxcastCli cli;
-    @Spec
-    CommandSpec spec;
-    @Mixin
-    NodeOptions node;
-
+final class TailCommand extends NodeCommand {
     @Parameters(index = "0", paramLabel = "<channels>", description = "Comma-separated channel names, or '*' for all.")
     String channels;
 
