@@ -69,7 +69,7 @@ public final class PaxcastNode extends VerticleBase {
      * Opens the node's store, creating the data directory; blocking (about 0.5 s). A store that fails
      * its checks is moved aside (to {@code corrupt-<time>/} in the data directory) and replaced by an
      * empty one: the node cannot prove what it promised, so it starts blank and votes again only once
-     * {@link io.paxcast.paxos.core.PaxosNode}'s rejoin proved it safe (PAXOS-NOTES 3-4); meanwhile it
+     * {@link io.paxcast.paxos.core.PaxosNode}'s rejoin proved it safe (DESIGN.md P3-P4); meanwhile it
      * learns the chosen log from its peers and serves it.
      */
     public static MapDbStorage openStorage(NodeConfig config) throws java.io.IOException {

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The wire contract of API.md on one node: publish, idempotency, batches, history, and every bad
+ * The wire contract of docs/API.md on one node: publish, idempotency, batches, history, and every bad
  * input answered with its documented JSON error while changing nothing.
  */
 class ApiContractTest {

@@ -2,7 +2,7 @@ package io.paxcast.broadcast.api;
 
 import java.util.regex.Pattern;
 
-/** The input rules of the wire contract (API.md), each failing with the documented error. */
+/** The input rules of the wire contract (docs/API.md), each failing with the documented error. */
 public final class Validation {
     private static final Pattern CHANNEL = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
 

@@ -13,7 +13,7 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.util.List;
 
 /**
- * Who may publish and subscribe where (API.md, "Authentication"). With no secret configured every
+ * Who may publish and subscribe where (docs/API.md, "Authentication"). With no secret configured every
  * request is allowed (the node logs that it runs open). With a secret, a request carries an HS256
  * JWT ({@code Authorization: Bearer <JWT>}, or {@code ?token=<JWT>} on the WebSocket URL) whose claims
  * {@code pub} and {@code sub} list channel patterns: {@code room-*} (a prefix), {@code *} (all), or an

@@ -28,7 +28,7 @@ public record KafkaIngestConfig(
 
     /**
      * Kafka topic names are up to 249 characters, but the idempotency key {@code topic/partition/offset}
-     * must fit in 128 (API.md): 96 leaves room for the largest partition and offset.
+     * must fit in 128 (docs/API.md): 96 leaves room for the largest partition and offset.
      */
     public static final int MAX_TOPIC_LENGTH = 96;
 }

@@ -32,7 +32,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The HTTP side of the wire contract (API.md): publish, history, cluster, health, readiness,
+ * The HTTP side of the wire contract (docs/API.md): publish, history, cluster, health, readiness,
  * metrics, the subscribe upgrade and the static pages. Every error is the documented JSON shape.
  *
  * <p>{@code /v1/*} answers CORS requests from any origin (GET, POST, OPTIONS; request headers

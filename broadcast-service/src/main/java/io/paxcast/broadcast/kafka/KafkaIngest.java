@@ -40,7 +40,7 @@ import java.util.Map;
  * <h2>Why each record appears once, in its partition's order</h2>
  * <ul>
  *   <li>Each record is published with the idempotency key {@code topic/partition/offset}; the
- *       total order dedupes keys deterministically in the log (API.md), so a record consumed again
+ *       total order dedupes keys deterministically in the log (docs/API.md), so a record consumed again
  *       after a restart or a rebalance appends nothing the second time.</li>
  *   <li>Consumer offsets are committed only after the publish is acknowledged (the records are
  *       durable on a majority), so a crash can only make records come again, never be skipped.</li>

@@ -16,8 +16,8 @@ import java.util.Set;
 
 /**
  * The broadcast layer's replicated state machine: it applies the decided log, slot by slot, into
- * the global message sequence. Everything here is a deterministic function of the log (PAXOS-NOTES
- * 11-12), so every node computes the same {@code seq}, {@code offset} and {@code ts} for every
+ * the global message sequence. Everything here is a deterministic function of the log (DESIGN.md
+ * P11-P12), so every node computes the same {@code seq}, {@code offset} and {@code ts} for every
  * message, and the same idempotency decisions, without talking to anyone:
  * <ul>
  *   <li>{@code seq}: 1, 2, 3... over every applied message; {@code offset}: 1, 2, 3... per channel;</li>

@@ -57,7 +57,7 @@ public final class NodeProcesses implements AutoCloseable {
     /** The node's entry point, as run by bin/paxcast-local. */
     public static final String MAIN_CLASS = "io.paxcast.broadcast.Main";
 
-    /** Hazelcast on the module path (KNOWN-TO-WORK.md), plus the launcher's small-footprint choices. */
+    /** Hazelcast's module flags (without them it warns of a "modular environment" and reaches into JDK internals by reflection), plus the launcher's small-footprint choices. */
     public static final List<String> JVM_FLAGS = List.of(
             "--add-modules", "java.se",
             "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",

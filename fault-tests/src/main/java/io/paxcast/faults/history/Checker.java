@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Checks a fault-suite {@link History} against the wire contract (API.md), Jepsen
+ * Checks a fault-suite {@link History} against the wire contract (docs/API.md), Jepsen
  * style: pure and deterministic (same history, same anomalies in the same order), no I/O, no clock.
  *
  * <p>Properties, each reported as an {@link Anomaly} of its kind:

@@ -117,7 +117,7 @@ public final class NetnsCluster implements AutoCloseable {
     /** The default subnet (first three octets); node k is .k, the host end of the bridge .254. */
     public static final String DEFAULT_SUBNET = "10.213.77";
 
-    /** As NodeProcesses/bin/paxcast-local: Hazelcast's module flags (KNOWN-TO-WORK.md) and a small footprint. */
+    /** As NodeProcesses/bin/paxcast-local: Hazelcast's module flags (without them it warns of a "modular environment" and reaches into JDK internals by reflection) and a small footprint. */
     public static final List<String> JVM_FLAGS = List.of(
             "--add-modules", "java.se",
             "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",

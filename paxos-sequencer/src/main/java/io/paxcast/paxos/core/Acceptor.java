@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * </ul>
  * It keeps in memory only slots above the chosen prefix that the learner has not yet seen chosen;
  * chosen values belong to the {@link Learner}. Whether it may answer at all (a configured learner,
- * or a blank acceptor that has not rejoined: PAXOS-NOTES 3) is decided by {@link PaxosNode}.
+ * or a blank acceptor that has not rejoined: DESIGN.md P3) is decided by {@link PaxosNode}.
  */
 final class Acceptor {
     private final PaxosConfig config;

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Which commands the applied log already holds: the learner's rule for exactly-once delivery
- * (PAXOS-NOTES 11). A command can be chosen twice (an old leader's proposal re-proposed by its
+ * (DESIGN.md P11). A command can be chosen twice (an old leader's proposal re-proposed by its
  * successor, and the origin's re-submission of it chosen in a later slot); the first occurrence in
  * slot order is applied, every later one skipped, identically on every node.
  *

@@ -8,7 +8,7 @@ import java.util.Objects;
  * <p>Two proposers never share a ballot because the node id breaks every tie (Paxos Made Simple,
  * section 2.2: "different proposers choose their numbers from disjoint sets"). A node never reuses a
  * round because the round it campaigns with is promised, and so persisted, by its own acceptor before
- * its first Prepare leaves (PAXOS-NOTES 5).
+ * its first Prepare leaves (DESIGN.md P5).
  */
 public record Ballot(long round, String nodeId) implements Comparable<Ballot> {
 

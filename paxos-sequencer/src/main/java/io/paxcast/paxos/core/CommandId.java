@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * <p>Why not a random id: the learner must skip a command that is chosen a second time (an old
  * leader's proposal re-proposed by its successor, plus the origin's re-submission of the same command:
- * PAXOS-NOTES 11). Remembering every random id ever applied costs memory in proportion to the log;
+ * DESIGN.md P11). Remembering every random id ever applied costs memory in proportion to the log;
  * with origin counters the learner keeps, per origin incarnation, only a floor and the applied counters
  * above it ({@link AppliedCommands}): memory in proportion to the number of nodes.
  *

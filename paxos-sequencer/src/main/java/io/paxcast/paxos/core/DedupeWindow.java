@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The ids delivered within the last {@code windowMillis} of log time (PAXOS-NOTES 11).
+ * The ids delivered within the last {@code windowMillis} of log time (DESIGN.md P11).
  *
  * <p>Deterministic: it depends only on the decided log, never on a local clock. The log's
  * timestamps do not decrease in slot order (see {@link Proposer#stamp}), and an id is moved to the

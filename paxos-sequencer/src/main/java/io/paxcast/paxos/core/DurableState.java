@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param intact       the acceptor state here is the node's whole memory of what it promised and
  *                     accepted: it was started as a voter from nothing ({@link Rejoin}) and has kept
  *                     its store since. False for an empty store, which may be a lost disk: then the
- *                     node must not vote until {@link Rejoin} proves it safe (PAXOS-NOTES 3)
+ *                     node must not vote until {@link Rejoin} proves it safe (DESIGN.md P3)
  * @param bootstrap    when this node started the cluster from nothing: the probe token of every voter
  *                     it found empty then (see {@link Message.StateReport}); empty otherwise
  * @param blankToken   the probe token of a blank store (0: none yet). Kept across restarts of a blank

@@ -13,7 +13,7 @@ public enum InjectedBug {
     LEADER_SKIPS_PHASE_1,
     /** The learner applies a command again when it is chosen a second time. */
     SKIP_DEDUPE,
-    /** A node that starts on an empty store votes at once, under its old identity (PAXOS-NOTES 3). */
+    /** A node that starts on an empty store votes at once, under its old identity (DESIGN.md P3). */
     WIPED_ACCEPTOR_VOTES,
     /** A node campaigns as soon as its election timer fires, without asking for pre-votes. */
     NO_PRE_VOTE,

@@ -11,7 +11,7 @@ import java.util.TreeMap;
 /**
  * The learner role: which slots are chosen, and their delivery in slot order, each exactly once.
  *
- * <p>Invariants (PAXOS-NOTES 10-13):
+ * <p>Invariants (DESIGN.md P10-P13):
  * <ul>
  *   <li>a slot is learned only from a majority of Accepted at one ballot (the leader), from a leader's
  *       commit point covering a value this node accepted at that very ballot, or from a peer's chosen

@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * Every message Paxcast nodes exchange, named as in the papers.
  *
- * <p>The network is best-effort (PAXOS-NOTES 14): any message may be lost, duplicated, delayed or
+ * <p>The network is best-effort (DESIGN.md P14): any message may be lost, duplicated, delayed or
  * reordered. Every handler in {@link PaxosNode} is idempotent and every request that matters is
  * retransmitted on ticks until it is answered or superseded.
  */
@@ -22,8 +22,8 @@ public sealed interface Message {
     /**
      * Phase 1b: the acceptor promised {@code ballot}. It reports what it accepted in slots above
      * {@code max(fromSlot - 1, chosenPrefix)} so the new leader can re-propose it, and its own chosen
-     * prefix so a leader that is behind catches up before it proposes (PAXOS-NOTES 6). A report too
-     * large for one message comes in pages (PAXOS-NOTES 6, "page it if large"): {@code nextSlot} > 0
+     * prefix so a leader that is behind catches up before it proposes (DESIGN.md P6). A report too
+     * large for one message comes in pages (DESIGN.md P6, "page it if large"): {@code nextSlot} > 0
      * says the report goes on from that slot, and the candidate asks for it with a Prepare from there;
      * the promise counts once its last page ({@code nextSlot} == 0) arrived.
      */
@@ -39,7 +39,7 @@ public sealed interface Message {
 
     /**
      * A rejection: the acceptor promised {@code promised}, higher than {@code rejected}. The proposer
-     * steps down and learns of the newer leader (PAXOS-NOTES 8).
+     * steps down and learns of the newer leader (DESIGN.md P8).
      */
     record Nack(String from, String to, Ballot rejected, Ballot promised) implements Message {}
 
@@ -71,7 +71,7 @@ public sealed interface Message {
     record ForwardAck(String from, String to, Ballot ballot, long incarnation, List<Long> taken, List<Long> refused)
             implements Message {}
 
-    /** "Send me the chosen values of the slots from {@code fromSlot} on" (PAXOS-NOTES 13). */
+    /** "Send me the chosen values of the slots from {@code fromSlot} on" (DESIGN.md P13). */
     record CatchupRequest(String from, String to, long fromSlot) implements Message {}
 
     /** Chosen values only, with their slots; never a merely accepted one. */
@@ -91,7 +91,7 @@ public sealed interface Message {
 
     /**
      * A node whose acceptor state is blank (an empty store: a lost disk, a new data dir, a store found
-     * corrupt) asks a voter what it holds, before it may vote (PAXOS-NOTES 3). {@code token} names this
+     * corrupt) asks a voter what it holds, before it may vote (DESIGN.md P3). {@code token} names this
      * incarnation of the blank node.
      */
     record StateProbe(String from, String to, long token) implements Message {}

@@ -18,7 +18,7 @@ import java.util.Set;
  * @param voters               the acceptors, this node included; a majority of them is a quorum.
  *                             Comes from configuration, never from a cluster manager's view.
  * @param pipelineWindow       the leader proposes a fresh batch only while fewer than this many slots are
- *                             in flight (PAXOS-NOTES 16); the re-proposals of a takeover are all sent at
+ *                             in flight (DESIGN.md P16); the re-proposals of a takeover are all sent at
  *                             once, whatever their number, since the log cannot move on without them
  * @param maxBatchCommands     a batch closes when it holds this many commands...
  * @param maxBatchBytes        ...or this many bytes

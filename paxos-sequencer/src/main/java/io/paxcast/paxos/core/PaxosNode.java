@@ -516,7 +516,7 @@ public final class PaxosNode {
      * peer's. So the leader's own accepted write is persisted in parallel with the followers' (its
      * Accepts to them no longer wait for it), and its own vote still counts only once durable. The
      * Prepare to itself stays in-process: its promise must be durable before the other Prepares leave
-     * (PAXOS-NOTES 5).
+     * (DESIGN.md P5).
      */
     private void send(Message message) {
         if (message.to().equals(config.nodeId())

@@ -23,9 +23,9 @@ import java.util.function.Consumer;
  *
  * <p>A candidate runs phase 1 once, for every slot from its first unchosen one upward (Paxos Made
  * Moderately Complex, "scouts"). With a quorum of promises it re-proposes, in each open slot, the
- * value accepted at the highest ballot, fills the remaining holes with no-ops (PAXOS-NOTES 7), and
+ * value accepted at the highest ballot, fills the remaining holes with no-ops (DESIGN.md P7), and
  * then proposes fresh batches above them, keeping at most {@code pipelineWindow} slots in flight
- * (phase 2, "commanders"). Any sign of a higher ballot makes it step down (PAXOS-NOTES 8).
+ * (phase 2, "commanders"). Any sign of a higher ballot makes it step down (DESIGN.md P8).
  *
  * <p>Work does not multiply near saturation: a command already waiting, in flight or applied is not
  * queued again when its origin hands it in a second time; an unanswered Accept is resent with
@@ -152,7 +152,7 @@ final class Proposer {
             return;
         }
         // The Prepare to this node itself is answered in-process before the node's output is drained,
-        // so the promise (and with it the round, PAXOS-NOTES 5) is in the write group that must be
+        // so the promise (and with it the round, DESIGN.md P5) is in the write group that must be
         // durable before the Prepares to the other acceptors leave.
         for (String voter : config.voters()) {
             send.accept(new Prepare(config.nodeId(), voter, ballot, prepareFromSlot));
@@ -373,7 +373,7 @@ final class Proposer {
         }
         proposal.acceptedBy.add(accepted.from());
         if (proposal.acceptedBy.size() >= config.quorum()) {
-            // Chosen: a majority accepted the same (ballot, value) (PAXOS-NOTES 10).
+            // Chosen: a majority accepted the same (ballot, value) (DESIGN.md P10).
             removeInFlight(accepted.slot());
             boolean storedHere = proposal.acceptedBy.contains(config.nodeId());
             learner.learn(accepted.slot(), proposal.value, storedHere);
@@ -399,7 +399,7 @@ final class Proposer {
         }
     }
 
-    /** A higher ballot is active: stop proposing (PAXOS-NOTES 8). */
+    /** A higher ballot is active: stop proposing (DESIGN.md P8). */
     void stepDown() {
         role = Role.FOLLOWER;
         clearPromises();
@@ -413,7 +413,7 @@ final class Proposer {
     /**
      * A blank voter waits for every slot up to {@code upTo} to be chosen ({@link Rejoin}): a leader fills
      * the slots no command fills with no-ops. A no-op in a fresh slot delivers nothing, so it can never
-     * put a message below one already acknowledged (PAXOS-NOTES 7).
+     * put a message below one already acknowledged (DESIGN.md P7).
      */
     void onFillRequest(long upTo) {
         fillUpTo = Math.max(fillUpTo, upTo);

@@ -6,7 +6,7 @@ import java.util.List;
  * What one round of {@link PaxosNode} work asks its caller to do, in this order (etcd-raft's Ready):
  * <ol>
  *   <li>make every {@link #writes() write} durable (per the fsync policy; one commit for the lot);</li>
- *   <li>only then send the {@link #messages() messages} (persist before you answer: PAXOS-NOTES 1);</li>
+ *   <li>only then send the {@link #messages() messages} (persist before you answer: DESIGN.md P1);</li>
  *   <li>then apply the {@link #deliveries() deliveries}, in order.</li>
  * </ol>
  * A caller processes Ready values one at a time, in the order it drained them.

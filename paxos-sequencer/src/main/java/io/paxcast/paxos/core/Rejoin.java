@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * How a voter whose acceptor state is blank earns its vote back (PAXOS-NOTES 3: "a wiped acceptor is a
+ * How a voter whose acceptor state is blank earns its vote back (DESIGN.md P3: "a wiped acceptor is a
  * new acceptor").
  *
  * <p>An empty store cannot tell a new voter from one that lost its disk. If a voter that lost its disk

@@ -5,13 +5,13 @@ import java.util.Map;
 /**
  * A change to a node's durable state, produced by the core and performed by the caller.
  *
- * <p>The rule (Paxos Made Simple, P1a/P2b; PAXOS-NOTES 1): the writes of a {@link Ready} are durable
+ * <p>The rule (Paxos Made Simple, P1a/P2b; DESIGN.md P1): the writes of a {@link Ready} are durable
  * before any of its messages leaves the node. Writes are applied in list order; a storage applies a
  * whole list as one atomic commit (group commit).
  */
 public sealed interface StorageWrite {
 
-    /** The acceptor promised {@code ballot}; it only ever grows (PAXOS-NOTES 2). */
+    /** The acceptor promised {@code ballot}; it only ever grows (DESIGN.md P2). */
     record Promised(Ballot ballot) implements StorageWrite {}
 
     /** The acceptor accepted {@code value} in {@code slot} at {@code ballot}. */

@@ -8,10 +8,10 @@ import java.util.Objects;
  *
  * <p>One slot carries a whole batch so that one consensus instance and one storage record serve many
  * messages (Paxos Made Live, section 5). A no-op fills a hole the new leader found below the highest
- * accepted slot (PAXOS-NOTES 7): it delivers nothing, so it can never give a fresh message a lower
+ * accepted slot (DESIGN.md P7): it delivers nothing, so it can never give a fresh message a lower
  * position than one already acknowledged.
  *
- * <p>Two stamps travel with a batch as data; no protocol decision depends on either (PAXOS-NOTES 15):
+ * <p>Two stamps travel with a batch as data; no protocol decision depends on either (DESIGN.md P15):
  * <ul>
  *   <li>{@code timestampMillis}: the leader's wall clock when it closed the batch (clients see it as
  *       {@code ts}); a leader whose clock is wrong makes it wrong, so nothing that must be correct is

@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * <p>Durability is modelled as {@link FsyncPolicy#ALWAYS}: a {@link #write} is durable when it returns,
  * atomically (a group that breaks a rule of {@link WritePlan} changes nothing). To crash and restart a
  * node, the simulator drops the node, keeps this object and builds a new node from {@link #load()};
- * {@link #close()} does not lose anything either. {@link #wipe()} models a lost disk (PAXOS-NOTES 3).
+ * {@link #close()} does not lose anything either. {@link #wipe()} models a lost disk (DESIGN.md P3).
  *
  * <p>Thread-safe (every method is synchronized); the simulator is single-threaded anyway. Values are
  * kept by reference: the core treats them as immutable.

@@ -31,7 +31,7 @@ import java.util.zip.CRC32C;
  * <ul>
  *   <li>one records {@code durableUpTo > p}: when it was written, a returned force had made the whole
  *       bad frame durable, so the bad frame was damaged afterwards (the medium, not a power loss):
- *       corruption, and the file is refused (PAXOS-NOTES 4);</li>
+ *       corruption, and the file is refused (DESIGN.md P4);</li>
  *   <li>a PXJ1 frame follows a bad frame of the PXJ1 era: it records no durable point, so it is
  *       refused as the previous version refused it;</li>
  *   <li>otherwise the bad frame is a torn tail: the journal is cut at {@code p}, with the valid frames

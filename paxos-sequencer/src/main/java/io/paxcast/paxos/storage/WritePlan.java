@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * <p>The rules, in list order:
  * <ul>
  *   <li>{@code Promised(b)}: the promise becomes {@code b}; equal is a no-op; lower throws
- *       {@link IllegalStateException} (a promise never goes backwards: PAXOS-NOTES 2; the core never
+ *       {@link IllegalStateException} (a promise never goes backwards: DESIGN.md P2; the core never
  *       asks for it).</li>
  *   <li>{@code Accepted(slot, b, v)}: the slot's record becomes (b, v, not chosen), replacing an
  *       accepted record. Ignored if the slot is at or below the chosen prefix or holds a chosen record:

@@ -5,7 +5,7 @@ import io.paxcast.paxos.core.Message;
 import java.util.function.Consumer;
 
 /**
- * Carries Paxos messages between nodes. Best-effort (PAXOS-NOTES 14): a message may be lost,
+ * Carries Paxos messages between nodes. Best-effort (DESIGN.md P14): a message may be lost,
  * duplicated or reordered, and the core retransmits on its own ticks.
  *
  * <p>Contract (after MicroRaft): {@link #send} never blocks and never throws; received messages are

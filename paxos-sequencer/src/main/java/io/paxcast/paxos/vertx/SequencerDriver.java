@@ -358,7 +358,7 @@ public final class SequencerDriver {
 
     /**
      * Runs a step of the core. A storage that cannot read what it wrote, or a safety check that
-     * fires, stops this node for good: it no longer votes, leads or delivers (PAXOS-NOTES 4).
+     * fires, stops this node for good: it no longer votes, leads or delivers (DESIGN.md P4).
      */
     private boolean guard(Runnable step) {
         try {

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Paxos Made Simple, P1a: "an acceptor can accept a proposal numbered n iff it has not responded to
- * a prepare request having a number greater than n", and PAXOS-NOTES 2: the promise only grows, also
+ * a prepare request having a number greater than n", and DESIGN.md P2: the promise only grows, also
  * across restarts, and a rejection names the higher ballot so the proposer can step up.
  */
 class AcceptorPromiseTest {

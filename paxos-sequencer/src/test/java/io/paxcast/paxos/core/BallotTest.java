@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Ballots (Paxos Made Simple 2.2, PAXOS-NOTES 5 and 8): "different proposers choose their numbers
+ * Ballots (Paxos Made Simple 2.2, DESIGN.md P5 and P8): "different proposers choose their numbers
  * from disjoint sets", a node never reuses a ballot, also across a restart, and a higher ballot in any
  * reply means another leader exists: stop proposing.
  */

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * PAXOS-NOTES 13 and 16: a node that missed slots learns their chosen values from a peer, with their
+ * DESIGN.md P13 and P16: a node that missed slots learns their chosen values from a peer, with their
  * slot numbers, without rerunning consensus for them, and never adopts a value a peer merely accepted.
  */
 class CatchupTest {

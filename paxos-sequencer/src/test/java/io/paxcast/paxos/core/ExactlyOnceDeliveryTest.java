@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * PAXOS-NOTES 11: the same command can be chosen in two slots (an old leader's proposal re-proposed by
+ * DESIGN.md P11: the same command can be chosen in two slots (an old leader's proposal re-proposed by
  * a later leader, plus its origin's re-submission chosen meanwhile). The apply step skips a command
  * already applied, by a rule that depends on the log alone (its origin, incarnation and counter, and
  * the floor its origin carried: {@link AppliedCommands}), so every node, restarted or not, skips the

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * PAXOS-NOTES 10: deliver a slot only after it is chosen, and only after every lower slot was
+ * DESIGN.md P10: deliver a slot only after it is chosen, and only after every lower slot was
  * delivered (hold-back). Slots may be chosen, and learned, out of order.
  */
 class HoldBackTest {

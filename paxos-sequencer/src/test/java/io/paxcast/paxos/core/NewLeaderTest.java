@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Phase 1 of a new leader (Paxos Made Simple P2c; Paxos Made Moderately Complex, scouts;
- * PAXOS-NOTES 6 and 7): it finds what any acceptor of its quorum accepted and re-proposes it in the
+ * DESIGN.md P6 and P7): it finds what any acceptor of its quorum accepted and re-proposes it in the
  * same slot, fills the holes below with no-ops, and does not propose before it knows every slot a
  * peer of its quorum knows chosen.
  */

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A node whose storage was found corrupt cannot prove what it promised (PAXOS-NOTES 3-4): it runs as a
+ * A node whose storage was found corrupt cannot prove what it promised (DESIGN.md P3-P4): it runs as a
  * non-voting learner. It must never answer a Prepare or an Accept, never campaign, and still learn
  * the whole chosen log from its peers and forward its clients' commands.
  */

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * PAXOS-NOTES 1 and 5, Paxos Made Live section 4: "persist before you answer". Checked on the
+ * DESIGN.md P1 and P5, Paxos Made Live section 4: "persist before you answer". Checked on the
  * {@link Ready} values themselves: a reply that depends on acceptor state leaves only in a Ready
  * whose writes carry that state, unless it was already durable before that Ready.
  */

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Flow control (PAXOS-NOTES 16; Paxos Made Live section 5, batching): the leader keeps at most
+ * Flow control (DESIGN.md P16; Paxos Made Live section 5, batching): the leader keeps at most
  * {@code pipelineWindow} fresh slots proposed and not chosen, and closes a batch when it holds
  * {@code maxBatchCommands} commands or {@code maxBatchBytes} bytes.
  *

@@ -31,7 +31,7 @@ import java.util.random.RandomGeneratorFactory;
  */
 final class TestCluster {
 
-    /** The leader's wall clock, set by the test: it only stamps batches (PAXOS-NOTES 15). */
+    /** The leader's wall clock, set by the test: it only stamps batches (DESIGN.md P15). */
     static final class ManualClock implements Clock {
         private long millis;
 

@@ -18,7 +18,7 @@ public enum Scenario {
     BRIDGE_5(spec(5).drop(0.02).duplicate(0.02).delay(6).crash(0.01).skew(100).bridge(0.01)),
     CHAOS_3(spec(3).drop(0.08).duplicate(0.05).delay(8).crash(0.01).partition(0.005).oneWay(0.01).skew(500)),
     CHAOS_5(spec(5).drop(0.08).duplicate(0.05).delay(8).crash(0.01).partition(0.005).oneWay(0.01).skew(500)),
-    /** Lost disks: a node crashes and comes back on an empty store (PAXOS-NOTES 3). */
+    /** Lost disks: a node crashes and comes back on an empty store (DESIGN.md P3). */
     WIPE_3(spec(3).drop(0.02).duplicate(0.02).delay(4).crash(0.01).wipe(0.01)),
     WIPE_5(spec(5).drop(0.03).duplicate(0.02).delay(6).crash(0.01).wipe(0.01).partition(0.003)),
     /** Leaders' wall clocks jump by minutes, both ways; short idempotency windows expire during the run. */

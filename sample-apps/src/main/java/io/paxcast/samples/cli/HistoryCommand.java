@@ -14,7 +14,7 @@ import java.io.PrintWriter;
 @Command(name = "history", description = {"Print stored messages, one JSON object per line, in order:",
         "of one channel (after = a channel offset), or of the global log without a channel (after = a seq)."})
 final class HistoryCommand extends NodeCommand {
-    /** The node's page limit (API.md); larger --limit values are read page by page. */
+    /** The node's page limit (docs/API.md); larger --limit values are read page by page. */
     private static final int PAGE = 1000;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "[channel]", description = "Channel (default: the global log).")

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * {@code paxcast}: a command-line client of a Paxcast cluster, over HTTP and WebSocket only
- * (API.md), plus the two sample apps as subcommands.
+ * (docs/API.md), plus the two sample apps as subcommands.
  *
  * <p>Exit codes: 0 success; 1 the node answered with an error (its JSON code and message are
  * printed), or a demo's check failed; 2 no node could be reached; 64 bad command line.

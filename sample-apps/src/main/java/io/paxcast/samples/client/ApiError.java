@@ -7,7 +7,7 @@ import java.net.URI;
 
 /**
  * The node answered with an error: {@code {"error": {"code": .., "message": ..}}} over HTTP, or an
- * {@code {"type": "error"}} frame on a WebSocket (API.md). {@link #status} is the HTTP status, 0 for
+ * {@code {"type": "error"}} frame on a WebSocket (docs/API.md). {@link #status} is the HTTP status, 0 for
  * a frame.
  */
 public final class ApiError extends RuntimeException {

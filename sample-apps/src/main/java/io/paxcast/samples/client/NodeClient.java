@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The HTTP half of the wire contract (API.md) against a list of nodes.
+ * The HTTP half of the wire contract (docs/API.md) against a list of nodes.
  *
  * <p>Fail-over: a request goes to the current node; only when that node cannot be connected to
  * (nothing was sent, so nothing can have happened) does it move on to the next one, and the client

@@ -15,7 +15,7 @@ public final class Nodes {
     public static final String DEFAULT_NODE = "http://127.0.0.1:8081";
     public static final String ENV = "PAXCAST_NODE";
 
-    /** API.md: channel names. */
+    /** docs/API.md: channel names. */
     private static final Pattern CHANNEL = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
 
     private Nodes() {
@@ -91,7 +91,7 @@ public final class Nodes {
         return URLEncoder.encode(text, StandardCharsets.UTF_8);
     }
 
-    /** Checks a channel name against API.md's pattern; returns it. */
+    /** Checks a channel name against docs/API.md's pattern; returns it. */
     public static String channel(String name) {
         if (name == null || !CHANNEL.matcher(name).matches()) {
             throw new IllegalArgumentException("invalid channel name '" + name

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A WebSocket subscription ({@code GET /v1/subscribe}, API.md) that survives its node: when the
+ * A WebSocket subscription ({@code GET /v1/subscribe}, docs/API.md) that survives its node: when the
  * connection closes or fails, it connects to the next node of the list with {@code after=<last seq
  * received>}, so it loses nothing and repeats nothing. Without a starting {@code after}, the first
  * {@code subscribed} frame's {@code head} becomes the resume point.

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *       the value of the <em>first</em> well-formed proposal for round {@code r} delivered.</li>
  * </ol>
  *
- * <p>Why this is consensus (the three properties, given the broadcast's contract in API.md):
+ * <p>Why this is consensus (the three properties, given the broadcast's contract in docs/API.md):
  * <ul>
  *   <li><b>Agreement.</b> Total order: any two subscribers, on any nodes, receive the messages of
  *       the channel in the same order (the order of {@code seq}), and every subscriber that starts
