@@ -11,7 +11,6 @@ import io.paxcast.paxos.core.Message.SlotEntry;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -25,29 +24,25 @@ import java.util.TreeMap;
  *   <li>it accepts a proposal only if its ballot is at least the promised one, and the accepted
  *       (ballot, value) is durable before the Accepted reply leaves.</li>
  * </ul>
- * It keeps in memory only slots above the chosen prefix that the learner has not yet seen chosen;
- * chosen values belong to the {@link Learner}. Whether it may answer at all (a configured learner,
- * or a blank acceptor that has not rejoined: DESIGN.md P3) is decided by {@link PaxosNode}.
+ * Its memory (the promise, the accepted values) is in the {@link PaxosLog} the roles share; its
+ * replies go out through the {@link Outbox}, after the writes that make them true. Whether it may
+ * answer at all (a configured learner, or a blank acceptor that has not rejoined: DESIGN.md P3) is
+ * decided by {@link PaxosNode}.
  */
-final class Acceptor {
+// Not final, nor Learner, Proposer, PaxosLog and LogClock: the simulator's self-test plants bugs in
+// subclasses (src/test: PlantedBugs), through the package-private Roles.
+class Acceptor {
+    /** What a Prepare or an Accept led to (the reply itself is in the {@link Outbox}). */
+    enum Vote { PROMISED, ACCEPTED, REFUSED, ALREADY_CHOSEN }
+
     private final PaxosConfig config;
+    private final PaxosLog log;
     private final Outbox out;
-    private Ballot promised;
-    private final TreeMap<Long, SlotEntry> accepted = new TreeMap<>();
 
-    Acceptor(PaxosConfig config, Outbox out, DurableState state) {
+    Acceptor(PaxosConfig config, PaxosLog log, Outbox out) {
         this.config = config;
+        this.log = log;
         this.out = out;
-        this.promised = state.promised();
-        for (SlotEntry entry : state.slots()) {
-            if (!entry.chosen()) {
-                accepted.put(entry.slot(), entry);
-            }
-        }
-    }
-
-    Ballot promised() {
-        return promised;
     }
 
     /**
@@ -55,31 +50,23 @@ final class Acceptor {
      * can never have promised anything above it that still matters.
      */
     void adopt(Ballot ballot) {
-        raisePromise(ballot);
-    }
-
-    /** The highest slot with an accepted (not yet chosen) record, or 0. */
-    long highestAcceptedSlot() {
-        return accepted.isEmpty() ? 0 : accepted.lastKey();
-    }
-
-    /** Whether this acceptor holds nothing: no promise and no accepted value. */
-    boolean isEmpty() {
-        return promised.isZero() && accepted.isEmpty();
+        log.raisePromise(ballot);
     }
 
     /**
-     * Phase 1b. Returns the Promise (or the Nack) to send back to the proposer. A report larger than
+     * Phase 1b: a Promise (or a Nack) back to the proposer. A report larger than
      * {@link PaxosConfig#maxPromiseBytes} is cut into pages: this one says where the next starts.
      */
-    Message onPrepare(Prepare prepare, Learner learner) {
-        if (!promise(prepare.ballot())) {
-            return new Nack(config.nodeId(), prepare.from(), prepare.ballot(), promised);
+    Vote onPrepare(Prepare prepare) {
+        if (refuses(prepare.ballot())) {
+            out.send(new Nack(config.nodeId(), prepare.from(), prepare.ballot(), log.promised()));
+            return Vote.REFUSED;
         }
-        long above = Math.max(prepare.fromSlot() - 1, learner.chosenPrefix());
-        TreeMap<Long, SlotEntry> report = new TreeMap<>(accepted.tailMap(above, false));
+        log.raisePromise(prepare.ballot());
+        long above = Math.max(prepare.fromSlot() - 1, log.chosenPrefix());
+        TreeMap<Long, SlotEntry> report = new TreeMap<>(log.acceptedAbove(above));
         // A slot this node already knows chosen is reported as chosen: the leader must not re-decide it.
-        for (var chosen : learner.chosenAbove(above).entrySet()) {
+        for (var chosen : log.chosenAbove(above).entrySet()) {
             report.put(chosen.getKey(), new SlotEntry(chosen.getKey(), Ballot.ZERO, chosen.getValue(), true));
         }
         List<SlotEntry> page = new ArrayList<>();
@@ -94,66 +81,36 @@ final class Acceptor {
             page.add(entry);
             bytes += weight;
         }
-        return new Promise(config.nodeId(), prepare.from(), prepare.ballot(), learner.chosenPrefix(), page, nextSlot);
+        out.send(new Promise(config.nodeId(), prepare.from(), prepare.ballot(), log.chosenPrefix(), page, nextSlot));
+        return Vote.PROMISED;
     }
 
-    /** Phase 2b. Returns the Accepted (or Nack, or the already chosen value) to send back. */
-    Message onAccept(Accept accept, Learner learner) {
-        if (!config.has(InjectedBug.ACCEPTOR_IGNORES_PROMISE) && accept.ballot().lessThan(promised)) {
-            return new Nack(config.nodeId(), accept.from(), accept.ballot(), promised);
+    /** Phase 2b: an Accepted (or a Nack, or the value already chosen in that slot) back to the proposer. */
+    Vote onAccept(Accept accept) {
+        if (refusesAccept(accept)) {
+            out.send(new Nack(config.nodeId(), accept.from(), accept.ballot(), log.promised()));
+            return Vote.REFUSED;
         }
-        Optional<Value> known = learner.chosenValue(accept.slot());
+        Optional<Value> known = log.chosenValue(accept.slot());
         if (known.isPresent()) {
             // Never overwrite a decided slot; tell the (lagging) proposer what was chosen there.
-            return new CatchupReply(config.nodeId(), accept.from(),
-                    List.of(new ChosenEntry(accept.slot(), known.get())), learner.chosenPrefix());
+            out.send(new CatchupReply(config.nodeId(), accept.from(),
+                    List.of(new ChosenEntry(accept.slot(), known.get())), log.chosenPrefix()));
+            return Vote.ALREADY_CHOSEN;
         }
-        raisePromise(accept.ballot());
-        accepted.put(accept.slot(), new SlotEntry(accept.slot(), accept.ballot(), accept.value(), false));
-        out.write(new StorageWrite.Accepted(accept.slot(), accept.ballot(), accept.value()));
-        return new Accepted(config.nodeId(), accept.from(), accept.ballot(), accept.slot());
+        log.raisePromise(accept.ballot());
+        log.accept(accept.slot(), accept.ballot(), accept.value());
+        out.send(new Accepted(config.nodeId(), accept.from(), accept.ballot(), accept.slot()));
+        return Vote.ACCEPTED;
     }
 
-    /** Promises {@code ballot} if it is not below the current promise; persists a raise. */
-    private boolean promise(Ballot ballot) {
-        if (ballot.lessThan(promised)) {
-            return false;
-        }
-        raisePromise(ballot);
-        return true;
+    /** P1a: an acceptor answers no request below the ballot it promised. */
+    boolean refuses(Ballot ballot) {
+        return ballot.lessThan(log.promised());
     }
 
-    private void raisePromise(Ballot ballot) {
-        if (ballot.greaterThan(promised)) {
-            promised = ballot;
-            if (!config.has(InjectedBug.ACCEPTOR_FORGETS_PROMISE)) {
-                out.write(new StorageWrite.Promised(ballot));
-            }
-        }
-    }
-
-    Optional<SlotEntry> acceptedAt(long slot) {
-        return Optional.ofNullable(accepted.get(slot));
-    }
-
-    /** Accepted slots in [from, to]. */
-    NavigableMap<Long, SlotEntry> acceptedBetween(long from, long to) {
-        if (from > to) {
-            return new TreeMap<>();
-        }
-        return accepted.subMap(from, true, to, true);
-    }
-
-    /** The learner decided {@code slot}: its accepted record is no longer needed in memory. */
-    void forget(long slot) {
-        accepted.remove(slot);
-    }
-
-    void forgetThrough(long slot) {
-        accepted.headMap(slot, true).clear();
-    }
-
-    int acceptedCount() {
-        return accepted.size();
+    /** P1a for phase 2: "it accepts a proposal numbered n unless it has promised a higher one". */
+    boolean refusesAccept(Accept accept) {
+        return refuses(accept.ballot());
     }
 }

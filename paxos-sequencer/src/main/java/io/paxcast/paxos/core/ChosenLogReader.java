@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /**
  * Read access to the chosen values the node has made durable, for catch-up of peers and for
- * rebuilding the dedupe window after a restart.
+ * delivering slots whose values are no longer held in memory.
  *
  * <p>Contract: called on the node's own thread; must be fast (a local lookup, no network) and must
  * not block on pending writes. It returns a value only for a slot whose chosen value is durable:

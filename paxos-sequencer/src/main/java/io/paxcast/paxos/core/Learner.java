@@ -4,9 +4,6 @@ import io.paxcast.paxos.core.Message.SlotEntry;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.NavigableMap;
-import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * The learner role: which slots are chosen, and their delivery in slot order, each exactly once.
@@ -21,124 +18,31 @@ import java.util.TreeMap;
  *   <li>a command applied before is left out of a later delivery ({@link AppliedCommands}), identically on
  *       every node: the rule depends on the log alone.</li>
  * </ul>
- * Memory: chosen values above the prefix (the pipeline's worth), and a cache of recent chosen values
- * bounded by {@link PaxosConfig#maxRecentBytes} (and 4096 slots); older values are read back from
- * storage. Values the storage has not yet made durable always stay.
+ * What is chosen is kept in the {@link PaxosLog} the roles share (the proposer learns there too, when
+ * its Accepts reach a majority); this role adds the two rules that are the learner's own: the commit
+ * point a leader announces, and delivery. Deliveries go out through the {@link Outbox}.
  */
-final class Learner {
-    private static final int RECENT_MAX_SLOTS = 4096;
-    /** How far back a start looks for the newest stamped value (no-ops carry no stamp). */
-    private static final int STAMP_LOOKBACK_SLOTS = 1024;
-
+class Learner {
     private final PaxosConfig config;
+    private final PaxosLog log;
     private final Outbox out;
-    private final ChosenLogReader durableLog;
-    private final Acceptor acceptor;
-    private final LogClock logClock;
-
-    private long chosenPrefix;
-    /** Chosen slots above the prefix, learned out of order. */
-    private final TreeMap<Long, Value> chosenAbove = new TreeMap<>();
-    /** Recent chosen values at or below the prefix; {@link #recentBytes} of them. */
-    private final TreeMap<Long, Value> recent = new TreeMap<>();
-    private long recentBytes;
+    /** Shared with the {@link Proposer}, which need not propose a command the log already settled. */
+    private final AppliedCommands applied;
 
     private long deliveredUpTo;
     /** The log's stamps after the last delivered slot: running maxima, so they never go back. */
     private long wallTime;
     private long logTime;
-    private final AppliedCommands applied = new AppliedCommands();
 
-    Learner(PaxosConfig config, Outbox out, ChosenLogReader durableLog, Acceptor acceptor, DurableState state,
-            LogClock logClock) {
+    Learner(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied) {
         this.config = config;
+        this.log = log;
         this.out = out;
-        this.durableLog = durableLog;
-        this.acceptor = acceptor;
-        this.logClock = logClock;
-        this.chosenPrefix = state.chosenPrefix();
-        for (SlotEntry entry : state.slots()) {
-            if (entry.chosen()) {
-                chosenAbove.put(entry.slot(), entry.value());
-            }
-            logClock.observe(entry.value()); // accepted values may be re-proposed: stamp above them too
-        }
-        for (long slot = chosenPrefix; slot >= 1 && slot > chosenPrefix - STAMP_LOOKBACK_SLOTS; slot--) {
-            Optional<Value> value = durableLog.chosen(slot);
-            if (value.isEmpty()) {
-                break;
-            }
-            if (!value.get().noop()) {
-                logClock.observe(value.get());
-                break;
-            }
-        }
-        advancePrefix();
-    }
-
-    long chosenPrefix() {
-        return chosenPrefix;
+        this.applied = applied;
     }
 
     long deliveredUpTo() {
         return deliveredUpTo;
-    }
-
-    long highestKnownChosenSlot() {
-        return chosenAbove.isEmpty() ? chosenPrefix : chosenAbove.lastKey();
-    }
-
-    boolean isChosen(long slot) {
-        return slot <= chosenPrefix || chosenAbove.containsKey(slot);
-    }
-
-    /** Whether the applied log already settled {@code id} (a leader need not propose it again). */
-    boolean isSettled(CommandId id) {
-        return applied.isSettled(id);
-    }
-
-    /** Chosen slots above {@code slot} learned out of order. */
-    NavigableMap<Long, Value> chosenAbove(long slot) {
-        return chosenAbove.tailMap(slot, false);
-    }
-
-    Optional<Value> chosenValue(long slot) {
-        if (slot > chosenPrefix) {
-            return Optional.ofNullable(chosenAbove.get(slot));
-        }
-        Value value = recent.get(slot);
-        if (value != null) {
-            return Optional.of(value);
-        }
-        return slot <= durableLog.chosenPrefix() ? durableLog.chosen(slot) : Optional.empty();
-    }
-
-    /**
-     * {@code value} is chosen in {@code slot}.
-     *
-     * @param storedByAcceptor this node's acceptor holds exactly this value for the slot (it accepted
-     *                         it at the choosing ballot), so only the prefix needs writing
-     * @return whether this was news
-     */
-    boolean learn(long slot, Value value, boolean storedByAcceptor) {
-        Optional<Value> known = chosenValue(slot);
-        if (known.isPresent()) {
-            if (!known.get().equals(value)) {
-                throw new SafetyViolation("node " + config.nodeId() + ": slot " + slot + " chosen as "
-                        + known.get() + " and as " + value);
-            }
-            return false;
-        }
-        if (slot <= chosenPrefix) {
-            return false; // chosen, and no longer cached: nothing to learn
-        }
-        if (!storedByAcceptor) {
-            out.write(new StorageWrite.Chosen(slot, value));
-        }
-        chosenAbove.put(slot, value);
-        acceptor.forget(slot);
-        logClock.observe(value);
-        return true;
     }
 
     /**
@@ -150,41 +54,24 @@ final class Learner {
      * @return whether some slots up to {@code commitUpTo} remain unknown (catch-up is needed)
      */
     boolean onCommitPoint(Ballot ballot, long commitUpTo) {
-        if (commitUpTo <= chosenPrefix) {
+        if (commitUpTo <= log.chosenPrefix()) {
             return false;
         }
         List<SlotEntry> learnable = new ArrayList<>();
-        for (SlotEntry entry : acceptor.acceptedBetween(chosenPrefix + 1, commitUpTo).values()) {
+        for (SlotEntry entry : log.acceptedBetween(log.chosenPrefix() + 1, commitUpTo).values()) {
             if (entry.ballot().equals(ballot)) {
                 learnable.add(entry);
             }
         }
         for (SlotEntry entry : learnable) {
-            learn(entry.slot(), entry.value(), true);
+            log.learn(entry.slot(), entry.value(), true);
         }
-        advancePrefix();
-        return chosenPrefix < commitUpTo;
-    }
-
-    /** Folds contiguous chosen slots into the prefix; records the new prefix durably. */
-    boolean advancePrefix() {
-        long before = chosenPrefix;
-        while (!chosenAbove.isEmpty() && chosenAbove.firstKey() == chosenPrefix + 1) {
-            var first = chosenAbove.pollFirstEntry();
-            chosenPrefix = first.getKey();
-            recent.put(first.getKey(), first.getValue());
-            recentBytes += first.getValue().weight();
-        }
-        if (chosenPrefix > before) {
-            acceptor.forgetThrough(chosenPrefix);
-            out.write(new StorageWrite.ChosenPrefix(chosenPrefix));
-            return true;
-        }
-        return false;
+        log.advancePrefix();
+        return log.chosenPrefix() < commitUpTo;
     }
 
     boolean hasUndelivered() {
-        return deliveredUpTo < chosenPrefix;
+        return deliveredUpTo < log.chosenPrefix();
     }
 
     /**
@@ -195,14 +82,14 @@ final class Learner {
     List<Delivery> deliver(int maxDeliveries) {
         int limit = Math.min(maxDeliveries, config.maxDeliveriesPerReady());
         List<Delivery> deliveries = new ArrayList<>();
-        while (deliveredUpTo < chosenPrefix && deliveries.size() < limit) {
+        while (deliveredUpTo < log.chosenPrefix() && deliveries.size() < limit) {
             long slot = deliveredUpTo + 1;
-            Value value = chosenValue(slot).orElseThrow(() -> new IllegalStateException(
+            Value value = log.chosenValue(slot).orElseThrow(() -> new IllegalStateException(
                     "node " + config.nodeId() + ": chosen slot " + slot + " is neither in memory nor on disk"));
             deliveries.add(toDelivery(slot, value));
             deliveredUpTo = slot;
         }
-        trimRecent();
+        log.trimRecent();
         for (Delivery delivery : deliveries) {
             out.deliver(delivery);
         }
@@ -217,30 +104,15 @@ final class Learner {
         logTime = Math.max(logTime, value.logClockMillis());
         List<Command> fresh = new ArrayList<>(value.size());
         for (Command command : value.commands()) {
-            if (applied.firstApplication(command) || config.has(InjectedBug.SKIP_DEDUPE)) {
+            if (firstApplication(command)) {
                 fresh.add(command);
             }
         }
         return new Delivery(slot, wallTime, logTime, value, fresh);
     }
 
-    /**
-     * Keeps recent values within their bounds, never one the storage has not made durable yet (the
-     * caller persists asynchronously, so a read-back could miss it).
-     */
-    private void trimRecent() {
-        long durable = durableLog.chosenPrefix();
-        while (!recent.isEmpty() && recent.firstKey() <= durable
-                && (recent.size() > RECENT_MAX_SLOTS || recentBytes > config.maxRecentBytes())) {
-            recentBytes -= recent.pollFirstEntry().getValue().weight();
-        }
-    }
-
-    long recentBytes() {
-        return recentBytes;
-    }
-
-    long appliedStateBytes() {
-        return applied.heapBytes();
+    /** DESIGN.md P11: whether {@code command} is applied here for the first time (and from now on it is not). */
+    boolean firstApplication(Command command) {
+        return applied.firstApplication(command);
     }
 }

@@ -19,18 +19,15 @@ import java.util.function.LongSupplier;
  * </ul>
  * Called on the node's thread only; ticks come from the node ({@code ticks}).
  */
-final class LogClock {
+class LogClock {
     private final Clock wall;
     private final long millisPerTick;
     private final LongSupplier ticks;
-    private final boolean fromWallClock;
     private long wallFloor;
     private long anchor;
     private long anchorTick;
 
-    /** @param fromWallClock a planted bug for the simulator's self-test: the log clock follows the wall clock */
-    LogClock(Clock wall, long millisPerTick, LongSupplier ticks, boolean fromWallClock) {
-        this.fromWallClock = fromWallClock;
+    LogClock(Clock wall, long millisPerTick, LongSupplier ticks) {
         this.wall = wall;
         this.millisPerTick = millisPerTick;
         this.ticks = ticks;
@@ -59,9 +56,14 @@ final class LogClock {
     /** The log-clock stamp of a new batch: the anchor plus the ticks since. */
     long logStamp() {
         long tick = ticks.getAsLong();
-        anchor = fromWallClock ? Math.max(anchor, wall.nowMillis()) : estimate(tick);
+        anchor = nextAnchor(anchor, tick);
         anchorTick = tick;
         return anchor;
+    }
+
+    /** The log clock at {@code tick}: the anchor plus the ticks since it was set. */
+    long nextAnchor(long anchor, long tick) {
+        return estimate(tick);
     }
 
     /** The largest wall stamp this node knows in the log. */

@@ -1,9 +1,7 @@
 package io.paxcast.paxos.core;
 
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The tunables of one node. Every duration is in ticks, the core's only notion of time; the driver
@@ -46,7 +44,6 @@ import java.util.Set;
  * @param maxPromiseBytes      bytes of accepted values one Promise carries; more come in further pages
  * @param maxDeliveriesPerReady slots delivered per {@link Ready}, so a long replay after a restart
  *                             cannot hold the node's thread (the rest come in the following Readies)
- * @param bugs                 deliberately broken behaviours, for the simulator's self-test only
  * @param voting               false for a node that must never vote or lead (a configured learner); it
  *                             still learns the chosen log, serves it, and forwards client commands
  * @param leaderStickiness     while a node hears a live leader it ignores other candidates' Prepares
@@ -73,7 +70,6 @@ public record PaxosConfig(
         long maxRecentBytes,
         int maxPromiseBytes,
         int maxDeliveriesPerReady,
-        Set<InjectedBug> bugs,
         boolean voting,
         boolean leaderStickiness,
         boolean preVote) {
@@ -107,7 +103,6 @@ public record PaxosConfig(
         if (electionTimeoutTicks <= heartbeatTicks) {
             throw new IllegalArgumentException("electionTimeoutTicks must exceed heartbeatTicks");
         }
-        bugs = bugs.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(bugs));
     }
 
     /** Defaults that suit a 10 ms tick: heartbeat 50 ms, election timeout 300-600 ms. */
@@ -138,7 +133,6 @@ public record PaxosConfig(
         b.maxRecentBytes = maxRecentBytes;
         b.maxPromiseBytes = maxPromiseBytes;
         b.maxDeliveriesPerReady = maxDeliveriesPerReady;
-        b.bugs = bugs;
         b.voting = voting;
         b.leaderStickiness = leaderStickiness;
         b.preVote = preVote;
@@ -147,10 +141,6 @@ public record PaxosConfig(
 
     public int quorum() {
         return voters.size() / 2 + 1;
-    }
-
-    public PaxosConfig withBugs(Set<InjectedBug> injected) {
-        return toBuilder().bugs(injected).build();
     }
 
     public PaxosConfig withTimeouts(int heartbeat, int electionTimeout, int retransmit, int resubmit) {
@@ -172,10 +162,6 @@ public record PaxosConfig(
 
     public PaxosConfig withPreVote(boolean on) {
         return toBuilder().preVote(on).build();
-    }
-
-    public boolean has(InjectedBug bug) {
-        return bugs.contains(bug);
     }
 
     private static void requirePositive(String name, long value) {
@@ -205,7 +191,6 @@ public record PaxosConfig(
         private long maxRecentBytes = 8L << 20;
         private int maxPromiseBytes = 1 << 20;
         private int maxDeliveriesPerReady = 1024;
-        private Set<InjectedBug> bugs = Set.of();
         private boolean voting = true;
         private boolean leaderStickiness = true;
         private boolean preVote = true;
@@ -273,11 +258,6 @@ public record PaxosConfig(
             return this;
         }
 
-        public Builder bugs(Set<InjectedBug> injected) {
-            this.bugs = injected;
-            return this;
-        }
-
         public Builder voting(boolean on) {
             this.voting = on;
             return this;
@@ -297,7 +277,7 @@ public record PaxosConfig(
             return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
                     electionTimeoutTicks, retransmitTicks, resubmitTicks, catchupBatchSlots, catchupReplyBytes,
                     millisPerTick, maxPendingCommands, maxPendingBytes, maxQueuedBytes, forwardWindowBytes, maxRecentBytes,
-                    maxPromiseBytes, maxDeliveriesPerReady, bugs, voting, leaderStickiness, preVote);
+                    maxPromiseBytes, maxDeliveriesPerReady, voting, leaderStickiness, preVote);
         }
     }
 }

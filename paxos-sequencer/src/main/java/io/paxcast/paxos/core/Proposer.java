@@ -8,15 +8,11 @@ import io.paxcast.paxos.core.Message.Prepare;
 import io.paxcast.paxos.core.Message.Promise;
 import io.paxcast.paxos.core.Message.SlotEntry;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * The proposer role, which becomes the distinguished leader of Multi-Paxos.
@@ -31,8 +27,12 @@ import java.util.function.Consumer;
  * queued again when its origin hands it in a second time; an unanswered Accept is resent with
  * back-off, only to the voters that did not answer, and never once the slot is chosen. The queue of
  * commands waiting for a slot is bounded by {@link PaxosConfig#maxQueuedBytes}.
+ *
+ * <p>What it knows of the log (its own acceptor's promise, what is chosen) it reads from the
+ * {@link PaxosLog} the roles share, and it learns there what its Accepts got chosen; its messages go
+ * out through the {@link Outbox}.
  */
-final class Proposer {
+class Proposer {
     enum Role { FOLLOWER, CANDIDATE, LEADER }
 
     private static final int MAX_BACKOFF_SHIFT = 3;
@@ -51,10 +51,11 @@ final class Proposer {
     }
 
     private final PaxosConfig config;
-    private final Acceptor acceptor;
-    private final Learner learner;
+    private final PaxosLog log;
+    private final Outbox out;
+    /** Shared with the {@link Learner}: a command the applied log settled is not proposed again. */
+    private final AppliedCommands applied;
     private final LogClock clock;
-    private final Consumer<Message> send;
 
     private Role role = Role.FOLLOWER;
     private Ballot ballot = Ballot.ZERO;
@@ -62,11 +63,7 @@ final class Proposer {
     private Ballot highestSeen = Ballot.ZERO;
 
     // phase 1
-    /** Per acceptor, its promise so far: the entries of every page received, complete or not. */
-    private final Map<String, List<SlotEntry>> promisedEntries = new HashMap<>();
-    private final Map<String, Long> promisedPrefix = new HashMap<>();
-    /** Acceptors whose promise still has pages to come: the slot the next page starts at. */
-    private final Map<String, Long> nextPage = new HashMap<>();
+    private final PhaseOneReports reports = new PhaseOneReports();
     private long prepareFromSlot;
     private long lastPrepareTick;
     private long awaitedPrefix;
@@ -75,10 +72,7 @@ final class Proposer {
     private long nextSlot;
     private final TreeMap<Long, Proposal> inFlight = new TreeMap<>();
     private final Set<CommandId> inFlightIds = new HashSet<>();
-    /** Commands waiting for a slot, at most {@link PaxosConfig#maxQueuedBytes} of them. */
-    private final ArrayDeque<Command> pending = new ArrayDeque<>();
-    private final Set<CommandId> pendingIds = new HashSet<>();
-    private long pendingBytes;
+    private final CommandQueue pending;
     private final Map<String, Long> lastHeardFrom = new HashMap<>();
     /** Per follower, the probe of its latest HeartbeatAck at this ballot: echoed in the next Heartbeat. */
     private final Map<String, Long> lastProbe = new HashMap<>();
@@ -87,13 +81,14 @@ final class Proposer {
     /** A blank voter waits for the slots up to here to be chosen: fill them with no-ops if idle. */
     private long fillUpTo;
 
-    Proposer(PaxosConfig config, Acceptor acceptor, Learner learner, LogClock clock, Consumer<Message> send) {
+    Proposer(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied, LogClock clock) {
         this.config = config;
-        this.acceptor = acceptor;
-        this.learner = learner;
+        this.log = log;
+        this.out = out;
+        this.applied = applied;
         this.clock = clock;
-        this.send = send;
-        this.highestSeen = acceptor.promised();
+        this.pending = new CommandQueue(config.maxQueuedBytes());
+        this.highestSeen = log.promised();
     }
 
     Role role() {
@@ -117,7 +112,7 @@ final class Proposer {
     }
 
     long pendingBytes() {
-        return pendingBytes;
+        return pending.bytes();
     }
 
     void observe(Ballot seen) {
@@ -130,7 +125,7 @@ final class Proposer {
 
     /** The ballot a campaign would use now: above every ballot this node has seen or promised. */
     Ballot nextBallot() {
-        return Ballot.max(highestSeen, acceptor.promised()).next(config.nodeId());
+        return Ballot.max(highestSeen, log.promised()).next(config.nodeId());
     }
 
     // ---------------------------------------------------------------- phase 1
@@ -142,20 +137,14 @@ final class Proposer {
         role = Role.CANDIDATE;
         clearPromises();
         clearInFlight();
-        prepareFromSlot = learner.chosenPrefix() + 1;
+        prepareFromSlot = log.chosenPrefix() + 1;
         awaitedPrefix = 0;
         lastPrepareTick = tick;
-        if (config.has(InjectedBug.LEADER_SKIPS_PHASE_1)) {
-            // Broken on purpose: claims the slots above what it knows without asking anyone.
-            send.accept(new Prepare(config.nodeId(), config.nodeId(), ballot, prepareFromSlot));
-            becomeLeader(tick, Math.max(learner.highestKnownChosenSlot(), learner.chosenPrefix()) + 1);
-            return;
-        }
         // The Prepare to this node itself is answered in-process before the node's output is drained,
         // so the promise (and with it the round, DESIGN.md P5) is in the write group that must be
         // durable before the Prepares to the other acceptors leave.
         for (String voter : config.voters()) {
-            send.accept(new Prepare(config.nodeId(), voter, ballot, prepareFromSlot));
+            out.send(new Prepare(config.nodeId(), voter, ballot, prepareFromSlot));
         }
     }
 
@@ -164,25 +153,16 @@ final class Proposer {
             return;
         }
         String from = promise.from();
-        Long expected = nextPage.get(from);
-        if (promisedEntries.containsKey(from) && expected == null) {
+        if (reports.isComplete(from)) {
             return; // complete already: a duplicate
         }
-        List<SlotEntry> entries = promisedEntries.computeIfAbsent(from, f -> new ArrayList<>());
-        entries.addAll(promise.accepted());
-        promisedPrefix.merge(from, promise.chosenPrefix(), Math::max);
+        long nextPage = reports.add(promise);
         lastHeardFrom.put(from, tick);
-        if (promise.nextSlot() > 0) {
-            nextPage.put(from, promise.nextSlot());
-            send.accept(new Prepare(config.nodeId(), from, ballot, promise.nextSlot())); // the next page
+        if (nextPage > 0) {
+            out.send(new Prepare(config.nodeId(), from, ballot, nextPage)); // the next page
             return;
         }
-        nextPage.remove(from);
         tryTakeOver(tick);
-    }
-
-    private int completePromises() {
-        return promisedEntries.size() - nextPage.size();
     }
 
     /**
@@ -193,16 +173,11 @@ final class Proposer {
      * @return the prefix to catch up to before taking over, or 0
      */
     long tryTakeOver(long tick) {
-        if (role != Role.CANDIDATE || completePromises() < config.quorum()) {
+        if (role != Role.CANDIDATE || reports.complete() < config.quorum()) {
             return 0;
         }
-        long maxPrefix = 0;
-        for (var e : promisedPrefix.entrySet()) {
-            if (!nextPage.containsKey(e.getKey())) {
-                maxPrefix = Math.max(maxPrefix, e.getValue());
-            }
-        }
-        if (maxPrefix > learner.chosenPrefix()) {
+        long maxPrefix = reports.maxChosenPrefix();
+        if (maxPrefix > log.chosenPrefix()) {
             awaitedPrefix = maxPrefix;
             return maxPrefix;
         }
@@ -212,12 +187,7 @@ final class Proposer {
 
     /** Which peer to catch up from while a candidate: one whose promise reported the awaited prefix. */
     String catchupSource() {
-        for (var e : promisedPrefix.entrySet()) {
-            if (e.getValue() >= awaitedPrefix && !e.getKey().equals(config.nodeId())) {
-                return e.getKey();
-            }
-        }
-        return null;
+        return reports.peerWithPrefix(awaitedPrefix, config.nodeId());
     }
 
     long awaitedPrefix() {
@@ -226,27 +196,16 @@ final class Proposer {
 
     private void takeOver(long tick) {
         // For every open slot, the value accepted at the highest ballot in the quorum (P2c).
-        TreeMap<Long, SlotEntry> highest = new TreeMap<>();
-        for (var e : promisedEntries.entrySet()) {
-            if (nextPage.containsKey(e.getKey())) {
-                continue; // an incomplete report is not part of the quorum
-            }
-            for (SlotEntry entry : e.getValue()) {
-                if (entry.chosen()) {
-                    learner.learn(entry.slot(), entry.value(), false);
-                    continue;
-                }
-                SlotEntry current = highest.get(entry.slot());
-                if (current == null || entry.ballot().greaterThan(current.ballot())) {
-                    highest.put(entry.slot(), entry);
-                }
-            }
+        PhaseOneReports.Summary summary = reports.summarize();
+        for (SlotEntry entry : summary.chosen()) {
+            log.learn(entry.slot(), entry.value(), false);
         }
-        learner.advancePrefix();
-        long maxSlot = Math.max(learner.highestKnownChosenSlot(), highest.isEmpty() ? 0 : highest.lastKey());
-        becomeLeader(tick, learner.chosenPrefix() + 1);
-        for (long slot = learner.chosenPrefix() + 1; slot <= maxSlot; slot++) {
-            if (learner.isChosen(slot)) {
+        TreeMap<Long, SlotEntry> highest = summary.highestAccepted();
+        log.advancePrefix();
+        long maxSlot = Math.max(log.highestKnownChosenSlot(), highest.isEmpty() ? 0 : highest.lastKey());
+        becomeLeader(tick, log.chosenPrefix() + 1);
+        for (long slot = log.chosenPrefix() + 1; slot <= maxSlot; slot++) {
+            if (log.isChosen(slot)) {
                 continue;
             }
             SlotEntry entry = highest.get(slot);
@@ -257,7 +216,8 @@ final class Proposer {
         clearPromises();
     }
 
-    private void becomeLeader(long tick, long firstFreeSlot) {
+    /** Leads at the current ballot, proposing fresh batches from {@code firstFreeSlot} on. */
+    void becomeLeader(long tick, long firstFreeSlot) {
         role = Role.LEADER;
         nextSlot = firstFreeSlot;
         lastHeartbeatTick = tick - config.heartbeatTicks();
@@ -269,9 +229,7 @@ final class Proposer {
     }
 
     private void clearPromises() {
-        promisedEntries.clear();
-        promisedPrefix.clear();
-        nextPage.clear();
+        reports.clear();
     }
 
     // ---------------------------------------------------------------- phase 2
@@ -288,29 +246,15 @@ final class Proposer {
             return false;
         }
         CommandId id = command.id();
-        if (pendingIds.contains(id) || inFlightIds.contains(id) || learner.isSettled(id)) {
+        if (pending.contains(id) || inFlightIds.contains(id) || applied.isSettled(id)) {
             return true;
         }
-        if (pendingBytes + command.weight() > config.maxQueuedBytes()) {
-            return false;
-        }
-        pendingIds.add(id);
-        pending.addLast(command);
-        pendingBytes += command.weight();
-        return true;
+        return pending.offer(command);
     }
 
     /** {@code id} was abandoned by its origin (this node): if it still waits for a slot, it never gets one. */
     void dropPending(CommandId id) {
-        if (pendingIds.remove(id)) {
-            pending.removeIf(c -> {
-                if (c.id().equals(id)) {
-                    pendingBytes -= c.weight();
-                    return true;
-                }
-                return false;
-            });
-        }
+        pending.remove(id);
     }
 
     /** Closes batches from the pending commands while the pipeline window has room. */
@@ -319,16 +263,7 @@ final class Proposer {
             return;
         }
         while (!pending.isEmpty() && inFlight.size() < config.pipelineWindow()) {
-            List<Command> batch = new ArrayList<>();
-            int bytes = 0;
-            while (!pending.isEmpty() && batch.size() < config.maxBatchCommands()
-                    && (batch.isEmpty() || bytes + pending.peekFirst().weight() <= config.maxBatchBytes())) {
-                Command command = pending.pollFirst();
-                pendingIds.remove(command.id());
-                pendingBytes -= command.weight();
-                batch.add(command);
-                bytes += command.weight();
-            }
+            var batch = pending.takeBatch(config.maxBatchCommands(), config.maxBatchBytes());
             propose(nextSlot++, Value.batch(clock.wallStamp(), clock.logStamp(), batch), tick);
         }
         while (pending.isEmpty() && nextSlot <= fillUpTo && inFlight.size() < config.pipelineWindow()) {
@@ -343,7 +278,7 @@ final class Proposer {
             inFlightIds.add(command.id());
         }
         for (String voter : config.voters()) {
-            send.accept(new Accept(config.nodeId(), voter, ballot, slot, value, learner.chosenPrefix()));
+            out.send(new Accept(config.nodeId(), voter, ballot, slot, value, log.chosenPrefix()));
         }
     }
 
@@ -376,7 +311,7 @@ final class Proposer {
             // Chosen: a majority accepted the same (ballot, value) (DESIGN.md P10).
             removeInFlight(accepted.slot());
             boolean storedHere = proposal.acceptedBy.contains(config.nodeId());
-            learner.learn(accepted.slot(), proposal.value, storedHere);
+            log.learn(accepted.slot(), proposal.value, storedHere);
         }
     }
 
@@ -405,8 +340,6 @@ final class Proposer {
         clearPromises();
         clearInFlight();
         pending.clear();
-        pendingIds.clear();
-        pendingBytes = 0;
         awaitedPrefix = 0;
     }
 
@@ -433,11 +366,11 @@ final class Proposer {
                     if (voter.equals(config.nodeId())) {
                         continue;
                     }
-                    Long page = nextPage.get(voter);
+                    Long page = reports.nextPageOf(voter);
                     if (page != null) {
-                        send.accept(new Prepare(config.nodeId(), voter, ballot, page));
-                    } else if (!promisedEntries.containsKey(voter)) {
-                        send.accept(new Prepare(config.nodeId(), voter, ballot, prepareFromSlot));
+                        out.send(new Prepare(config.nodeId(), voter, ballot, page));
+                    } else if (!reports.answered(voter)) {
+                        out.send(new Prepare(config.nodeId(), voter, ballot, prepareFromSlot));
                     }
                 }
             }
@@ -456,8 +389,8 @@ final class Proposer {
                 proposal.resends = Math.min(proposal.resends + 1, MAX_BACKOFF_SHIFT);
                 for (String voter : config.voters()) {
                     if (!proposal.acceptedBy.contains(voter)) {
-                        send.accept(new Accept(config.nodeId(), voter, ballot, entry.getKey(), proposal.value,
-                                learner.chosenPrefix()));
+                        out.send(new Accept(config.nodeId(), voter, ballot, entry.getKey(), proposal.value,
+                                log.chosenPrefix()));
                     }
                 }
             }
@@ -491,17 +424,17 @@ final class Proposer {
 
     /** Sends the commit point now if it moved since the last announcement. */
     void announceCommitIfMoved(long tick) {
-        if (role == Role.LEADER && learner.chosenPrefix() != lastAnnouncedCommit) {
+        if (role == Role.LEADER && log.chosenPrefix() != lastAnnouncedCommit) {
             announceCommit(tick);
         }
     }
 
     private void announceCommit(long tick) {
         lastHeartbeatTick = tick;
-        lastAnnouncedCommit = learner.chosenPrefix();
+        lastAnnouncedCommit = log.chosenPrefix();
         for (String voter : config.voters()) {
             if (!voter.equals(config.nodeId())) {
-                send.accept(new Heartbeat(config.nodeId(), voter, ballot, learner.chosenPrefix(),
+                out.send(new Heartbeat(config.nodeId(), voter, ballot, log.chosenPrefix(),
                         lastProbe.getOrDefault(voter, 0L)));
             }
         }

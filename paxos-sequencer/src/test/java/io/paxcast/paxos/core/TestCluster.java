@@ -173,6 +173,8 @@ final class TestCluster {
     private final Set<String> isolated = new HashSet<>();
     private final Set<String> blank;
     private final long seed;
+    /** Planted in every node of this cluster (the checks-can-fail tests); empty otherwise. */
+    private final Set<InjectedBug> bugs;
     private final List<Consumer<Drained>> observers = new ArrayList<>();
 
     static Builder builder(int size) {
@@ -186,6 +188,7 @@ final class TestCluster {
     private TestCluster(Builder b) {
         this.blank = b.blank;
         this.seed = b.seed;
+        this.bugs = b.bugs;
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= b.size; i++) {
             ids.add("n" + i);
@@ -204,7 +207,6 @@ final class TestCluster {
                     .maxPromiseBytes(b.promiseBytes)
                     .forwardWindowBytes(b.forwardWindow)
                     .maxQueuedBytes(b.queuedBytes)
-                    .bugs(b.bugs)
                     .voting(!b.nonVoting.contains(id))
                     .leaderStickiness(b.stickiness)
                     .preVote(b.preVote)
@@ -465,7 +467,7 @@ final class TestCluster {
             m.storage.write(List.of(new StorageWrite.Intact(java.util.Map.of()))); // a new cluster's voter
         }
         m.applied.clear();
-        m.node = new PaxosNode(m.config, m.storage.load(), m.storage, clock, random);
+        m.node = PlantedBugs.node(bugs, m.config, m.storage.load(), m.storage, clock, random);
         process(m);
     }
 

@@ -5,8 +5,10 @@ import io.paxcast.paxos.apply.ReadyLoop;
 import io.paxcast.paxos.core.Clock;
 import io.paxcast.paxos.core.Command;
 import io.paxcast.paxos.core.Delivery;
+import io.paxcast.paxos.core.InjectedBug;
 import io.paxcast.paxos.core.PaxosConfig;
 import io.paxcast.paxos.core.PaxosNode;
+import io.paxcast.paxos.core.PlantedBugs;
 import io.paxcast.paxos.storage.InMemoryStorage;
 
 import java.util.HashSet;
@@ -24,6 +26,8 @@ import java.util.random.RandomGeneratorFactory;
 final class SimNode {
     final String id;
     final PaxosConfig config;
+    /** Planted in every start of this node (the simulator's self-test); empty in every real run. */
+    private final Set<InjectedBug> bugs;
     final InMemoryStorage storage = new InMemoryStorage();
     private final long windowMillis;
     private final long seed;
@@ -51,7 +55,8 @@ final class SimNode {
      */
     private Runnable writeCompletion;
 
-    SimNode(String id, PaxosConfig config, long clockOffset, long seed, long windowMillis) {
+    SimNode(String id, PaxosConfig config, Set<InjectedBug> bugs, long clockOffset, long seed, long windowMillis) {
+        this.bugs = bugs;
         this.id = id;
         this.config = config;
         this.clockOffset = clockOffset;
@@ -74,7 +79,7 @@ final class SimNode {
         lastApplied = 0;
         crashAfterNextWrite = false;
         pumpLater = false;
-        PaxosNode started = new PaxosNode(config, storage.load(), storage, clock, random);
+        PaxosNode started = PlantedBugs.node(bugs, config, storage.load(), storage, clock, random);
         node = started;
         DeliveryApplier applier = new DeliveryApplier(delivery -> apply(delivery, sim, history));
         writeCompletion = null;

@@ -90,10 +90,9 @@ public final class Simulator {
                     .maxPromiseBytes(4096)
                     .maxDeliveriesPerReady(4) // backlogs then come in Readies without writes, as under load
                     .forwardWindowBytes(512) // a few commands: the forward window is exercised all the time
-                    .bugs(bugs)
                     .build();
             long skew = scenario.clockSkew == 0 ? 0 : random.nextLong(-scenario.clockSkew, scenario.clockSkew + 1);
-            nodes.add(new SimNode(id, config, skew, random.nextLong(), windowMillis));
+            nodes.add(new SimNode(id, config, bugs, skew, random.nextLong(), windowMillis));
         }
     }
 

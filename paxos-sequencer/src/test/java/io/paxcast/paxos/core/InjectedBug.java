@@ -2,7 +2,9 @@ package io.paxcast.paxos.core;
 
 /**
  * Known ways to break Multi-Paxos, each switched on only by the simulator's self-test to prove that
- * the invariant checks can fail. Production configuration never sets any of them.
+ * the invariant checks can fail. They live in test scope: {@link PlantedBugs} builds a node whose
+ * parts break the rule, through the package-private seam {@link Roles}; production code cannot
+ * reach any of them.
  */
 public enum InjectedBug {
     /** The acceptor never persists its promise: after a restart it votes as if it had promised nothing. */

@@ -1,0 +1,111 @@
+package io.paxcast.paxos.core;
+
+import io.paxcast.paxos.core.Message.CatchupReply;
+import io.paxcast.paxos.core.Message.CatchupRequest;
+import io.paxcast.paxos.core.Message.ChosenEntry;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Catch-up of chosen values between nodes (DESIGN.md P13, P16): a node that missed slots asks a
+ * peer that has them for their chosen values, a page at a time, and serves the same to others. Only
+ * chosen values travel, with their slots; a merely accepted value is never taken for chosen.
+ *
+ * <p>Pace: the request for the next page leaves in the output after the page before it, so only
+ * once that page is durable (the {@link Ready} order): a node catches up at the pace of its own disk.
+ * An unanswered request is sent again with back-off (a loaded peer is not asked the same page again
+ * and again). A reply holds at most {@link PaxosConfig#catchupBatchSlots} slots and
+ * {@link PaxosConfig#catchupReplyBytes} bytes (at least one slot).
+ */
+final class Catchup {
+    private static final int MAX_BACKOFF_SHIFT = 3;
+
+    private final PaxosConfig config;
+    private final PaxosLog log;
+    private final Outbox out;
+
+    /** The chosen prefix to reach, and from whom (0 / null: nothing to catch up). */
+    private long target;
+    private String source;
+    private long lastRequest = Long.MIN_VALUE / 2;
+    private int resends;
+
+    Catchup(PaxosConfig config, PaxosLog log, Outbox out) {
+        this.config = config;
+        this.log = log;
+        this.out = out;
+    }
+
+    /** {@code source} knows every slot up to {@code upTo} chosen: catch up to there. */
+    void need(String source, long upTo) {
+        if (upTo > target || this.source == null) {
+            this.source = source;
+        }
+        target = Math.max(target, upTo);
+    }
+
+    /** Answers a peer with the chosen values from its first missing slot on, one page. */
+    void serve(CatchupRequest request) {
+        List<ChosenEntry> entries = new ArrayList<>();
+        long bytes = 0;
+        for (long slot = request.fromSlot(); entries.size() < config.catchupBatchSlots(); slot++) {
+            Optional<Value> value = log.chosenValue(slot);
+            if (value.isEmpty()) {
+                break;
+            }
+            long weight = value.get().weight();
+            if (!entries.isEmpty() && bytes + weight > config.catchupReplyBytes()) {
+                break;
+            }
+            entries.add(new ChosenEntry(slot, value.get()));
+            bytes += weight;
+        }
+        out.send(new CatchupReply(config.nodeId(), request.from(), entries, log.chosenPrefix()));
+    }
+
+    /**
+     * Learns a page of chosen values.
+     *
+     * @return the entries that were news here (the proposer checks them against its own proposals)
+     */
+    List<ChosenEntry> onReply(CatchupReply reply) {
+        List<ChosenEntry> learned = new ArrayList<>();
+        for (ChosenEntry entry : reply.chosen()) {
+            if (log.learn(entry.slot(), entry.value(), false)) {
+                learned.add(entry);
+            }
+        }
+        log.advancePrefix();
+        if (reply.senderChosenPrefix() > log.chosenPrefix()) {
+            need(reply.from(), reply.senderChosenPrefix());
+            if (!reply.chosen().isEmpty()) {
+                // a page arrived: ask for the next one in the next output, which leaves only once this
+                // page is durable (the Ready order), so a node catches up at the pace of its own disk
+                lastRequest = Long.MIN_VALUE / 2;
+                resends = 0;
+            }
+        }
+        return learned;
+    }
+
+    /** Sends the next request if this node is behind its target and the last one is due again. */
+    void requestIfBehind(long now) {
+        if (target <= log.chosenPrefix()) {
+            target = 0;
+            source = null;
+            resends = 0;
+            return;
+        }
+        if (source == null || source.equals(config.nodeId()) || now - lastRequest < config.retransmitTicks()) {
+            return;
+        }
+        if (now - lastRequest < (long) config.retransmitTicks() << resends) {
+            return; // the last request is unanswered: back off, a loaded peer is not asked the same page again and again
+        }
+        lastRequest = now;
+        resends = Math.min(resends + 1, MAX_BACKOFF_SHIFT);
+        out.send(new CatchupRequest(config.nodeId(), source, log.chosenPrefix() + 1));
+    }
+}
