@@ -9,9 +9,7 @@ import io.paxcast.paxos.core.Message.Promise;
 import io.paxcast.paxos.core.Message.SlotEntry;
 
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -37,19 +35,6 @@ class Proposer {
 
     private static final int MAX_BACKOFF_SHIFT = 3;
 
-    /** One slot proposed at the current ballot and not yet chosen. */
-    private static final class Proposal {
-        final Value value;
-        final Set<String> acceptedBy = new HashSet<>();
-        long lastSentTick;
-        int resends;
-
-        Proposal(Value value, long tick) {
-            this.value = value;
-            this.lastSentTick = tick;
-        }
-    }
-
     private final PaxosConfig config;
     private final PaxosLog log;
     private final Outbox out;
@@ -70,8 +55,7 @@ class Proposer {
 
     // phase 2
     private long nextSlot;
-    private final TreeMap<Long, Proposal> inFlight = new TreeMap<>();
-    private final Set<CommandId> inFlightIds = new HashSet<>();
+    private final InFlightSlots inFlight = new InFlightSlots();
     private final CommandQueue pending;
     private final Map<String, Long> lastHeardFrom = new HashMap<>();
     /** Per follower, the probe of its latest HeartbeatAck at this ballot: echoed in the next Heartbeat. */
@@ -246,7 +230,7 @@ class Proposer {
             return false;
         }
         CommandId id = command.id();
-        if (pending.contains(id) || inFlightIds.contains(id) || applied.isSettled(id)) {
+        if (pending.contains(id) || inFlight.carries(id) || applied.isSettled(id)) {
             return true;
         }
         return pending.offer(command);
@@ -273,28 +257,14 @@ class Proposer {
 
     private void propose(long slot, Value value, long tick) {
         clock.observe(value); // a re-proposed value's stamps: later batches go above them
-        inFlight.put(slot, new Proposal(value, tick));
-        for (Command command : value.commands()) {
-            inFlightIds.add(command.id());
-        }
+        inFlight.add(slot, value, tick);
         for (String voter : config.voters()) {
             out.send(new Accept(config.nodeId(), voter, ballot, slot, value, log.chosenPrefix()));
         }
     }
 
-    private Proposal removeInFlight(long slot) {
-        Proposal proposal = inFlight.remove(slot);
-        if (proposal != null) {
-            for (Command command : proposal.value.commands()) {
-                inFlightIds.remove(command.id());
-            }
-        }
-        return proposal;
-    }
-
     private void clearInFlight() {
         inFlight.clear();
-        inFlightIds.clear();
     }
 
     void onAccepted(Accepted accepted, long tick) {
@@ -302,14 +272,14 @@ class Proposer {
             return;
         }
         lastHeardFrom.put(accepted.from(), tick);
-        Proposal proposal = inFlight.get(accepted.slot());
+        InFlightSlots.Proposal proposal = inFlight.get(accepted.slot());
         if (proposal == null) {
             return;
         }
         proposal.acceptedBy.add(accepted.from());
         if (proposal.acceptedBy.size() >= config.quorum()) {
             // Chosen: a majority accepted the same (ballot, value) (DESIGN.md P10).
-            removeInFlight(accepted.slot());
+            inFlight.remove(accepted.slot());
             boolean storedHere = proposal.acceptedBy.contains(config.nodeId());
             log.learn(accepted.slot(), proposal.value, storedHere);
         }
@@ -321,7 +291,7 @@ class Proposer {
      * this leader is stale: it steps down rather than announce a commit point over that slot.
      */
     void onChosenElsewhere(long slot, Value value) {
-        Proposal proposal = removeInFlight(slot);
+        InFlightSlots.Proposal proposal = inFlight.remove(slot);
         if (proposal != null && !proposal.value.equals(value) && role == Role.LEADER) {
             stepDown();
         }
@@ -382,8 +352,8 @@ class Proposer {
         if (tick - lastHeartbeatTick >= config.heartbeatTicks()) {
             announceCommit(tick);
         }
-        for (var entry : inFlight.entrySet()) {
-            Proposal proposal = entry.getValue();
+        for (var entry : inFlight.entries()) {
+            InFlightSlots.Proposal proposal = entry.getValue();
             if (tick - proposal.lastSentTick >= (long) config.retransmitTicks() << proposal.resends) {
                 proposal.lastSentTick = tick;
                 proposal.resends = Math.min(proposal.resends + 1, MAX_BACKOFF_SHIFT);
