@@ -10,6 +10,8 @@ import io.paxcast.broadcast.http.HttpApi;
 import io.paxcast.broadcast.kafka.KafkaBridge;
 import io.paxcast.broadcast.log.BroadcastLog;
 import io.paxcast.broadcast.log.MessageIndex;
+import io.paxcast.broadcast.service.BroadcastService;
+import io.paxcast.broadcast.service.PublishMetrics;
 import io.paxcast.broadcast.ws.SubscriptionGateway;
 import io.paxcast.broadcast.ws.SubscriptionHub;
 import io.paxcast.paxos.core.NodeStatus;
@@ -108,13 +110,14 @@ public final class PaxcastNode extends VerticleBase {
             MessageIndex index = MessageIndex.create(config.dataDir().resolve("index"));
             BroadcastLog broadcastLog = new BroadcastLog(storage, index, config.dedupeWindowMillis());
             SubscriptionHub hub = new SubscriptionHub();
-            service = new BroadcastService(vertx, config, broadcastLog, hub, new PublishMetrics(registry));
             EventBusTransport transport = new EventBusTransport(vertx);
             RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
                     .create(System.nanoTime() ^ config.nodeId().hashCode());
-            driver = new SequencerDriver(vertx, config.paxos(), storage, transport, config.tickMillis(),
-                    service::onDelivery, service::onNodeFailed, random, System::currentTimeMillis);
-            service.attach(driver);
+            // One way: the service makes the sequencer with its delivery and failure callbacks.
+            service = new BroadcastService(vertx, config, broadcastLog, hub, new PublishMetrics(registry),
+                    (onDelivery, onFailure) -> new SequencerDriver(vertx, config.paxos(), storage, transport,
+                            config.tickMillis(), onDelivery, onFailure, random, System::currentTimeMillis));
+            driver = service.driver();
             if (config.fsync() == io.paxcast.paxos.storage.FsyncPolicy.INTERVAL) {
                 driver.flushEvery(config.fsyncIntervalMillis());
             }
@@ -130,7 +133,7 @@ public final class PaxcastNode extends VerticleBase {
                 service.kafkaView(kafka::clusterView);
             }
             pingTimer = vertx.setPeriodic(config.limits().subscribePingSeconds() * 1000L, t -> hub.pingAll());
-            HttpApi api = new HttpApi(service, new SubscriptionGateway(service), peers::view,
+            HttpApi api = new HttpApi(service, new SubscriptionGateway(service, hub), peers::view,
                     PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.auth.Access(vertx, config.jwtSecret()));
             // HTTP/1.1 only: no h2c. A client that asks to upgrade (the JDK's HttpClient does by default) is
             // answered in HTTP/1.1 on the same connection. Over an h2c upgrade, the overload test's client

@@ -2,7 +2,7 @@ package io.paxcast.broadcast.http;
 
 import io.paxcast.broadcast.auth.Access;
 import io.paxcast.broadcast.api.ApiException;
-import io.paxcast.broadcast.BroadcastService;
+import io.paxcast.broadcast.service.BroadcastService;
 import io.paxcast.broadcast.api.Validation;
 import io.paxcast.broadcast.log.PublishItem;
 import io.paxcast.broadcast.log.PublishResult;

@@ -2,7 +2,7 @@ package io.paxcast.broadcast.kafka;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.paxcast.broadcast.BroadcastService;
+import io.paxcast.broadcast.service.BroadcastService;
 import io.paxcast.broadcast.config.NodeConfig;
 import io.paxcast.paxos.core.NodeStatus;
 import io.vertx.core.Future;

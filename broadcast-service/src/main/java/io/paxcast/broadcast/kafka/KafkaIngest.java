@@ -1,7 +1,7 @@
 package io.paxcast.broadcast.kafka;
 
 import io.paxcast.broadcast.api.ApiException;
-import io.paxcast.broadcast.BroadcastService;
+import io.paxcast.broadcast.service.BroadcastService;
 import io.paxcast.broadcast.config.KafkaIngestConfig;
 import io.paxcast.broadcast.log.PublishItem;
 import io.paxcast.broadcast.log.PublishResult;

@@ -2,9 +2,9 @@ package io.paxcast.broadcast.ws;
 
 import io.paxcast.broadcast.auth.Access;
 import io.paxcast.broadcast.api.ApiException;
-import io.paxcast.broadcast.BroadcastService;
 import io.paxcast.broadcast.api.Validation;
 import io.paxcast.broadcast.log.PublishItem;
+import io.paxcast.broadcast.service.BroadcastService;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
@@ -29,9 +29,12 @@ public final class SubscriptionGateway {
     private static final long MAX_AHEAD = 1_000_000;
 
     private final BroadcastService service;
+    private final SubscriptionHub hub;
 
-    public SubscriptionGateway(BroadcastService service) {
+    /** @param hub where the service multicasts to ({@link BroadcastService}'s subscribers): the live end of a subscription */
+    public SubscriptionGateway(BroadcastService service, SubscriptionHub hub) {
         this.service = service;
+        this.hub = hub;
     }
 
     public record Request(Set<String> channels, JsonArray names, long after) {}
@@ -73,7 +76,7 @@ public final class SubscriptionGateway {
 
     private void run(ServerWebSocket socket, Request request, Access.Grant grant) {
         socket.setWriteQueueMaxSize(1024 * 1024);
-        Subscriber subscriber = new Subscriber(socket, service.log(), service.hub(), request.channels(),
+        Subscriber subscriber = new Subscriber(socket, service.log(), hub, request.channels(),
                 request.after(), service.config().maxQueuedFrames(), service.config().limits().subscribeMaxQueuedBytes());
         socket.closeHandler(v -> subscriber.onSocketClosed());
         socket.exceptionHandler(e -> subscriber.onSocketClosed());

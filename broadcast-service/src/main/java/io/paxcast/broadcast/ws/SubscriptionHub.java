@@ -1,6 +1,7 @@
 package io.paxcast.broadcast.ws;
 
 import io.paxcast.broadcast.log.PublishedMessage;
+import io.paxcast.broadcast.service.Subscribers;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -14,7 +15,7 @@ import java.util.Set;
  * switch never interleave. Each message is encoded to its frame once, whatever the number of
  * subscribers.
  */
-public final class SubscriptionHub {
+public final class SubscriptionHub implements Subscribers {
     private final Set<Subscriber> subscribers = new LinkedHashSet<>();
     private long slowConsumersClosed;
 
@@ -38,6 +39,7 @@ public final class SubscriptionHub {
         slowConsumersClosed++;
     }
 
+    @Override
     public void onApplied(List<PublishedMessage> messages) {
         if (messages.isEmpty() || subscribers.isEmpty()) {
             return;
@@ -59,6 +61,7 @@ public final class SubscriptionHub {
     }
 
     /** Sends every subscriber an error frame {@code code} and closes it (the node stops serving). */
+    @Override
     public void closeAll(String code, String message) {
         for (Subscriber subscriber : List.copyOf(subscribers)) {
             subscriber.closeWithError(code, message, (short) 1011);

@@ -7,7 +7,6 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * The idempotency keys recorded within the last {@code windowMillis} of log time, each with the
@@ -34,26 +33,10 @@ import java.util.Arrays;
  * unpaired surrogate, encodes that char as {@code '?'}, as {@link String#getBytes} does, and so is
  * the same key as its {@code '?'} spelling; Paxcast's channels and keys are printable ASCII.)
  *
- * <p><b>Layout.</b>
- * <ul>
- *   <li>A FIFO of entries (fp1, fp2, position, logTime), interleaved four longs per entry so that
- *       a probe usually touches one cache line. Puts happen at non-decreasing log times, so the
- *       FIFO is in expiry order and expiry pops from its head. The FIFO is a ring of fixed blocks
- *       of {@value #BLOCK_ENTRIES} entries (32 KiB each): it grows a block at a time and frees a
- *       block as soon as expiry passes it, so it never holds more than the live entries plus two
- *       partial blocks and one spare, and a burst does not pin memory once it has expired. (A
- *       single array growing by doubling would waste up to half of itself: 32 to 64 bytes per
- *       key instead of 32.)</li>
- *   <li>An open-addressing index: a power-of-two number of {@code int} slots holding FIFO entry
- *       ids, probed linearly from the low bits of fp1, stored in chunks of 64 KiB (one large array
- *       would be a G1 humongous object, rounded up to whole regions). Deletion shifts the
- *       following entries of the cluster back (no tombstones, so expiry leaves no debris). The
- *       load stays at most 1/2: the index doubles when a put would exceed it, and is rebuilt
- *       smaller when the live count falls below 1/8 of its length (to a load of at most 1/4, so a
- *       count hovering at a boundary does not resize back and forth). A resize rebuilds the whole
- *       index within one call, linear in the live keys (about 13 ms at 2^19 keys on the shared 2-core
- *       test machine): rare, but the longest pause this store adds to the apply loop.</li>
- * </ul>
+ * <p><b>Layout.</b> A FIFO of entries (fp1, fp2, position, logTime) in expiry order, a ring of
+ * fixed blocks of {@value EntryRing#BLOCK_ENTRIES} entries that grows and frees a block at a time
+ * ({@link EntryRing}), and an open-addressing index of {@code int} entry ids over it, at a load of at
+ * most 1/2, resized within one call ({@link FingerprintIndex}, which says when and what a resize costs).
  * Cost per live key: 32 bytes in the FIFO plus 4 bytes per index slot, 8 to 16 bytes at the loads
  * reached by growth (1/4 to 1/2): 40 to 48 bytes, {@link #bytesPerKey()}. After the count falls,
  * the index can sit at a load down to 1/8 (up to 64 bytes per key) before it shrinks.
@@ -84,55 +67,29 @@ public final class IdempotencyStore {
     static final long SEED2 = 0x9E3779B97F4A7C15L;
     private static final XXHash64 XXH64 = XXHashFactory.safeInstance().hash64();
 
-    static final int BLOCK_SHIFT = 10;
-    static final int BLOCK_ENTRIES = 1 << BLOCK_SHIFT;
-    private static final int BLOCK_MASK = BLOCK_ENTRIES - 1;
-    /** fp1, fp2, position, logTime. */
-    private static final int LONGS_PER_ENTRY = 4;
-    private static final int ENTRY_SHIFT = 2;
-    static final int MIN_TABLE_LENGTH = 64;
-    static final int MAX_TABLE_LENGTH = 1 << 30;
-    static final int MIN_BLOCK_SLOTS = 4;
-    private static final int CHUNK_SHIFT = 14;
-    static final int CHUNK_SLOTS = 1 << CHUNK_SHIFT;
-    private static final int CHUNK_MASK = CHUNK_SLOTS - 1;
-    /**
-     * Index slots hold the low 31 bits of an entry's FIFO ordinal: that identifies a live entry
-     * (live ordinals span at most 2^29) and locates it, because the block ring's length times
-     * {@link #BLOCK_ENTRIES} divides 2^31 (2^29 keys need at most 2^20 blocks of 2^10). Never -1,
-     * which marks an empty slot.
-     */
-    private static final int ID_MASK = 0x7FFF_FFFF;
-    private static final int EMPTY = -1;
-
-    private static final int SNAPSHOT_MAGIC = 0x50584B53; // "PXKS"
-    /** Version 1: XXH64 fingerprints with {@link #SEED1} and {@link #SEED2} of UTF-8 keys. */
-    private static final byte SNAPSHOT_VERSION = 1;
+    // The layout's limits, named here too for the tests of this store.
+    static final int BLOCK_ENTRIES = EntryRing.BLOCK_ENTRIES;
+    static final int MIN_TABLE_LENGTH = FingerprintIndex.MIN_TABLE_LENGTH;
+    static final int MAX_TABLE_LENGTH = FingerprintIndex.MAX_TABLE_LENGTH;
+    static final int MIN_BLOCK_SLOTS = EntryRing.MIN_BLOCK_SLOTS;
+    static final int CHUNK_SLOTS = FingerprintIndex.CHUNK_SLOTS;
 
     /** Array header (mark word, compressed class pointer, length) and object alignment. */
     private static final long ARRAY_HEADER = 16;
     /** Object references, assuming compressed oops (heaps below 32 GiB). */
-    private static final long REFERENCE = 4;
-    /** This object: header and fields, rounded up. */
+    static final long REFERENCE = 4;
+    /**
+     * This object, its ring and its index: headers and fields, rounded up (the figure from when they
+     * were one object, kept so that {@link #heapBytes()} reports what it always did; a few dozen bytes
+     * under, noise beside the arrays).
+     */
     private static final long SELF = 64;
 
     private final long windowMillis;
     private final int maxTableLength;
     private long logTime = Long.MIN_VALUE;
-    /** FIFO ordinal of the oldest live entry, and of the next put; size = tail - head. */
-    private long head;
-    private long tail;
-    /** Ring of blocks: ordinal q lives in blocks[(q >> BLOCK_SHIFT) & (length - 1)]. */
-    private long[][] blocks = new long[MIN_BLOCK_SLOTS][];
-    /** A block freed by expiry and kept for the next one the tail needs, so steady state allocates nothing. */
-    private long[] spare;
-    /**
-     * The index: {@code mask + 1} slots in chunks of at most {@value #CHUNK_SLOTS}. Chunks keep every
-     * array below G1's humongous threshold (half a region, 512 KiB at least): a humongous array
-     * takes whole regions, and a power-of-two int[] plus its header would waste nearly a region.
-     */
-    private int[][] table;
-    private int mask;
+    private final EntryRing ring = new EntryRing();
+    private FingerprintIndex index;
 
     /** @param windowMillis how long, in log time, a key is remembered; 0 or more */
     public IdempotencyStore(long windowMillis) {
@@ -149,8 +106,7 @@ public final class IdempotencyStore {
         }
         this.windowMillis = windowMillis;
         this.maxTableLength = maxTableLength;
-        this.table = emptyTable(MIN_TABLE_LENGTH);
-        this.mask = MIN_TABLE_LENGTH - 1;
+        this.index = new FingerprintIndex(ring, MIN_TABLE_LENGTH);
     }
 
     public long windowMillis() {
@@ -164,7 +120,7 @@ public final class IdempotencyStore {
 
     /** Live keys. */
     public int size() {
-        return (int) (tail - head);
+        return ring.size();
     }
 
     // ------------------------------------------------------------------ keys
@@ -233,19 +189,7 @@ public final class IdempotencyStore {
 
     /** {@link #lookup} by fingerprint. */
     long lookupFingerprint(long fp1, long fp2) {
-        int[][] t = table;
-        int m = mask;
-        for (int s = (int) fp1 & m; ; s = (s + 1) & m) {
-            int id = t[s >>> CHUNK_SHIFT][s & CHUNK_MASK];
-            if (id == EMPTY) {
-                return -1;
-            }
-            long[] block = blockOf(id);
-            int o = offsetOf(id);
-            if (block[o] == fp1 && block[o + 1] == fp2) {
-                return block[o + 2];
-            }
-        }
+        return index.lookup(fp1, fp2);
     }
 
     /** {@link #putIfAbsent} by fingerprint. */
@@ -270,186 +214,41 @@ public final class IdempotencyStore {
             if (tableLength() >= maxTableLength) {
                 throw new IllegalStateException("idempotency store full: " + size() + " live keys");
             }
-            rebuildTable(tableLength() * 2);
+            index.rebuild(tableLength() * 2);
         }
-        insert(table, mask, fp1, append(fp1, fp2, position, logTimeMillis));
+        index.insert(fp1, ring.append(fp1, fp2, position, logTimeMillis));
         return -1;
     }
 
-    // ------------------------------------------------------------------ FIFO
-
-    private long[] blockOf(int id) {
-        return blocks[(id >>> BLOCK_SHIFT) & (blocks.length - 1)];
-    }
-
-    private static int offsetOf(int id) {
-        return (id & BLOCK_MASK) << ENTRY_SHIFT;
-    }
-
-    private long[] blockOfOrdinal(long q) {
-        return blocks[(int) (q >> BLOCK_SHIFT) & (blocks.length - 1)];
-    }
-
-    private static int offsetOfOrdinal(long q) {
-        return ((int) q & BLOCK_MASK) << ENTRY_SHIFT;
-    }
-
-    /** The block number of the oldest entry (or of the next put, when empty). */
-    private long firstBlock() {
-        return head >> BLOCK_SHIFT;
-    }
-
-    /** Blocks allocated from {@link #firstBlock()} on: those holding entries (none when empty). */
-    private long allocatedBlocks() {
-        // tail - 1 is the last written ordinal; -1 >> BLOCK_SHIFT is -1 for a store never written
-        return Math.max(0, ((tail - 1) >> BLOCK_SHIFT) - firstBlock() + 1);
-    }
-
-    private int append(long fp1, long fp2, long position, long time) {
-        long q = tail;
-        if (((int) q & BLOCK_MASK) == 0) {
-            if (allocatedBlocks() + 1 > blocks.length) {
-                resizeBlocks(blocks.length * 2);
-            }
-            blocks[(int) (q >> BLOCK_SHIFT) & (blocks.length - 1)] = takeBlock();
-        }
-        long[] block = blockOfOrdinal(q);
-        int o = offsetOfOrdinal(q);
-        block[o] = fp1;
-        block[o + 1] = fp2;
-        block[o + 2] = position;
-        block[o + 3] = time;
-        tail = q + 1;
-        return (int) q & ID_MASK;
-    }
-
-    private long[] takeBlock() {
-        long[] block = spare;
-        spare = null;
-        // stale contents are harmless: only ordinals in [head, tail) are ever read
-        return block != null ? block : new long[BLOCK_ENTRIES * LONGS_PER_ENTRY];
-    }
-
-    private void releaseBlock(long b) {
-        int slot = (int) b & (blocks.length - 1);
-        if (spare == null) {
-            spare = blocks[slot];
-        }
-        blocks[slot] = null;
-    }
-
-    /** Places the allocated blocks in a ring of {@code length}, keeping their block numbers. */
-    private void resizeBlocks(int length) {
-        long[][] ring = new long[length][];
-        long first = firstBlock();
-        long count = allocatedBlocks();
-        for (long b = first; b < first + count; b++) {
-            ring[(int) b & (length - 1)] = blocks[(int) b & (blocks.length - 1)];
-        }
-        blocks = ring;
-    }
+    // ------------------------------------------------------------------ expiry
 
     private void expire() {
         long limit = logTime < Long.MIN_VALUE + windowMillis ? Long.MIN_VALUE : logTime - windowMillis;
         boolean removed = false;
-        while (head < tail) {
-            long[] block = blockOfOrdinal(head);
-            int o = offsetOfOrdinal(head);
+        while (ring.size() > 0) {
+            long head = ring.head();
+            long[] block = ring.blockOfOrdinal(head);
+            int o = EntryRing.offsetOfOrdinal(head);
             if (block[o + 3] >= limit) {
                 break;
             }
-            removeFromTable(block[o], (int) head & ID_MASK);
-            head++;
+            index.remove(block[o], EntryRing.idOf(head));
+            ring.popHead();
             removed = true;
-            if (((int) head & BLOCK_MASK) == 0) {
-                // the head left this block and the tail is past it: nothing reads it again
-                releaseBlock((head - 1) >> BLOCK_SHIFT);
-            }
         }
         if (!removed) {
             return;
         }
-        if (head == tail && ((int) head & BLOCK_MASK) != 0) {
-            // Empty, with the tail inside a block: release it too, and start the next put on a
-            // fresh block, so an idle store holds at most the spare. Ordinals are internal (the
-            // snapshot does not record them), so skipping some changes no answer.
-            releaseBlock(head >> BLOCK_SHIFT);
-            head = tail = (head | BLOCK_MASK) + 1;
-        }
+        ring.releaseIfEmpty();
         int n = size();
         if (tableLength() > MIN_TABLE_LENGTH && n * 8L < tableLength()) {
             int length = MIN_TABLE_LENGTH;
             while (length < n * 4L) {
                 length *= 2;
             }
-            rebuildTable(length);
+            index.rebuild(length);
         }
-        if (blocks.length > MIN_BLOCK_SLOTS && allocatedBlocks() * 4 < blocks.length) {
-            int length = blocks.length;
-            while (length > MIN_BLOCK_SLOTS && allocatedBlocks() * 4 < length) {
-                length /= 2;
-            }
-            resizeBlocks(length);
-        }
-    }
-
-    // ------------------------------------------------------------------ index
-
-    private static int[][] emptyTable(int length) {
-        int[][] t = new int[Math.max(1, length >>> CHUNK_SHIFT)][];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = new int[Math.min(length, CHUNK_SLOTS)];
-            Arrays.fill(t[i], EMPTY);
-        }
-        return t;
-    }
-
-    /** Places {@code id} in the first empty slot from its home (the caller ensured it is absent). */
-    private static void insert(int[][] t, int m, long fp1, int id) {
-        int s = (int) fp1 & m;
-        while (t[s >>> CHUNK_SHIFT][s & CHUNK_MASK] != EMPTY) {
-            s = (s + 1) & m;
-        }
-        t[s >>> CHUNK_SHIFT][s & CHUNK_MASK] = id;
-    }
-
-    /** Deletes entry {@code id} (whose fp1 is given) from the index, shifting its cluster back. */
-    private void removeFromTable(long fp1, int id) {
-        int[][] t = table;
-        int m = mask;
-        int hole = (int) fp1 & m;
-        for (int probes = 0; t[hole >>> CHUNK_SHIFT][hole & CHUNK_MASK] != id; probes++) {
-            if (probes > m) {
-                throw new IllegalStateException("index lost entry " + id);
-            }
-            hole = (hole + 1) & m;
-        }
-        // Every entry after the hole, up to the next empty slot, was placed by probing from its
-        // home; it may move into the hole iff the hole lies between its home and its slot
-        // (cyclically), else a lookup starting at its home would stop at the hole.
-        for (int j = (hole + 1) & m; ; j = (j + 1) & m) {
-            int other = t[j >>> CHUNK_SHIFT][j & CHUNK_MASK];
-            if (other == EMPTY) {
-                break;
-            }
-            int home = (int) blockOf(other)[offsetOf(other)] & m;
-            if (((j - home) & m) >= ((j - hole) & m)) {
-                t[hole >>> CHUNK_SHIFT][hole & CHUNK_MASK] = other;
-                hole = j;
-            }
-        }
-        t[hole >>> CHUNK_SHIFT][hole & CHUNK_MASK] = EMPTY;
-    }
-
-    /** A new index of {@code length} slots holding every live entry, inserted in FIFO order. */
-    private void rebuildTable(int length) {
-        int[][] t = emptyTable(length);
-        int m = length - 1;
-        for (long q = head; q < tail; q++) {
-            insert(t, m, blockOfOrdinal(q)[offsetOfOrdinal(q)], (int) q & ID_MASK);
-        }
-        table = t;
-        mask = m;
+        ring.shrinkIfSparse();
     }
 
     // ------------------------------------------------------------------ memory
@@ -459,11 +258,7 @@ public final class IdempotencyStore {
      * spare one, with array headers and alignment (assuming compressed oops, heaps below 32 GiB).
      */
     public long heapBytes() {
-        long blockCount = allocatedBlocks() + (spare != null ? 1 : 0);
-        return SELF
-                + arrayBytes(REFERENCE * table.length) + table.length * arrayBytes(4L * table[0].length)
-                + arrayBytes(REFERENCE * blocks.length)
-                + blockCount * arrayBytes(8L * LONGS_PER_ENTRY * BLOCK_ENTRIES);
+        return SELF + index.heapBytes() + ring.heapBytes();
     }
 
     /**
@@ -472,41 +267,21 @@ public final class IdempotencyStore {
      * class comment for the transient after a fall in the count.
      */
     public static long bytesPerKey() {
-        return 8L * LONGS_PER_ENTRY + 4L * 4;
+        return 8L * EntryRing.LONGS_PER_ENTRY + 4L * 4;
     }
 
-    private static long arrayBytes(long payload) {
+    static long arrayBytes(long payload) {
         return (ARRAY_HEADER + payload + 7) & ~7L;
     }
 
     // ------------------------------------------------------------------ snapshot
 
     /**
-     * Writes the store: magic, version, window, log time, count, then each entry in FIFO order as
-     * fp1 and fp2 (8 bytes each), the position as a zigzag varint delta from the previous one, and
-     * the log time as a varint delta (from the store's log time for the first entry, backwards; from
-     * the previous entry for the others). About 19 bytes per key for sequential positions.
+     * Writes the store: magic, version, window, log time, count, then each entry in FIFO order
+     * ({@link IdempotencySnapshot} has the format). About 19 bytes per key for sequential positions.
      */
     public void writeTo(DataOutput out) throws IOException {
-        out.writeInt(SNAPSHOT_MAGIC);
-        out.writeByte(SNAPSHOT_VERSION);
-        out.writeLong(windowMillis);
-        out.writeLong(logTime);
-        out.writeInt(size());
-        long previousPosition = 0;
-        long previousTime = logTime;
-        for (long q = head; q < tail; q++) {
-            long[] block = blockOfOrdinal(q);
-            int o = offsetOfOrdinal(q);
-            out.writeLong(block[o]);
-            out.writeLong(block[o + 1]);
-            long delta = block[o + 2] - previousPosition;
-            writeVarLong(out, (delta << 1) ^ (delta >> 63));
-            // unsigned differences: both times lie in [logTime - windowMillis, logTime]
-            writeVarLong(out, q == head ? previousTime - block[o + 3] : block[o + 3] - previousTime);
-            previousPosition = block[o + 2];
-            previousTime = block[o + 3];
-        }
+        IdempotencySnapshot.write(this, out);
     }
 
     /**
@@ -517,103 +292,47 @@ public final class IdempotencyStore {
      *         time order, outside the window, with a negative position, or the same fingerprint twice)
      */
     public static IdempotencyStore readFrom(DataInput in) throws IOException {
-        int magic = in.readInt();
-        if (magic != SNAPSHOT_MAGIC) {
-            throw new IOException("not an idempotency store snapshot (magic " + Integer.toHexString(magic) + ")");
-        }
-        byte version = in.readByte();
-        if (version != SNAPSHOT_VERSION) {
-            throw new IOException("unknown idempotency store snapshot version " + version);
-        }
-        long windowMillis = in.readLong();
-        if (windowMillis < 0) {
-            throw new IOException("corrupt snapshot: window " + windowMillis);
-        }
-        IdempotencyStore store = new IdempotencyStore(windowMillis);
-        store.logTime = in.readLong();
-        int count = in.readInt();
-        if (count < 0 || count > MAX_TABLE_LENGTH / 2) {
-            throw new IOException("corrupt snapshot: " + count + " keys");
-        }
-        int length = MIN_TABLE_LENGTH;
-        while (length < count * 2L) {
-            length *= 2;
-        }
-        store.table = emptyTable(length);
-        store.mask = length - 1;
-        long limit = store.logTime < Long.MIN_VALUE + windowMillis ? Long.MIN_VALUE : store.logTime - windowMillis;
-        long previousPosition = 0;
-        long previousTime = store.logTime;
-        for (int i = 0; i < count; i++) {
-            long fp1 = in.readLong();
-            long fp2 = in.readLong();
-            long zigzag = readVarLong(in);
-            long position = previousPosition + ((zigzag >>> 1) ^ -(zigzag & 1));
-            long delta = readVarLong(in);
-            long time = i == 0 ? previousTime - delta : previousTime + delta;
-            if (position < 0) {
-                throw new IOException("corrupt snapshot: key " + i + " at position " + position);
-            }
-            if (time < limit || time > store.logTime || (i > 0 && time < previousTime)) {
-                throw new IOException("corrupt snapshot: key " + i + " at log time " + time + " (log time "
-                        + store.logTime + ", previous " + previousTime + ", window " + windowMillis + ")");
-            }
-            if (store.lookupFingerprint(fp1, fp2) >= 0) {
-                throw new IOException("corrupt snapshot: key " + i + " appears twice");
-            }
-            insert(store.table, store.mask, fp1, store.append(fp1, fp2, position, time));
-            previousPosition = position;
-            previousTime = time;
-        }
-        return store;
+        return IdempotencySnapshot.read(in);
     }
 
-    private static void writeVarLong(DataOutput out, long v) throws IOException {
-        while ((v & ~0x7FL) != 0) {
-            out.writeByte((int) (v & 0x7F) | 0x80);
-            v >>>= 7;
-        }
-        out.writeByte((int) v);
+    /** The FIFO, for {@link IdempotencySnapshot#write}. */
+    EntryRing ring() {
+        return ring;
     }
 
-    private static long readVarLong(DataInput in) throws IOException {
-        long v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            int b = in.readUnsignedByte();
-            v |= (long) (b & 0x7F) << shift;
-            if ((b & 0x80) == 0) {
-                return v;
-            }
-        }
-        throw new IOException("corrupt snapshot: varint longer than 10 bytes");
+    /**
+     * For {@link IdempotencySnapshot#read}, on an empty store: sets its log time and an empty index of
+     * {@code tableLength} slots, for the entries {@link #restoreEntry} then adds in FIFO order.
+     */
+    void restoreEmpty(long logTimeMillis, int tableLength) {
+        logTime = logTimeMillis;
+        index = new FingerprintIndex(ring, tableLength);
+    }
+
+    /** For {@link IdempotencySnapshot#read}: appends an entry the snapshot proved absent and in order. */
+    void restoreEntry(long fp1, long fp2, long position, long time) {
+        index.insert(fp1, ring.append(fp1, fp2, position, time));
     }
 
     // ------------------------------------------------------------------ tests
 
     int tableLength() {
-        return mask + 1;
+        return index.length();
     }
 
     int blockSlots() {
-        return blocks.length;
+        return ring.blockSlots();
     }
 
     /** Checks every structural invariant; for tests (linear in the capacity). */
     void checkInvariants() {
-        int n = size();
-        if (n < 0 || head > tail) {
-            throw new AssertionError("head " + head + " tail " + tail);
-        }
-        int length = tableLength();
-        if (n * 2L > length || Integer.bitCount(length) != 1
-                || table.length * (long) table[0].length != length || table[0].length > CHUNK_SLOTS) {
-            throw new AssertionError(n + " keys in an index of " + length);
-        }
+        ring.checkInvariants();
+        index.checkInvariants();
         long limit = logTime < Long.MIN_VALUE + windowMillis ? Long.MIN_VALUE : logTime - windowMillis;
         long previous = Long.MIN_VALUE;
-        for (long q = head; q < tail; q++) {
-            long[] block = blockOfOrdinal(q);
-            int o = offsetOfOrdinal(q);
+        for (long q = ring.head(); q < ring.tail(); q++) {
+            long[] block = ring.blockOfOrdinal(q);
+            int o = EntryRing.offsetOfOrdinal(q);
             long time = block[o + 3];
             if (time < previous || time > logTime || time < limit || block[o + 2] < 0) {
                 throw new AssertionError("entry " + q + ": time " + time + " position " + block[o + 2]);
@@ -621,31 +340,6 @@ public final class IdempotencyStore {
             previous = time;
             if (lookupFingerprint(block[o], block[o + 1]) != block[o + 2]) {
                 throw new AssertionError("entry " + q + " not found from its home slot");
-            }
-        }
-        int occupied = 0;
-        for (int[] chunk : table) {
-            for (int id : chunk) {
-                if (id != EMPTY) {
-                    occupied++;
-                    if (((id - ((int) head & ID_MASK)) & ID_MASK) >= n) {
-                        throw new AssertionError("index holds dead id " + id);
-                    }
-                }
-            }
-        }
-        if (occupied != n) {
-            throw new AssertionError(occupied + " index slots for " + n + " keys");
-        }
-        long first = firstBlock();
-        long count = allocatedBlocks();
-        if (count > blocks.length || Integer.bitCount(blocks.length) != 1) {
-            throw new AssertionError(count + " blocks in a ring of " + blocks.length);
-        }
-        for (int slot = 0; slot < blocks.length; slot++) {
-            boolean live = ((slot - first) & (blocks.length - 1)) < count;
-            if (live != (blocks[slot] != null)) {
-                throw new AssertionError("ring slot " + slot + (live ? " missing its block" : " still holds a block"));
             }
         }
     }

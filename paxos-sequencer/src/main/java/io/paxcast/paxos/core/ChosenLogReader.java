@@ -3,12 +3,15 @@ package io.paxcast.paxos.core;
 import java.util.Optional;
 
 /**
- * Read access to the chosen values the node has made durable, for catch-up of peers and for
- * delivering slots whose values are no longer held in memory.
+ * Read access to the chosen values the node has made durable: for catch-up of peers, for delivering
+ * slots whose values are no longer held in memory, and for the application's history reads (the
+ * sequencer module's one read interface; nothing outside it names the storage files).
  *
- * <p>Contract: called on the node's own thread; must be fast (a local lookup, no network) and must
- * not block on pending writes. It returns a value only for a slot whose chosen value is durable:
- * a slot at or below the durable chosen prefix, or one written by {@link StorageWrite.Chosen}.
+ * <p>Contract: must be fast (a local lookup, no network) and must not block on pending writes. It
+ * returns a value only for a slot whose chosen value is durable: a slot at or below the durable
+ * chosen prefix, or one written by {@link StorageWrite.Chosen}. Threading: the node calls it on its
+ * own thread; an implementation may also allow other threads to read concurrently with writes (the
+ * application's history reads rely on that; {@code MapDbStorage} and {@code InMemoryStorage} allow it).
  */
 public interface ChosenLogReader {
     Optional<Value> chosen(long slot);

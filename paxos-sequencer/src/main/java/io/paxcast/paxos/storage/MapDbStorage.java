@@ -5,20 +5,12 @@ import io.paxcast.paxos.core.Message.SlotEntry;
 import io.paxcast.paxos.core.StorageWrite;
 import io.paxcast.paxos.core.Value;
 
-import org.mapdb.Atomic;
-import org.mapdb.BTreeMap;
-import org.mapdb.DB;
-import org.mapdb.DBMaker;
-import org.mapdb.Serializer;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -42,14 +34,10 @@ import java.util.concurrent.TimeUnit;
  * start replays the whole journal (compaction is a later step).
  *
  * <h2>Layout</h2>
- * <ul>
- *   <li>{@code slots}: a B-tree {@code slot -> record}, one entry per slot holding the whole batch;</li>
- *   <li>{@code meta}: the promised ballot, the chosen prefix and the acceptor's identity (owner,
- *       incarnation, intact) in one record;</li>
- *   <li>{@code applied}: how many journal groups the MapDB file reflects (checked at a clean start).</li>
- * </ul>
- * Each record carries a CRC-32C ({@link RecordFormat}), verified on every read: a mismatch throws
- * {@link StorageException} naming the slot; the journal's frames carry their own.
+ * The MapDB file ({@link MapDbIndex}) holds {@code slots} (one record per slot, the whole batch),
+ * {@code meta} (promise, chosen prefix, the acceptor's identity) and {@code applied} (journal groups
+ * it reflects). Each record carries a CRC-32C ({@link RecordFormat}), verified on every read: a
+ * mismatch throws {@link StorageException} naming the slot; the journal's frames carry their own.
  *
  * <h2>Fsync policy</h2>
  * <ul>
@@ -83,28 +71,20 @@ public final class MapDbStorage implements PaxosStorage {
     private final FsyncPolicy policy;
     private final long intervalNanos;
     private final Journal journal;
-    private final DB db;
-    private final BTreeMap<Long, byte[]> slots;
-    private final Atomic.Var<byte[]> meta;
-    private final Atomic.Long applied;
+    private final MapDbIndex index;
     private final long recoveredGroups;
-    private final boolean rebuilt;
 
     private final Object writeLock = new Object();
     private final WritePlan.Records view = new WritePlan.Records() {
         @Override
         public SlotEntry get(long slot) {
-            byte[] bytes = raw(slot);
+            byte[] bytes = index.raw(slot);
             return bytes == null ? null : RecordFormat.decodeSlot(slot, bytes);
         }
 
         @Override
         public boolean contains(long slot) {
-            try {
-                return slots.containsKey(slot);
-            } catch (RuntimeException e) {
-                throw unreadable("slot " + slot, e);
-            }
+            return index.contains(slot);
         }
     };
 
@@ -135,37 +115,22 @@ public final class MapDbStorage implements PaxosStorage {
         this.dir = dir;
         this.file = dir.resolve(FILE_NAME);
         Journal.Recovered recovered = null;
-        DB opened = null;
+        MapDbIndex opened = null;
         try {
             Files.createDirectories(dir);
             recovered = Journal.open(dir.resolve(JOURNAL_NAME));
             this.journal = recovered.journal();
             this.recoveredGroups = recovered.groups();
             Path marker = dir.resolve(CLEAN_MARKER);
-            boolean clean = Files.exists(marker);
-            DB candidate = clean ? tryOpen(file) : null;
-            if (candidate != null && groupsIn(candidate) != recoveredGroups) {
-                candidate.close(); // a MapDB file that does not match the journal is not trusted
-                candidate = null;
-            }
-            this.rebuilt = candidate == null;
-            if (candidate == null) {
-                deleteMapDbFiles();
-                candidate = openMapDb(file);
-            }
-            opened = candidate;
-            this.db = opened;
-            this.slots = db.treeMap(SLOTS, Serializer.LONG, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable()
-                    .createOrOpen();
-            this.meta = db.atomicVar(META, Serializer.BYTE_ARRAY).createOrOpen();
-            this.applied = db.atomicLong(APPLIED).createOrOpen();
-            if (rebuilt) {
-                journal.replay(group -> apply(GroupFormat.decode(group)));
-                applied.set(recoveredGroups);
+            opened = new MapDbIndex(dir, Files.exists(marker), recoveredGroups, () -> closed);
+            this.index = opened;
+            if (index.rebuilt()) {
+                journal.replay(group -> index.apply(GroupFormat.decode(group)));
+                index.applied(recoveredGroups);
             }
             // From here on, a crash must cause a rebuild: the marker goes before the first write.
             Files.deleteIfExists(marker);
-            byte[] stored = meta.get();
+            byte[] stored = index.meta();
             this.current = stored == null ? WritePlan.Meta.EMPTY : RecordFormat.decodeMeta(stored);
             this.prefix = current.chosenPrefix();
             this.publishedPrefix = prefix;
@@ -179,48 +144,11 @@ public final class MapDbStorage implements PaxosStorage {
         }
     }
 
-    /**
-     * MapDB memory-mapped: its default volume (RandomAccessFile) reads the store a byte at a time, one
-     * read(2) per byte. strace of a leader at one publish in flight: about 40 one-byte reads of
-     * paxos.mapdb per write group on the storage thread, which spent ~14 ms per group before its journal
-     * force began. Mapping is safe here because the MapDB file is only an index: the journal is forced
-     * first, and a start after a crash rebuilds the file from the journal (a torn mapped page is never read).
-     */
-    private static DB openMapDb(Path file) {
-        return DBMaker.fileDB(file.toFile()).fileMmapEnableIfSupported().cleanerHackEnable().make();
-    }
-
-    private static DB tryOpen(Path file) {
-        try {
-            return Files.exists(file) ? openMapDb(file) : null;
-        } catch (RuntimeException e) {
-            return null; // unreadable: rebuilt from the journal
+    private static void closeQuietly(MapDbIndex index, Journal.Recovered recovered, Exception into) {
+        if (index != null) {
+            index.closeQuietly(into);
         }
-    }
-
-    private static long groupsIn(DB db) {
         try {
-            return db.exists(APPLIED) ? db.atomicLong(APPLIED).open().get() : -1;
-        } catch (RuntimeException e) {
-            return -1;
-        }
-    }
-
-    private void deleteMapDbFiles() throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                if (p.getFileName().toString().startsWith(FILE_NAME)) {
-                    Files.delete(p);
-                }
-            }
-        }
-    }
-
-    private static void closeQuietly(DB db, Journal.Recovered recovered, Exception into) {
-        try {
-            if (db != null) {
-                db.close();
-            }
             if (recovered != null) {
                 recovered.journal().close();
             }
@@ -248,7 +176,7 @@ public final class MapDbStorage implements PaxosStorage {
 
     /** Whether opening rebuilt the MapDB file from the journal (the last stop was not clean). */
     public boolean rebuiltAtOpen() {
-        return rebuilt;
+        return index.rebuilt();
     }
 
     /** Journal groups found at open. */
@@ -260,16 +188,7 @@ public final class MapDbStorage implements PaxosStorage {
     public DurableState load() {
         synchronized (writeLock) {
             ensureOpen();
-            List<SlotEntry> above = new ArrayList<>();
-            try {
-                for (Map.Entry<Long, byte[]> e : slots.tailMap(prefix, false).entrySet()) {
-                    above.add(RecordFormat.decodeSlot(e.getKey(), e.getValue()));
-                }
-            } catch (StorageException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                throw unreadable("the slots above the chosen prefix " + prefix, e);
-            }
+            List<SlotEntry> above = index.above(prefix);
             return new DurableState(current.promised(), prefix, above, current.owner(), current.incarnation(),
                     current.intact(), current.bootstrap(), current.blankToken());
         }
@@ -303,8 +222,8 @@ public final class MapDbStorage implements PaxosStorage {
                 } else {
                     unforced = true;
                 }
-                apply(group);
-                applied.set(journal.groups());
+                index.apply(group);
+                index.applied(journal.groups());
                 current = plan.meta;
                 prefix = plan.chosenPrefix;
                 publishedPrefix = prefix;
@@ -312,16 +231,6 @@ public final class MapDbStorage implements PaxosStorage {
                 failure = new StorageException("write to " + dir + " failed; the storage is unusable: " + e, e);
                 throw failure;
             }
-        }
-    }
-
-    /** Puts a group's records and meta into MapDB. */
-    private void apply(GroupFormat.Group group) {
-        for (GroupFormat.Put put : group.puts()) {
-            slots.put(put.slot(), put.record());
-        }
-        if (group.meta() != null) {
-            meta.set(group.meta());
         }
     }
 
@@ -350,7 +259,7 @@ public final class MapDbStorage implements PaxosStorage {
     public Optional<Value> chosen(long slot) {
         long published = publishedPrefix; // read before the record: it only grows
         ensureOpen();
-        byte[] bytes = raw(slot);
+        byte[] bytes = index.raw(slot);
         if (bytes == null) {
             if (slot >= 1 && slot <= published) {
                 throw new StorageException("slot " + slot + " is at or below the durable chosen prefix " + published
@@ -382,13 +291,11 @@ public final class MapDbStorage implements PaxosStorage {
                 long groups = journal.groups();
                 journal.force();
                 journal.close();
-                db.close();
+                index.close();
                 if (failure == null) {
                     // MapDB without transactions does not sync on close: make its file durable before
                     // the marker says it may be trusted.
-                    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                        channel.force(true);
-                    }
+                    index.forceClosedFile();
                     Path marker = dir.resolve(CLEAN_MARKER);
                     Files.writeString(marker, "closed cleanly after " + groups + " journal groups\n");
                     try (FileChannel channel = FileChannel.open(marker, StandardOpenOption.WRITE)) {
@@ -399,25 +306,6 @@ public final class MapDbStorage implements PaxosStorage {
                 throw new StorageException("closing " + dir + " failed: " + e, e);
             }
         }
-    }
-
-    /** The stored bytes of {@code slot}, or null; a MapDB failure becomes a {@link StorageException}. */
-    private byte[] raw(long slot) {
-        try {
-            return slots.get(slot);
-        } catch (IllegalAccessError e) { // MapDB's "store was closed", racing close()
-            throw new StorageException("storage " + file + " is closed", e);
-        } catch (RuntimeException e) {
-            if (closed) {
-                throw new StorageException("storage " + file + " is closed", e);
-            }
-            throw unreadable("slot " + slot, e);
-        }
-    }
-
-    /** MapDB itself failed to read (a broken pointer, a torn node): the store is corrupt. */
-    private StorageException unreadable(String what, RuntimeException cause) {
-        return new StorageException("corrupt store " + file + ": MapDB cannot read " + what + ": " + cause, cause);
     }
 
     private void ensureOpen() {

@@ -5,19 +5,16 @@ import io.paxcast.paxos.apply.ReadyLoop;
 import io.paxcast.paxos.core.Clock;
 import io.paxcast.paxos.core.CommandId;
 import io.paxcast.paxos.core.Delivery;
-import io.paxcast.paxos.core.DurableState;
 import io.paxcast.paxos.core.Message;
 import io.paxcast.paxos.core.NodeStatus;
 import io.paxcast.paxos.core.PaxosConfig;
 import io.paxcast.paxos.core.PaxosNode;
-import io.paxcast.paxos.core.StorageWrite;
 import io.paxcast.paxos.storage.PaxosStorage;
 import io.paxcast.paxos.transport.Transport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +42,8 @@ import java.util.random.RandomGenerator;
  * too): its writes go to storage on a dedicated single worker thread, and only when they are durable
  * are its messages sent and its deliveries handed to the application, on the application's context,
  * in order. At most {@link #MAX_UNAPPLIED_SLOTS} slots are handed over and not yet applied; past that
- * the chosen slots wait in storage (bounded memory whatever the application's pace).
+ * the chosen slots wait in storage (bounded memory whatever the application's pace). The storage
+ * thread is {@link StorageThread}; the leader it follows, logged and counted, {@link LeaderWatch}.
  *
  * <p>Threading: the public methods are called on the application's context; {@link #status()} and
  * {@link #failure()} on any thread.
@@ -64,7 +62,8 @@ public final class SequencerDriver {
     private final Runnable onFailure;
     private final RandomGenerator random;
     private final Clock clock;
-    private final WorkerExecutor storageThread;
+    private final StorageThread storageThread;
+    private final LeaderWatch leaders;
     private final AtomicInteger unapplied = new AtomicInteger();
 
     private Context appContext;
@@ -78,10 +77,6 @@ public final class SequencerDriver {
     private long flushMillis;
     private volatile String failure;
     private volatile NodeStatus status;
-    private String lastLeader;
-    private io.paxcast.paxos.core.Ballot lastLeaderBallot;
-    private volatile long leaderChanges;
-    private volatile long leaderLosses;
 
     /**
      * @param onDelivery applies one delivery, on the application's context; if it throws, the node stops
@@ -101,7 +96,8 @@ public final class SequencerDriver {
         this.tickMillis = tickMillis;
         this.random = random;
         this.clock = clock;
-        this.storageThread = vertx.createSharedWorkerExecutor("paxcast-storage-" + config.nodeId(), 1);
+        this.storageThread = new StorageThread(vertx, config.nodeId(), storage);
+        this.leaders = new LeaderWatch(config.nodeId(), log);
     }
 
     /**
@@ -114,9 +110,9 @@ public final class SequencerDriver {
         loopThread = new DedicatedEventLoop(vertx, "paxcast-sequencer-" + config.nodeId());
         context = loopThread.context();
         Promise<Void> started = Promise.promise();
-        context.runOnContext(v -> storageThread.<DurableState>executeBlocking(storage::load, true).map(state -> {
+        context.runOnContext(v -> storageThread.load().map(state -> {
             node = new PaxosNode(config, state, storage, clock, random);
-            loop = new ReadyLoop(node, this::write, transport::send, new DeliveryApplier(this::handOver),
+            loop = new ReadyLoop(node, storageThread::write, transport::send, new DeliveryApplier(this::handOver),
                     this::schedulePump, this::fail, () -> MAX_UNAPPLIED_SLOTS - unapplied.get());
             transport.receive(config.nodeId(), this::onMessage);
             scheduleTick();
@@ -206,25 +202,17 @@ public final class SequencerDriver {
      * (a busy leader deposed counts here). Any thread.
      */
     public long leaderChanges() {
-        return leaderChanges;
+        return leaders.leaderChanges();
     }
 
     /** How often this node lost touch with the leader it had (its view went to "no leader"). Any thread. */
     public long leaderLosses() {
-        return leaderLosses;
+        return leaders.leaderLosses();
     }
 
     /** Slots delivered and handed to the application, not applied yet. */
     public int unappliedSlots() {
         return unapplied.get();
-    }
-
-    /** The loop's storage: each group on the storage thread (never an event loop), completed on the context. */
-    private void write(List<StorageWrite> writes, Consumer<Throwable> done) {
-        storageThread.<Void>executeBlocking(() -> {
-            storage.write(writes);
-            return null;
-        }, true).onComplete(ar -> done.accept(ar.failed() ? ar.cause() : null));
     }
 
     /**
@@ -257,10 +245,7 @@ public final class SequencerDriver {
         if (flushMillis > 0) {
             flushTimerId = vertx.setPeriodic(flushMillis, id -> {
                 if (loop != null && !loop.persisting() && failure == null) {
-                    storageThread.executeBlocking(() -> {
-                        storage.flush();
-                        return null;
-                    }, true);
+                    storageThread.flush();
                 }
             });
         }
@@ -331,28 +316,7 @@ public final class SequencerDriver {
         }
         if (guard(node::tick)) {
             pump();
-            logLeaderChange();
-        }
-    }
-
-    /** One log line per change of the leader this node believes in (checked once per tick). */
-    private void logLeaderChange() {
-        NodeStatus s = status;
-        String leader = s == null || !s.leaderInTouch() ? null : s.leaderId();
-        if (leader != null && s.ballot() != null && !s.ballot().equals(lastLeaderBallot)) {
-            if (lastLeaderBallot != null) {
-                leaderChanges++; // a new ballot leads: an election happened (the first leader seen is not a change)
-            }
-            lastLeaderBallot = s.ballot();
-        }
-        if (leader == null && lastLeader != null) {
-            leaderLosses++;
-        }
-        if (!java.util.Objects.equals(leader, lastLeader)) {
-            log.info("event=leader_changed node={} leader={} ballot={} role={} chosenPrefix={}", config.nodeId(),
-                    leader == null ? "none" : leader, s == null ? "-" : s.ballot(),
-                    s == null ? "-" : s.role(), s == null ? 0 : s.chosenPrefix());
-            lastLeader = leader;
+            leaders.observe(status);
         }
     }
 

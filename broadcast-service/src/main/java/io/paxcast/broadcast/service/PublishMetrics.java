@@ -1,4 +1,4 @@
-package io.paxcast.broadcast;
+package io.paxcast.broadcast.service;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
