@@ -108,7 +108,7 @@ public final class PaxcastNode extends VerticleBase {
             storage = opened;
             // The index is derived from the log: rebuilt at every start by the replay from slot 1.
             MessageIndex index = MessageIndex.create(config.dataDir().resolve("index"));
-            BroadcastLog broadcastLog = new BroadcastLog(storage, index, config.dedupeWindowMillis());
+            BroadcastLog broadcastLog = new BroadcastLog(storage, index, config.dedupeWindowMillis(), config.retention());
             SubscriptionHub hub = new SubscriptionHub();
             EventBusTransport transport = new EventBusTransport(vertx);
             RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
@@ -217,6 +217,8 @@ public final class PaxcastNode extends VerticleBase {
         Gauge.builder("paxcast.idempotency.keys", broadcastLog, BroadcastLog::keyCount).register(registry);
         Gauge.builder("paxcast.channels", broadcastLog, BroadcastLog::channelCount).register(registry);
         Gauge.builder("paxcast.index.disk.bytes", broadcastLog, BroadcastLog::indexDiskBytes).register(registry);
+        Gauge.builder("paxcast.log.earliest.seq", broadcastLog, BroadcastLog::earliestSeq)
+                .description("the earliest seq retention keeps (1 until something expired)").register(registry);
         Gauge.builder("paxcast.http.connections", this, n -> n.connections.openConnections()).register(registry);
         Gauge.builder("paxcast.http.connections.refused", this, n -> n.connections.refusedConnections()).register(registry);
         Gauge.builder("paxcast.subscribers.slow.closed", hub, SubscriptionHub::slowConsumersClosed).register(registry);

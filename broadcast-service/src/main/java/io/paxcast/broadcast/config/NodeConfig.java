@@ -40,6 +40,7 @@ public record NodeConfig(
         long dedupeWindowMillis,
         int maxQueuedFrames,
         Limits limits,
+        Retention retention,
         String jwtSecret,
         KafkaExportConfig kafkaExport,
         KafkaIngestConfig kafkaIngest) {
@@ -51,6 +52,14 @@ public record NodeConfig(
     public record Limits(long maxPendingBytes, int idempotencyMaxKeys, int maxChannels, long subscribeMaxQueuedBytes,
                          int subscribePingSeconds, int httpMaxConnections, int httpIdleTimeoutSeconds,
                          int httpReadIdleTimeoutSeconds, long httpMaxBufferedBodyBytes) {}
+
+    /**
+     * How much of the global log a node keeps: whichever bound is reached first expires the oldest
+     * slots (docs/CONFIG.md, "Retention"). {@link Long#MAX_VALUE} is "unlimited".
+     */
+    public record Retention(long maxMessages, long maxBytes, long maxAgeMillis) {
+        public static final Retention UNLIMITED = new Retention(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
 
     public static NodeConfig from(JsonObject flat) {
         Reader r = new Reader(flat);
@@ -135,6 +144,8 @@ public record NodeConfig(
                 dedupe,
                 r.integer(ConfigKey.SUBSCRIBE_MAX_QUEUED_FRAMES, 1, 10_000_000),
                 limits,
+                new Retention(r.limit(ConfigKey.RETENTION_MAX_MESSAGES, 1), r.limit(ConfigKey.RETENTION_MAX_BYTES, 1),
+                        r.limit(ConfigKey.RETENTION_MAX_AGE_MILLIS, 1)),
                 r.string(ConfigKey.AUTH_JWT_SECRET),
                 kafkaExport(r, r.string(ConfigKey.CLUSTER_NAME)),
                 kafkaIngest(r, r.integer(ConfigKey.PUBLISH_MAX_BATCH_ITEMS, 1, 100_000)));
@@ -252,6 +263,11 @@ public record NodeConfig(
                 throw new ConfigException(key, value + " is outside [" + min + ", " + max + "]");
             }
             return value;
+        }
+
+        /** A bound of at least {@code min}, or {@code unlimited} ({@link Long#MAX_VALUE}). */
+        long limit(ConfigKey key, long min) {
+            return "unlimited".equals(string(key).trim()) ? Long.MAX_VALUE : longValue(key, min, Long.MAX_VALUE - 1);
         }
 
         int integer(ConfigKey key, int min, int max) {

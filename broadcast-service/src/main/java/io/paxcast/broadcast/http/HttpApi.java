@@ -6,6 +6,7 @@ import io.paxcast.broadcast.service.BroadcastService;
 import io.paxcast.broadcast.api.Validation;
 import io.paxcast.broadcast.log.PublishItem;
 import io.paxcast.broadcast.log.PublishResult;
+import io.paxcast.broadcast.log.OffsetExpired;
 import io.paxcast.broadcast.log.PublishedMessage;
 import io.paxcast.broadcast.ws.SubscriptionGateway;
 import io.vertx.core.Handler;
@@ -217,7 +218,12 @@ public final class HttpApi {
         }
         long after = Validation.nonNegative("after", ctx.request().getParam("after"), 0);
         int limit = Validation.limit(ctx.request().getParam("limit"), 1000);
-        List<PublishedMessage> page = service.log().channel(channel, after, limit);
+        List<PublishedMessage> page;
+        try {
+            page = service.log().channel(channel, after, limit);
+        } catch (OffsetExpired e) {
+            throw ApiException.offsetExpired(e.getMessage(), e.earliest);
+        }
         long next = page.isEmpty() ? after : page.get(page.size() - 1).offset();
         json(ctx, 200, historyPage(page, next));
     }
@@ -228,7 +234,12 @@ public final class HttpApi {
         }
         long after = Validation.nonNegative("after", ctx.request().getParam("after"), 0);
         int limit = Validation.limit(ctx.request().getParam("limit"), 1000);
-        List<PublishedMessage> page = service.log().global(after, limit);
+        List<PublishedMessage> page;
+        try {
+            page = service.log().global(after, limit);
+        } catch (OffsetExpired e) {
+            throw ApiException.offsetExpired(e.getMessage(), e.earliest);
+        }
         long next = page.isEmpty() ? after : page.get(page.size() - 1).seq();
         json(ctx, 200, historyPage(page, next));
     }

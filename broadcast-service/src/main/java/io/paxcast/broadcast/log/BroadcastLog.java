@@ -1,5 +1,7 @@
 package io.paxcast.broadcast.log;
 
+import io.paxcast.broadcast.api.Utf8;
+import io.paxcast.broadcast.config.NodeConfig.Retention;
 import io.paxcast.paxos.apply.IdempotencyStore;
 import io.paxcast.paxos.core.ChosenLogReader;
 import io.paxcast.paxos.core.Command;
@@ -46,9 +48,12 @@ public final class BroadcastLog implements AutoCloseable {
     private final ChosenLogReader chosenLog;
     private final MessageIndex index;
     private final IdempotencyStore keys;
+    private final RetentionPoint retention;
 
     private long lastSlot;
     private long lastSeq;
+    /** Payload bytes (UTF-8 JSON) of every message applied: what retention by bytes measures. */
+    private long payloadBytes;
     private long decodedBytes;
     /** Decoded items of a slot, and the heap they take (about). */
     private record Decoded(List<PublishItem> items, long bytes) {}
@@ -56,9 +61,25 @@ public final class BroadcastLog implements AutoCloseable {
     private final LinkedHashMap<Long, Decoded> decoded = new LinkedHashMap<>(64, 0.75f, true);
 
     public BroadcastLog(ChosenLogReader chosenLog, MessageIndex index, long keyWindowMillis) {
+        this(chosenLog, index, keyWindowMillis, Retention.UNLIMITED);
+    }
+
+    public BroadcastLog(ChosenLogReader chosenLog, MessageIndex index, long keyWindowMillis, Retention retention) {
         this.chosenLog = chosenLog;
         this.index = index;
         this.keys = new IdempotencyStore(keyWindowMillis);
+        this.retention = new RetentionPoint(retention);
+    }
+
+    /** The earliest seq retention keeps (1 until something expired; head + 1 if everything has). */
+    public long earliestSeq() {
+        return retention.earliestSeq(index);
+    }
+
+    /** The earliest offset of {@code channel} retention keeps (its head + 1 if none is left). */
+    public long earliestOffset(String channel) {
+        long earliest = earliestSeq();
+        return earliest <= 1 ? 1 : Math.max(1, index.firstOffsetAtOrAfter(channel, earliest));
     }
 
     public long headSeq() {
@@ -102,7 +123,7 @@ public final class BroadcastLog implements AutoCloseable {
         long slot = delivery.slot();
         long ts = delivery.timestampMillis();
         keys.advanceTo(delivery.logClockMillis());
-        index.slotApplied(slot, lastSeq + 1, ts);
+        index.slotApplied(slot, lastSeq + 1, ts, payloadBytes, delivery.logClockMillis());
         lastSlot = slot;
         List<PublishedMessage> messages = new ArrayList<>();
         Map<CommandId, List<PublishResult>> results = new HashMap<>();
@@ -128,6 +149,7 @@ public final class BroadcastLog implements AutoCloseable {
                     if (key != null) {
                         keys.put(key, seq, delivery.logClockMillis());
                     }
+                    payloadBytes += Utf8.length(item.dataJson());
                     messages.add(new PublishedMessage(seq, item.channel(), offset, ts, item.dataJson(), item.key()));
                     commandResults.add(new PublishResult(seq, item.channel(), offset, ts, false));
                 }
@@ -135,6 +157,7 @@ public final class BroadcastLog implements AutoCloseable {
             }
             results.put(command.id(), commandResults);
         }
+        retention.advance(index, payloadBytes);
         return new Applied(slot, messages, results);
     }
 
@@ -155,8 +178,16 @@ public final class BroadcastLog implements AutoCloseable {
 
     // ---------------------------------------------------------------- reads
 
-    /** Messages with seq in (afterSeq, afterSeq + limit]. */
+    /**
+     * Messages with seq in (afterSeq, afterSeq + limit].
+     *
+     * @throws OffsetExpired if retention removed seq {@code afterSeq + 1}
+     */
     public List<PublishedMessage> global(long afterSeq, int limit) {
+        long earliest = earliestSeq();
+        if (afterSeq + 1 < earliest) {
+            throw new OffsetExpired("seq " + (afterSeq + 1), earliest);
+        }
         List<PublishedMessage> out = new ArrayList<>();
         for (long seq = afterSeq + 1; seq <= lastSeq && out.size() < limit; seq++) {
             out.add(message(seq));
@@ -164,8 +195,16 @@ public final class BroadcastLog implements AutoCloseable {
         return out;
     }
 
-    /** Messages of {@code channel} with offset in (afterOffset, afterOffset + limit]. */
+    /**
+     * Messages of {@code channel} with offset in (afterOffset, afterOffset + limit].
+     *
+     * @throws OffsetExpired if retention removed offset {@code afterOffset + 1} of the channel
+     */
     public List<PublishedMessage> channel(String channel, long afterOffset, int limit) {
+        long earliest = earliestOffset(channel);
+        if (afterOffset + 1 < earliest) {
+            throw new OffsetExpired("offset " + (afterOffset + 1) + " of " + channel, earliest);
+        }
         List<PublishedMessage> out = new ArrayList<>();
         for (long seq : index.channelSeqs(channel, afterOffset, limit)) {
             out.add(message(seq));

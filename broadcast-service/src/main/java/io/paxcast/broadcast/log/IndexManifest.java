@@ -39,7 +39,7 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
                      List<ChannelState> channels) {
     static final String FILE = "index.clean";
     private static final int MAGIC = 0x50584958; // "PXIX"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2; // 2: slot records of 32 bytes (payload bytes before the slot, log clock)
 
     void write(Path dir) {
         Path tmp = dir.resolve(FILE + ".tmp");

@@ -22,7 +22,9 @@ import java.util.Set;
  * <ul>
  *   <li>{@code messages.idx}: record {@code seq - 1}, 24 bytes: slot (8), channel id (4), item
  *       position (4), offset (8);</li>
- *   <li>{@code slots.idx}: record {@code slot - 1}, 16 bytes: first seq (8), ts (8);</li>
+ *   <li>{@code slots.idx}: record {@code slot - 1}, 32 bytes: first seq (8), ts (8), payload bytes of
+ *       every message before the slot (8) and the log clock (8): what retention by bytes and by age
+ *       measure;</li>
  *   <li>{@code channels.idx}: 8-byte seqs in per-channel blocks of 16, 32 .. 1024 entries
  *       ({@link ChannelLists});</li>
  *   <li>{@code index.clean}: only after {@link #closeDurably()}: the heap state ({@link IndexManifest}).</li>
@@ -67,9 +69,11 @@ public final class MessageIndex implements AutoCloseable {
     private static final int M_CHANNEL = 8;
     private static final int M_POSITION = 12;
     private static final int M_OFFSET = 16;
-    private static final int SLOT_BYTES = 16;
+    private static final int SLOT_BYTES = 32;
     private static final int S_FIRST_SEQ = 0;
     private static final int S_TS = 8;
+    private static final int S_BYTES_BEFORE = 16;
+    private static final int S_LOG_CLOCK = 24;
 
     private final Path dir;
     private final MappedRecords messages;
@@ -158,6 +162,17 @@ public final class MessageIndex implements AutoCloseable {
      */
     public void slotApplied(long slot, long firstSeq, long ts) {
         ensureOpen();
+        slotApplied(slot, firstSeq, ts, lastSlot == 0 ? 0 : slots.getLong(lastSlot - 1, S_BYTES_BEFORE), ts);
+    }
+
+    /**
+     * Slot {@code slot} starts at {@code firstSeq}, stamped {@code ts}; {@code payloadBytesBefore} is the
+     * payload bytes of every message before it and {@code logClockMillis} the log clock at the slot
+     * (what retention by bytes and by age measure; the three-argument form, for callers that measure
+     * neither, carries the previous slot's byte total forward and takes {@code ts} for the log clock).
+     */
+    public void slotApplied(long slot, long firstSeq, long ts, long payloadBytesBefore, long logClockMillis) {
+        ensureOpen();
         if (slot != lastSlot + 1) {
             throw new IllegalStateException("slot " + slot + " applied after " + lastSlot);
         }
@@ -169,6 +184,8 @@ public final class MessageIndex implements AutoCloseable {
         }
         slots.putLong(slot - 1, S_FIRST_SEQ, firstSeq);
         slots.putLong(slot - 1, S_TS, ts);
+        slots.putLong(slot - 1, S_BYTES_BEFORE, payloadBytesBefore);
+        slots.putLong(slot - 1, S_LOG_CLOCK, logClockMillis);
         lastSlot = slot;
         lastTs = ts;
         lastPosition = -1;
@@ -246,6 +263,29 @@ public final class MessageIndex implements AutoCloseable {
 
     public long slotTs(long slot) {
         return slots.getLong(slotRecord(slot), S_TS);
+    }
+
+    /** The log clock at {@code slot} (as given to {@link #slotApplied}). */
+    public long slotLogClock(long slot) {
+        return slots.getLong(slotRecord(slot), S_LOG_CLOCK);
+    }
+
+    /** The payload bytes of every message before {@code slot} (as given to {@link #slotApplied}). */
+    public long slotPayloadBytesBefore(long slot) {
+        return slots.getLong(slotRecord(slot), S_BYTES_BEFORE);
+    }
+
+    /**
+     * The offset in {@code channel} of its first message with a seq of at least {@code seq}, or the
+     * channel's head + 1 if it has none (0 for an unknown channel).
+     */
+    public long firstOffsetAtOrAfter(String channel, long seq) {
+        ensureOpen();
+        ChannelState c = byName.get(channel);
+        if (c == null) {
+            return 0;
+        }
+        return lists.upperBound(c, seq - 1) + 1;
     }
 
     private long slotRecord(long slot) {

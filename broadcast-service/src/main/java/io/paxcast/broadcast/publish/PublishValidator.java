@@ -54,20 +54,6 @@ public final class PublishValidator {
 
     /** UTF-8 length without encoding: a payload is checked on every publish. */
     static int utf8Length(String s) {
-        int bytes = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                bytes++;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                bytes += 4;
-                i++;
-            } else {
-                bytes += Character.isSurrogate(c) ? 1 : 3; // a lone surrogate is encoded as '?'
-            }
-        }
-        return bytes;
+        return io.paxcast.broadcast.api.Utf8.length(s);
     }
 }

@@ -50,6 +50,7 @@ final class ClusterView {
                 .put("leader", status == null ? null : status.leaderInTouch() ? status.leaderId() : null)
                 .put("ballot", status == null ? null : status.ballot().toString())
                 .put("commitSeq", service.log().headSeq())
+                .put("earliestSeq", service.log().earliestSeq())
                 .put("members", members)
                 .put("role", status == null ? "starting" : status.role())
                 .put("appliedSlot", service.log().lastSlot())

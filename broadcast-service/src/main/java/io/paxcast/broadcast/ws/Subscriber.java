@@ -1,5 +1,6 @@
 package io.paxcast.broadcast.ws;
 
+import io.paxcast.broadcast.api.ApiException;
 import io.paxcast.broadcast.log.BroadcastLog;
 import io.paxcast.broadcast.log.PublishedMessage;
 import io.vertx.core.Future;
@@ -75,6 +76,11 @@ final class Subscriber {
                 if (next < 0) {
                     break;
                 }
+                long earliest = broadcastLog.earliestSeq();
+                if (next < earliest) {
+                    closeExpired(earliest); // the next message it would get is gone: never a silent gap
+                    return;
+                }
                 PublishedMessage message = broadcastLog.message(next);
                 lastSentSeq = message.seq();
                 write(message.toFrame());
@@ -130,6 +136,15 @@ final class Subscriber {
         hub.onSlowConsumer();
         closeWithError("slow_consumer", "more than " + maxQueuedFrames + " frames or " + maxQueuedBytes
                 + " bytes queued; resume with after=" + lastSentSeq, (short) 1008);
+    }
+
+    private void closeExpired(long earliest) {
+        String message = "messages after seq " + lastSentSeq + " have expired (retention): the earliest retained seq is "
+                + earliest + "; resume with after=" + (earliest - 1) + " or without after";
+        if (!closed) {
+            socket.writeTextMessage(ApiException.offsetExpired(message, earliest).frame(null).encode());
+            close((short) 1008, "offset_expired");
+        }
     }
 
     void closeWithError(String code, String message, short status) {

@@ -102,7 +102,7 @@ class MessageIndexTest {
                 assertEquals(c + 1, index.nextSeqIn(Set.of(name), random.nextInt(c + 1)));
                 assertEquals(-1, index.nextSeqIn(Set.of(name), c + 1));
             }
-            assertEquals(channels * 16L * 8 + channels * 24L + channels / 10 * 16L, index.diskBytes());
+            assertEquals(channels * 16L * 8 + channels * 24L + channels / 10 * 32L, index.diskBytes());
         }
     }
 
