@@ -1,6 +1,6 @@
 package io.paxcast.bench.peer;
 
-import io.paxcast.broadcast.it.NodeProcesses;
+import io.paxcast.testkit.node.NodeProcesses;
 
 import java.net.URI;
 import java.net.http.HttpClient;

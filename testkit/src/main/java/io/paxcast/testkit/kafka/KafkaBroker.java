@@ -1,4 +1,4 @@
-package io.paxcast.broadcast.kafka;
+package io.paxcast.testkit.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -10,9 +10,9 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import io.paxcast.testkit.process.LogTail;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -44,8 +44,8 @@ import java.util.stream.Stream;
  * <p>The broker runs from the classpath that the {@code kafka-broker} module writes to
  * {@code kafka-broker/target/broker.classpath} ({@code mvn -pl kafka-broker generate-resources});
  * {@code -Dpaxcast.kafka.brokerClasspath=<file>} points elsewhere. None of the broker's jars join
- * the test's classpath: this class talks to the broker only with the test classpath's own
- * kafka-clients (3.7.x, through vertx-kafka-client).
+ * the caller's classpath: this class talks to the broker only with the test kit's kafka-clients
+ * (3.7.x, the version vertx-kafka-client brings to the node).
  *
  * <p>Everything the broker needs goes under the {@code workDir} given to {@link #start(Path)}:
  * {@code server.properties}, {@code log4j2.properties}, {@code format.log} (the storage format
@@ -523,16 +523,8 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** The last lines of a file, reading at most its last 256 KiB; "" if it does not exist. */
     static String tail(Path file, int lines) {
-        if (!Files.exists(file)) {
-            return "";
-        }
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            long from = Math.max(0, raf.length() - 256 * 1024);
-            byte[] bytes = new byte[(int) (raf.length() - from)];
-            raf.seek(from);
-            raf.readFully(bytes);
-            List<String> all = new String(bytes, StandardCharsets.UTF_8).lines().collect(Collectors.toList());
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        try {
+            return LogTail.read(file, lines, 256 * 1024);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
