@@ -283,30 +283,42 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private static Path writeServerProperties(Path workDir, Path dataDir, int port, int controllerPort) throws IOException {
+        return writeServerProperties(workDir.resolve("server.properties"), NODE_ID, 1, NODE_ID + "@127.0.0.1:" + controllerPort,
+                port, controllerPort, dataDir);
+    }
+
+    /**
+     * The server.properties of one combined broker and controller among {@code brokers} (voters
+     * {@code n@127.0.0.1:<controller port>,...}). Internal topics get replication factor
+     * {@code brokers} and min.insync.replicas 2 (1 for a single broker: with one node every internal
+     * topic must live with a single replica, or transactions and groups never work).
+     */
+    static Path writeServerProperties(Path file, int nodeId, int brokers, String voters, int port, int controllerPort,
+                                      Path dataDir) throws IOException {
+        String replicas = String.valueOf(brokers);
+        String minIsr = String.valueOf(Math.min(2, brokers));
         Map<String, String> p = new java.util.LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", String.valueOf(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+        p.put("node.id", String.valueOf(nodeId));
+        p.put("controller.quorum.voters", voters);
         p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
         p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("log.dirs", dataDir.toAbsolutePath().toString());
-        // one node: every internal topic must live with a single replica, or transactions and groups never work
-        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.replication.factor", replicas);
         p.put("offsets.topic.num.partitions", "1");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.replication.factor", replicas);
+        p.put("transaction.state.log.min.isr", minIsr);
         p.put("transaction.state.log.num.partitions", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", replicas);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "false");
         p.put("num.partitions", "1");
         String text = p.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining("\n", "", "\n"));
-        Path file = workDir.resolve("server.properties");
         Files.writeString(file, text, StandardCharsets.UTF_8);
         return file;
     }
