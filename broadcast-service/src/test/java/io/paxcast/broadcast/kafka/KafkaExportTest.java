@@ -1,7 +1,6 @@
 package io.paxcast.broadcast.kafka;
 
 import io.paxcast.testkit.kafka.KafkaBroker;
-
 import io.paxcast.testkit.node.NodeLogsOnFailure;
 import io.paxcast.testkit.node.NodeProcesses;
 import io.vertx.core.json.JsonArray;
