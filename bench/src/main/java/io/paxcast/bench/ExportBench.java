@@ -1,7 +1,8 @@
 package io.paxcast.bench;
 
-import io.paxcast.broadcast.it.NodeProcesses;
-import io.paxcast.broadcast.kafka.KafkaBroker;
+import io.paxcast.testkit.node.NodeProcesses;
+import io.paxcast.testkit.node.NodeProcessesBuilder;
+import io.paxcast.testkit.kafka.KafkaBroker;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SynchronizedHistogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -87,7 +88,7 @@ public final class ExportBench {
     private static Run runCluster(String name, PublishBench.Options o, KafkaBroker broker, PrintStream progress)
             throws Exception {
         progress.printf("%s: starting a 3-node cluster%n", name);
-        NodeProcesses.Builder builder = NodeProcesses.builder().nodes(3).name("ExportBench").heap("384m");
+        NodeProcessesBuilder builder = NodeProcesses.builder().nodes(3).name("ExportBench").heap("384m");
         if (broker != null) {
             builder.env("PAXCAST_KAFKA_EXPORT_BOOTSTRAPSERVERS", broker.bootstrapServers())
                     .env("PAXCAST_KAFKA_EXPORT_TOPIC", TOPIC);

@@ -1,5 +1,7 @@
 package io.paxcast.bench;
 
+import io.paxcast.testkit.client.TestClient;
+import io.paxcast.wsframes.TextFrameListener;
 import org.HdrHistogram.Histogram;
 
 import java.net.URI;
@@ -11,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -81,7 +82,7 @@ public final class PublishBench {
         for (String node : o.nodes()) {
             Subscriber s = new Subscriber();
             URI uri = URI.create(node.replaceFirst("^http", "ws") + "/v1/subscribe?channels=" + channel);
-            http.newWebSocketBuilder().buildAsync(uri, s).get(10, TimeUnit.SECONDS);
+            new TestClient(http).webSocket(uri, null, s).get(10, TimeUnit.SECONDS);
             subscribers.add(s);
         }
 
@@ -186,29 +187,21 @@ public final class PublishBench {
     }
 
     /** Collects one node's frames: order, count, and delivery latency from the "sent" stamp. */
-    static final class Subscriber implements WebSocket.Listener {
+    static final class Subscriber implements TextFrameListener.Handler {
         final AtomicLong received = new AtomicLong();
         final List<Long> seqs = java.util.Collections.synchronizedList(new ArrayList<>());
         final Histogram deliver = new org.HdrHistogram.SynchronizedHistogram(60_000_000_000L, 3);
         volatile boolean increasing = true;
         private long last;
-        private final StringBuilder partial = new StringBuilder();
         WebSocket socket;
 
         @Override
         public void onOpen(WebSocket webSocket) {
             socket = webSocket;
-            webSocket.request(Long.MAX_VALUE);
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean lastPart) {
-            partial.append(data);
-            if (!lastPart) {
-                return null;
-            }
-            String frame = partial.toString();
-            partial.setLength(0);
+        public void onText(WebSocket webSocket, String frame) {
             if (frame.startsWith("{\"type\":\"message\"")) {
                 long now = System.nanoTime();
                 Matcher seq = SEQ.matcher(frame);
@@ -224,7 +217,6 @@ public final class PublishBench {
                 }
                 received.incrementAndGet();
             }
-            return null;
         }
     }
 

@@ -1,6 +1,6 @@
 package io.paxcast.broadcast;
 
-import io.paxcast.broadcast.kafka.KafkaBroker;
+import io.paxcast.testkit.kafka.KafkaBroker;
 import io.paxcast.broadcast.kafka.KafkaTopic;
 import io.vertx.core.json.JsonObject;
 import org.apache.kafka.clients.producer.KafkaProducer;

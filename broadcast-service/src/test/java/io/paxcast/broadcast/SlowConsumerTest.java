@@ -1,5 +1,6 @@
 package io.paxcast.broadcast;
 
+import io.paxcast.wsframes.TextFrameListener;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,7 +13,6 @@ import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,41 +31,32 @@ class SlowConsumerTest {
     @TempDir
     Path dataDir;
 
-    /** Reads frames only when asked to. */
-    static final class Listener implements WebSocket.Listener {
+    /** Reads every frame, or (not {@code reads}) only the first one: it never asks for the next. */
+    static final class Listener implements TextFrameListener.Handler {
         final List<String> frames = new CopyOnWriteArrayList<>();
         final AtomicBoolean closed = new AtomicBoolean();
         final AtomicInteger closeCode = new AtomicInteger();
         private final boolean reads;
-        private final StringBuilder partial = new StringBuilder();
 
         Listener(boolean reads) {
             this.reads = reads;
         }
 
-        @Override
-        public void onOpen(WebSocket webSocket) {
-            webSocket.request(reads ? Long.MAX_VALUE : 1);
+        /** The socket listener: unbounded demand, or one frame and no further request() for the slow one. */
+        TextFrameListener onSocket() {
+            return new TextFrameListener(reads ? TextFrameListener.Demand.UNBOUNDED : TextFrameListener.Demand.ONE_AT_A_TIME,
+                    this);
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                frames.add(partial.toString());
-                partial.setLength(0);
-            }
-            if (reads) {
-                return null;
-            }
-            return null; // no further request(): the client stops reading after the first frame
+        public void onText(WebSocket webSocket, String text) {
+            frames.add(text);
         }
 
         @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        public void onClose(WebSocket webSocket, int statusCode, String reason) {
             closeCode.set(statusCode);
             closed.set(true);
-            return null;
         }
     }
 
@@ -79,8 +70,8 @@ class SlowConsumerTest {
             URI ws = URI.create("ws://127.0.0.1:" + node.port + "/v1/subscribe?channels=*");
             Listener slow = new Listener(false);
             Listener healthy = new Listener(true);
-            WebSocket slowSocket = http.newWebSocketBuilder().buildAsync(ws, slow).get(10, TimeUnit.SECONDS);
-            http.newWebSocketBuilder().buildAsync(ws, healthy).get(10, TimeUnit.SECONDS);
+            WebSocket slowSocket = http.newWebSocketBuilder().buildAsync(ws, slow.onSocket()).get(10, TimeUnit.SECONDS);
+            http.newWebSocketBuilder().buildAsync(ws, healthy.onSocket()).get(10, TimeUnit.SECONDS);
 
             // Publish in batches of 50 and let the healthy subscriber read each batch before the next:
             // its queue then never holds more than one batch (< the 200-frame bound), even on a slow

@@ -2,6 +2,8 @@ package io.paxcast.faults;
 
 import io.paxcast.faults.history.Frame;
 import io.paxcast.faults.history.Subscription;
+import io.paxcast.testkit.client.TestClient;
+import io.paxcast.wsframes.TextFrameListener;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
@@ -11,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,7 @@ final class Subscribers {
     private final int nodes;
     private final BiFunction<Integer, String, URI> wsUri;
     private final Recorder recorder;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final TestClient client = new TestClient(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build());
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "subscriber-reconnects");
         t.setDaemon(true);
@@ -67,7 +68,7 @@ final class Subscribers {
         }
     }
 
-    private final class Subscriber implements WebSocket.Listener {
+    private final class Subscriber implements TextFrameListener.Handler {
         final String name;
         final Set<String> channels;
         volatile long lastSeq;
@@ -76,7 +77,6 @@ final class Subscribers {
         long openedNanos;
         long sessionAfter;
         volatile WebSocket socket;
-        private final StringBuilder partial = new StringBuilder();
         private boolean ended;
 
         Subscriber(String name, Set<String> channels, long afterSeq) {
@@ -96,8 +96,7 @@ final class Subscribers {
             openedNanos = System.nanoTime();
             String query = "channels=" + (channels == null ? "*" : String.join(",", channels)) + "&after=" + lastSeq;
             int thisSession = session;
-            http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(1))
-                    .buildAsync(wsUri.apply(target, "/v1/subscribe?" + query), this)
+            client.webSocket(wsUri.apply(target, "/v1/subscribe?" + query), Duration.ofSeconds(1), this)
                     .whenComplete((ws, error) -> {
                         if (error != null) {
                             end(thisSession, "connect failed: " + error.getClass().getSimpleName());
@@ -108,17 +107,10 @@ final class Subscribers {
         @Override
         public void onOpen(WebSocket webSocket) {
             socket = webSocket;
-            webSocket.request(Long.MAX_VALUE);
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (!last) {
-                return null;
-            }
-            String text = partial.toString();
-            partial.setLength(0);
+        public void onText(WebSocket webSocket, String text) {
             JsonObject frame = new JsonObject(text);
             if ("message".equals(frame.getString("type"))) {
                 long seq = frame.getLong("seq");
@@ -127,13 +119,11 @@ final class Subscribers {
                         frame.getLong("offset"), frame.getValue("data") instanceof JsonObject d ? d.encode()
                         : String.valueOf(frame.getValue("data"))));
             }
-            return null;
         }
 
         @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        public void onClose(WebSocket webSocket, int statusCode, String reason) {
             end(session, "closed " + statusCode + " " + reason);
-            return null;
         }
 
         @Override

@@ -1,7 +1,7 @@
 package io.paxcast.samples;
 
-import io.paxcast.broadcast.it.NodeLogsOnFailure;
-import io.paxcast.broadcast.it.NodeProcesses;
+import io.paxcast.testkit.node.NodeLogsOnFailure;
+import io.paxcast.testkit.node.NodeProcesses;
 
 import java.net.URI;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.paxcast.bench.peer;
 
-import io.paxcast.broadcast.kafka.KafkaCluster;
+import io.paxcast.testkit.kafka.KafkaCluster;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -1,5 +1,6 @@
 package io.paxcast.bench.peer;
 
+import io.paxcast.testkit.nats.NatsCluster;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.ErrorListener;

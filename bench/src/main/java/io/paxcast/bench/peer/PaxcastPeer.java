@@ -1,12 +1,13 @@
 package io.paxcast.bench.peer;
 
-import io.paxcast.broadcast.it.NodeProcesses;
+import io.paxcast.testkit.client.TestClient;
+import io.paxcast.testkit.node.NodeProcesses;
+import io.paxcast.wsframes.TextFrameListener;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,8 +57,8 @@ final class PaxcastPeer implements PeerSystem {
             // of 1 then ran into the node's limit of concurrent streams ("too many concurrent streams")
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(5)).build();
-            WebSocket subscriber = http.newWebSocketBuilder()
-                    .buildAsync(ws(nodes, follower, "/v1/subscribe?channels=" + CHANNEL), new SubscriberListener(deliveries))
+            WebSocket subscriber = new TestClient(http)
+                    .webSocket(ws(nodes, follower, "/v1/subscribe?channels=" + CHANNEL), null, new SubscriberListener(deliveries))
                     .get(10, TimeUnit.SECONDS);
             Publisher publisher;
             AutoCloseable connection;
@@ -136,29 +137,18 @@ final class PaxcastPeer implements PeerSystem {
     }
 
     /** Feeds every {@code message} frame's payload stamp to {@link Deliveries}. */
-    private static final class SubscriberListener implements WebSocket.Listener {
+    private static final class SubscriberListener implements TextFrameListener.Handler {
         private final Deliveries deliveries;
-        private final StringBuilder partial = new StringBuilder();
 
         SubscriberListener(Deliveries deliveries) {
             this.deliveries = deliveries;
         }
 
         @Override
-        public void onOpen(WebSocket webSocket) {
-            webSocket.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                if (partial.indexOf("\"type\":\"message\"") >= 0) {
-                    deliveries.received(Payload.sentIn(partial));
-                }
-                partial.setLength(0);
+        public void onText(WebSocket webSocket, String frame) {
+            if (frame.contains("\"type\":\"message\"")) {
+                deliveries.received(Payload.sentIn(frame));
             }
-            return null;
         }
     }
 }

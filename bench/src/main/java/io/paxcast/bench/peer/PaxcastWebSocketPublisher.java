@@ -1,10 +1,12 @@
 package io.paxcast.bench.peer;
 
+import io.paxcast.testkit.client.TestClient;
+import io.paxcast.wsframes.TextFrameListener;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -19,11 +21,10 @@ import java.util.regex.Pattern;
  * <p>{@link #publish} is called from the driver's one thread; java.net.http allows one outstanding
  * send, so each send is awaited before the next (a local socket write, not a round trip).
  */
-final class PaxcastWebSocketPublisher implements Publisher, WebSocket.Listener, AutoCloseable {
+final class PaxcastWebSocketPublisher implements Publisher, TextFrameListener.Handler, AutoCloseable {
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"(\\d+)\"");
 
     private final ConcurrentHashMap<Long, Ack> pending = new ConcurrentHashMap<>();
-    private final StringBuilder partial = new StringBuilder();
     private final String framePrefix;
     private WebSocket socket;
     private long nextId;
@@ -34,7 +35,7 @@ final class PaxcastWebSocketPublisher implements Publisher, WebSocket.Listener, 
 
     static PaxcastWebSocketPublisher connect(HttpClient http, URI uri, String channel) throws Exception {
         PaxcastWebSocketPublisher p = new PaxcastWebSocketPublisher(channel);
-        p.socket = http.newWebSocketBuilder().buildAsync(uri, p).get(10, TimeUnit.SECONDS);
+        p.socket = new TestClient(http).webSocket(uri, null, p).get(10, TimeUnit.SECONDS);
         return p;
     }
 
@@ -54,18 +55,7 @@ final class PaxcastWebSocketPublisher implements Publisher, WebSocket.Listener, 
     }
 
     @Override
-    public void onOpen(WebSocket webSocket) {
-        webSocket.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-        partial.append(data);
-        if (!last) {
-            return null;
-        }
-        String frame = partial.toString();
-        partial.setLength(0);
+    public void onText(WebSocket webSocket, String frame) {
         boolean ok = frame.startsWith("{\"type\":\"ack\"");
         if (ok || frame.startsWith("{\"type\":\"error\"")) {
             Matcher m = ID.matcher(frame);
@@ -76,13 +66,11 @@ final class PaxcastWebSocketPublisher implements Publisher, WebSocket.Listener, 
                 failAll(new IllegalStateException("error frame without a pending id: " + frame));
             }
         }
-        return null;
     }
 
     @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+    public void onClose(WebSocket webSocket, int statusCode, String reason) {
         failAll(new IllegalStateException("publisher WebSocket closed: " + statusCode + " " + reason));
-        return null;
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.paxcast.broadcast.config;
 
-import io.paxcast.broadcast.it.NodeProcesses;
+import io.paxcast.testkit.node.NodeProcesses;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

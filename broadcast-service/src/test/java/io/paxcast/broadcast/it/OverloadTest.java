@@ -1,5 +1,7 @@
 package io.paxcast.broadcast.it;
 
+import io.paxcast.testkit.node.NodeLogsOnFailure;
+import io.paxcast.testkit.node.NodeProcesses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,5 +1,7 @@
 package io.paxcast.broadcast.it;
 
+import io.paxcast.testkit.node.NodeLogsOnFailure;
+import io.paxcast.testkit.node.NodeProcesses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

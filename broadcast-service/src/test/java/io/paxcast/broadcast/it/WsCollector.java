@@ -1,5 +1,7 @@
 package io.paxcast.broadcast.it;
 
+import io.paxcast.testkit.client.TestClient;
+import io.paxcast.wsframes.TextFrameListener;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
@@ -8,15 +10,13 @@ import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /** A WebSocket subscriber that keeps every frame it receives, for assertions. */
-final class WsCollector implements WebSocket.Listener {
+final class WsCollector implements TextFrameListener.Handler {
     final String name;
     final List<JsonObject> frames = new CopyOnWriteArrayList<>();
-    private final StringBuilder partial = new StringBuilder();
     volatile boolean closed;
     private WebSocket socket;
 
@@ -26,32 +26,24 @@ final class WsCollector implements WebSocket.Listener {
 
     static WsCollector connect(HttpClient http, int port, String query, String name) throws Exception {
         WsCollector collector = new WsCollector(name);
-        http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/subscribe?" + query), collector)
-                .get(10, TimeUnit.SECONDS);
+        new TestClient(http).webSocket(URI.create("ws://127.0.0.1:" + port + "/v1/subscribe?" + query),
+                Duration.ofSeconds(5), collector).get(10, TimeUnit.SECONDS);
         return collector;
     }
 
     @Override
     public void onOpen(WebSocket webSocket) {
         socket = webSocket;
-        webSocket.request(Long.MAX_VALUE);
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-        partial.append(data);
-        if (last) {
-            frames.add(new JsonObject(partial.toString()));
-            partial.setLength(0);
-        }
-        return null;
+    public void onText(WebSocket webSocket, String text) {
+        frames.add(new JsonObject(text));
     }
 
     @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+    public void onClose(WebSocket webSocket, int statusCode, String reason) {
         closed = true;
-        return null;
     }
 
     @Override

@@ -1,7 +1,8 @@
 package io.paxcast.broadcast.kafka;
 
-import io.paxcast.broadcast.it.NodeLogsOnFailure;
-import io.paxcast.broadcast.it.NodeProcesses;
+import io.paxcast.testkit.kafka.KafkaBroker;
+import io.paxcast.testkit.node.NodeLogsOnFailure;
+import io.paxcast.testkit.node.NodeProcesses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.paxcast.faults.net;
 
+import io.paxcast.testkit.process.CommandResult;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
@@ -306,7 +307,7 @@ class NetnsClusterTest {
     }
 
     private static List<Long> pidsIn(NetnsCluster c, int k) {
-        NetnsCluster.CommandResult r = run("ip", "netns", "pids", c.namespace(k));
+        CommandResult r = run("ip", "netns", "pids", c.namespace(k));
         assertTrue(r.ok(), r.output());
         return r.output().lines().map(String::strip).filter(s -> !s.isEmpty()).map(Long::parseLong).toList();
     }
@@ -321,7 +322,7 @@ class NetnsClusterTest {
 
     /** ICMP echo requests received so far by node k's namespace (/proc/net/snmp is per namespace). */
     private static long inEchos(NetnsCluster c, int k) {
-        NetnsCluster.CommandResult r = c.exec(k, Duration.ofSeconds(5), "cat", "/proc/net/snmp");
+        CommandResult r = c.exec(k, Duration.ofSeconds(5), "cat", "/proc/net/snmp");
         assertTrue(r.ok(), r.output());
         List<String[]> icmp = r.output().lines().filter(l -> l.startsWith("Icmp:")).map(l -> l.split("\\s+")).toList();
         int column = Arrays.asList(icmp.get(0)).indexOf("InEchos");
@@ -338,7 +339,7 @@ class NetnsClusterTest {
         assertFalse(links.contains("pxv" + c.runId()), "veth left behind: " + links);
     }
 
-    private static NetnsCluster.CommandResult run(String... command) {
+    private static CommandResult run(String... command) {
         return NetnsCluster.runCommand(List.of(command), Duration.ofSeconds(10));
     }
 

@@ -1,9 +1,9 @@
 package io.paxcast.samples.client;
 
+import io.paxcast.wsframes.TextFrameListener;
+
 import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 
 /**
  * What a WebSocket tells a {@link Subscription}, as queued events: the JDK calls the listener on its
@@ -35,58 +35,31 @@ final class SocketEvents {
     }
 
     /**
-     * Queues the callbacks of one connection. It requests one frame when opened and then only the
-     * rest of a partial frame: the subscription requests the next frame after handling one.
+     * Queues the callbacks of one connection, text frames whole ({@link TextFrameListener}). It reads
+     * one frame at a time ({@link TextFrameListener.Demand#ONE_AT_A_TIME}): the subscription requests
+     * the next frame after handling one.
      */
-    static final class Listener implements WebSocket.Listener {
-        private final int generation;
-        private final BlockingQueue<Event> events;
-        private final StringBuilder partial = new StringBuilder();
-
-        Listener(int generation, BlockingQueue<Event> events) {
-            this.generation = generation;
-            this.events = events;
-        }
-
-        @Override
-        public void onOpen(WebSocket webSocket) {
-            webSocket.request(1);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                events.offer(new Frame(generation, partial.toString()));
-                partial.setLength(0);
-            } else {
-                webSocket.request(1); // the rest of this frame
+    static TextFrameListener listener(int generation, BlockingQueue<Event> events) {
+        return new TextFrameListener(TextFrameListener.Demand.ONE_AT_A_TIME, new TextFrameListener.Handler() {
+            @Override
+            public void onText(WebSocket webSocket, String text) {
+                events.offer(new Frame(generation, text));
             }
-            return null;
-        }
 
-        @Override
-        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-            webSocket.request(1);
-            return null;
-        }
+            @Override
+            public void onPong(WebSocket webSocket) {
+                events.offer(new Pong(generation));
+            }
 
-        @Override
-        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
-            events.offer(new Pong(generation));
-            webSocket.request(1);
-            return null;
-        }
+            @Override
+            public void onClose(WebSocket webSocket, int statusCode, String reason) {
+                events.offer(new Closed(generation, statusCode, reason));
+            }
 
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            events.offer(new Closed(generation, statusCode, reason == null ? "" : reason));
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            events.offer(new Failed(generation, error));
-        }
+            @Override
+            public void onError(WebSocket webSocket, Throwable error) {
+                events.offer(new Failed(generation, error));
+            }
+        });
     }
 }

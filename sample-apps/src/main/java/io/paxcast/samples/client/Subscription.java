@@ -176,7 +176,7 @@ public final class Subscription implements AutoCloseable {
         URI uri = Nodes.subscribe(node, channels, resumeAfter, token);
         try {
             WebSocket ws = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(3))
-                    .buildAsync(uri, new SocketEvents.Listener(gen, events)).get(10, TimeUnit.SECONDS);
+                    .buildAsync(uri, SocketEvents.listener(gen, events)).get(10, TimeUnit.SECONDS);
             socket = ws;
             if (closed) {
                 ws.abort();

@@ -1,6 +1,6 @@
 package io.paxcast.samples.consensus;
 
-import io.paxcast.broadcast.it.NodeLogsOnFailure;
+import io.paxcast.testkit.node.NodeLogsOnFailure;
 import io.paxcast.samples.Cluster;
 import io.paxcast.samples.cli.CliRun;
 import io.paxcast.samples.client.NodeClient;

@@ -1,4 +1,4 @@
-package io.paxcast.broadcast.kafka;
+package io.paxcast.testkit.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -10,9 +10,9 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import io.paxcast.testkit.process.LogTail;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -44,8 +44,8 @@ import java.util.stream.Stream;
  * <p>The broker runs from the classpath that the {@code kafka-broker} module writes to
  * {@code kafka-broker/target/broker.classpath} ({@code mvn -pl kafka-broker generate-resources});
  * {@code -Dpaxcast.kafka.brokerClasspath=<file>} points elsewhere. None of the broker's jars join
- * the test's classpath: this class talks to the broker only with the test classpath's own
- * kafka-clients (3.7.x, through vertx-kafka-client).
+ * the caller's classpath: this class talks to the broker only with the test kit's kafka-clients
+ * (3.7.x, the version vertx-kafka-client brings to the node).
  *
  * <p>Everything the broker needs goes under the {@code workDir} given to {@link #start(Path)}:
  * {@code server.properties}, {@code log4j2.properties}, {@code format.log} (the storage format
@@ -283,30 +283,42 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private static Path writeServerProperties(Path workDir, Path dataDir, int port, int controllerPort) throws IOException {
+        return writeServerProperties(workDir.resolve("server.properties"), NODE_ID, 1, NODE_ID + "@127.0.0.1:" + controllerPort,
+                port, controllerPort, dataDir);
+    }
+
+    /**
+     * The server.properties of one combined broker and controller among {@code brokers} (voters
+     * {@code n@127.0.0.1:<controller port>,...}). Internal topics get replication factor
+     * {@code brokers} and min.insync.replicas 2 (1 for a single broker: with one node every internal
+     * topic must live with a single replica, or transactions and groups never work).
+     */
+    static Path writeServerProperties(Path file, int nodeId, int brokers, String voters, int port, int controllerPort,
+                                      Path dataDir) throws IOException {
+        String replicas = String.valueOf(brokers);
+        String minIsr = String.valueOf(Math.min(2, brokers));
         Map<String, String> p = new java.util.LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", String.valueOf(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+        p.put("node.id", String.valueOf(nodeId));
+        p.put("controller.quorum.voters", voters);
         p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
         p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("log.dirs", dataDir.toAbsolutePath().toString());
-        // one node: every internal topic must live with a single replica, or transactions and groups never work
-        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.replication.factor", replicas);
         p.put("offsets.topic.num.partitions", "1");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.replication.factor", replicas);
+        p.put("transaction.state.log.min.isr", minIsr);
         p.put("transaction.state.log.num.partitions", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", replicas);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "false");
         p.put("num.partitions", "1");
         String text = p.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining("\n", "", "\n"));
-        Path file = workDir.resolve("server.properties");
         Files.writeString(file, text, StandardCharsets.UTF_8);
         return file;
     }
@@ -523,16 +535,8 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** The last lines of a file, reading at most its last 256 KiB; "" if it does not exist. */
     static String tail(Path file, int lines) {
-        if (!Files.exists(file)) {
-            return "";
-        }
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            long from = Math.max(0, raf.length() - 256 * 1024);
-            byte[] bytes = new byte[(int) (raf.length() - from)];
-            raf.seek(from);
-            raf.readFully(bytes);
-            List<String> all = new String(bytes, StandardCharsets.UTF_8).lines().collect(Collectors.toList());
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        try {
+            return LogTail.read(file, lines, 256 * 1024);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }

@@ -1,4 +1,4 @@
-package io.paxcast.broadcast.it;
+package io.paxcast.testkit.node;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -1,4 +1,4 @@
-package io.paxcast.broadcast.it;
+package io.paxcast.testkit.node;
 
 import com.sun.net.httpserver.HttpServer;
 

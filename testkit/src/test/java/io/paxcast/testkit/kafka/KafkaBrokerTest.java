@@ -1,4 +1,4 @@
-package io.paxcast.broadcast.kafka;
+package io.paxcast.testkit.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;

@@ -1,4 +1,4 @@
-package io.paxcast.broadcast.kafka;
+package io.paxcast.testkit.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -9,13 +9,11 @@ import org.apache.kafka.common.TopicPartitionInfo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -233,32 +231,7 @@ public final class KafkaCluster implements AutoCloseable {
 
     private static Path writeServerProperties(Path dir, int nodeId, int brokers, String voters, int port,
                                               int controllerPort) throws IOException {
-        String replicas = String.valueOf(brokers);
-        String minIsr = String.valueOf(Math.min(2, brokers));
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("process.roles", "broker,controller");
-        p.put("node.id", String.valueOf(nodeId));
-        p.put("controller.quorum.voters", voters);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-        p.put("controller.listener.names", "CONTROLLER");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("log.dirs", dir.resolve("data").toAbsolutePath().toString());
-        p.put("offsets.topic.replication.factor", replicas);
-        p.put("offsets.topic.num.partitions", "1");
-        p.put("transaction.state.log.replication.factor", replicas);
-        p.put("transaction.state.log.min.isr", minIsr);
-        p.put("transaction.state.log.num.partitions", "1");
-        p.put("share.coordinator.state.topic.replication.factor", replicas);
-        p.put("share.coordinator.state.topic.min.isr", minIsr);
-        p.put("group.initial.rebalance.delay.ms", "0");
-        p.put("auto.create.topics.enable", "false");
-        p.put("num.partitions", "1");
-        String text = p.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining("\n", "", "\n"));
-        Path file = dir.resolve("server.properties");
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        return file;
+        return KafkaBroker.writeServerProperties(dir.resolve("server.properties"), nodeId, brokers, voters, port,
+                controllerPort, dir.resolve("data"));
     }
 }

@@ -1,4 +1,4 @@
-package io.paxcast.bench.peer;
+package io.paxcast.testkit.nats;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,12 +17,12 @@ import java.util.stream.IntStream;
 /**
  * N {@code nats-server} processes (Debian's package) routed into one cluster with JetStream on
  * file storage under {@code workDir/nK}. Client ports 9421.., route ports 9441.. (the bench's
- * 9400-9499 range). Each server's output goes to {@code workDir/nK.log}. {@link #close()} stops
+ * 9400-9499 range: the peer benchmark's). Each server's output goes to {@code workDir/nK.log}. {@link #close()} stops
  * them by pid (SIGTERM, a grace, SIGKILL); a shutdown hook kills them if the JVM exits first.
  */
-final class NatsCluster implements AutoCloseable {
-    static final int CLIENT_BASE = 9420;
-    static final int ROUTE_BASE = 9440;
+public final class NatsCluster implements AutoCloseable {
+    public static final int CLIENT_BASE = 9420;
+    public static final int ROUTE_BASE = 9440;
     private static final long START_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final List<Process> processes = new ArrayList<>();
@@ -36,11 +36,11 @@ final class NatsCluster implements AutoCloseable {
     }
 
     /** True if {@code nats-server} is on the PATH. */
-    static boolean installed() {
+    public static boolean installed() {
         return pathDirs().anyMatch(dir -> Files.isExecutable(dir.resolve("nats-server")));
     }
 
-    static NatsCluster start(Path workDir, int servers) throws IOException, InterruptedException {
+    public static NatsCluster start(Path workDir, int servers) throws IOException, InterruptedException {
         if (!installed()) {
             throw new IllegalStateException("nats-server is not on the PATH (Debian: apt-get install -y nats-server)");
         }
@@ -67,7 +67,7 @@ final class NatsCluster implements AutoCloseable {
         }
     }
 
-    String url(int k) {
+    public String url(int k) {
         return "nats://127.0.0.1:" + (CLIENT_BASE + k);
     }
 
