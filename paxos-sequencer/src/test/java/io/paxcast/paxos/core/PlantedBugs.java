@@ -35,72 +35,62 @@ public final class PlantedBugs {
         return new Roles() {
             @Override
             public LogClock logClock(Clock wall, long millisPerTick, LongSupplier ticks) {
-                if (!bugs.contains(InjectedBug.LOG_CLOCK_FROM_WALL_CLOCK)) {
-                    return Roles.super.logClock(wall, millisPerTick, ticks);
-                }
-                return new LogClock(wall, millisPerTick, ticks) {
-                    @Override
-                    long nextAnchor(long anchor, long tick) {
-                        return Math.max(anchor, wall.nowMillis()); // a clock jump moves the log clock
-                    }
-                };
+                return !bugs.contains(InjectedBug.LOG_CLOCK_FROM_WALL_CLOCK) ? Roles.super.logClock(wall, millisPerTick, ticks)
+                        : new LogClock(wall, millisPerTick, ticks) {
+                            @Override
+                            long nextAnchor(long anchor, long tick) {
+                                return Math.max(anchor, wall.nowMillis()); // a clock jump moves the log clock
+                            }
+                        };
             }
 
             @Override
             public PaxosLog log(PaxosConfig config, Outbox out, ChosenLogReader durableLog, DurableState state,
                                 LogClock logClock) {
-                if (!bugs.contains(InjectedBug.ACCEPTOR_FORGETS_PROMISE)) {
-                    return Roles.super.log(config, out, durableLog, state, logClock);
-                }
-                return new PaxosLog(config, out, durableLog, state, logClock) {
-                    @Override
-                    void writePromise(Ballot ballot) {
-                        // never persisted: after a restart the acceptor votes as if it had promised nothing
-                    }
-                };
+                return !bugs.contains(InjectedBug.ACCEPTOR_FORGETS_PROMISE) ? Roles.super.log(config, out, durableLog, state, logClock)
+                        : new PaxosLog(config, out, durableLog, state, logClock) {
+                            @Override
+                            void writePromise(Ballot ballot) {
+                                // never persisted: after a restart the acceptor votes as if it had promised nothing
+                            }
+                        };
             }
 
             @Override
             public Acceptor acceptor(PaxosConfig config, PaxosLog log, Outbox out) {
-                if (!bugs.contains(InjectedBug.ACCEPTOR_IGNORES_PROMISE)) {
-                    return Roles.super.acceptor(config, log, out);
-                }
-                return new Acceptor(config, log, out) {
-                    @Override
-                    boolean refusesAccept(Accept accept) {
-                        return false; // votes below its promise (breaks P1a)
-                    }
-                };
+                return !bugs.contains(InjectedBug.ACCEPTOR_IGNORES_PROMISE) ? Roles.super.acceptor(config, log, out)
+                        : new Acceptor(config, log, out) {
+                            @Override
+                            boolean refusesAccept(Accept accept) {
+                                return false; // votes below its promise (breaks P1a)
+                            }
+                        };
             }
 
             @Override
             public Learner learner(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied) {
-                if (!bugs.contains(InjectedBug.SKIP_DEDUPE)) {
-                    return Roles.super.learner(config, log, out, applied);
-                }
-                return new Learner(config, log, out, applied) {
-                    @Override
-                    boolean firstApplication(Command command) {
-                        super.firstApplication(command);
-                        return true; // applies a command again when it is chosen a second time
-                    }
-                };
+                return !bugs.contains(InjectedBug.SKIP_DEDUPE) ? Roles.super.learner(config, log, out, applied)
+                        : new Learner(config, log, out, applied) {
+                            @Override
+                            boolean firstApplication(Command command) {
+                                super.firstApplication(command);
+                                return true; // applies a command again when it is chosen a second time
+                            }
+                        };
             }
 
             @Override
             public Proposer proposer(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied,
                                      LogClock logClock) {
-                if (!bugs.contains(InjectedBug.LEADER_SKIPS_PHASE_1)) {
-                    return Roles.super.proposer(config, log, out, applied, logClock);
-                }
-                return new Proposer(config, log, out, applied, logClock) {
-                    @Override
-                    void campaign(long tick) {
-                        super.campaign(tick);
-                        // claims the slots above what it knows without waiting for anyone's promise
-                        becomeLeader(tick, Math.max(log.highestKnownChosenSlot(), log.chosenPrefix()) + 1);
-                    }
-                };
+                return !bugs.contains(InjectedBug.LEADER_SKIPS_PHASE_1) ? Roles.super.proposer(config, log, out, applied, logClock)
+                        : new Proposer(config, log, out, applied, logClock) {
+                            @Override
+                            void campaign(long tick) {
+                                super.campaign(tick);
+                                // claims the slots above what it knows without waiting for anyone's promise
+                                becomeLeader(tick, Math.max(log.highestKnownChosenSlot(), log.chosenPrefix()) + 1);
+                            }
+                        };
             }
         };
     }
