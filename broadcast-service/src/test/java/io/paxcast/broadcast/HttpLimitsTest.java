@@ -43,18 +43,28 @@ class HttpLimitsTest {
         }
     }
 
+    /** Opens {@code count} raw connections to the node, each sending {@code request}; each goes to {@code sockets} (the caller closes them). */
+    private static void open(List<Socket> sockets, int port, int count, String request) throws IOException {
+        for (int i = 0; i < count; i++) {
+            Socket s = new Socket("127.0.0.1", port);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            sockets.add(s);
+        }
+    }
+
+    private static void closeAll(List<Socket> sockets) throws IOException {
+        for (Socket s : sockets) {
+            s.close();
+        }
+    }
+
     @Test
     void halfOpenRequestHeadsAreClosedAfterTheHeaderTimeout() throws Exception {
         JsonObject limits = new JsonObject().put("http.readIdleTimeoutSeconds", "1");
         try (InProcessNode node = new InProcessNode(dataDir, limits)) {
             List<Socket> sockets = new ArrayList<>();
             try {
-                for (int i = 0; i < 500; i++) {
-                    Socket s = new Socket("127.0.0.1", node.port);
-                    s.getOutputStream().write("POST /v1/channels/a/messages HTTP/1.1\r\nHost: x\r\n"
-                            .getBytes(StandardCharsets.US_ASCII)); // and then nothing
-                    sockets.add(s);
-                }
+                open(sockets, node.port, 500, "POST /v1/channels/a/messages HTTP/1.1\r\nHost: x\r\n"); // and then nothing
                 long opened = System.nanoTime();
                 await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                         .until(() -> sockets.stream().allMatch(HttpLimitsTest::closedByServer));
@@ -62,9 +72,7 @@ class HttpLimitsTest {
                 System.out.printf("http limits: 500 half-open request heads all closed %.1f s after they opened%n", seconds);
                 assertEquals(200, node.status("/health"), "the node still serves");
             } finally {
-                for (Socket s : sockets) {
-                    s.close();
-                }
+                closeAll(sockets);
             }
         }
     }
@@ -75,17 +83,11 @@ class HttpLimitsTest {
         try (InProcessNode node = new InProcessNode(dataDir, limits)) {
             List<Socket> sockets = new ArrayList<>();
             try {
-                for (int i = 0; i < 30; i++) {
-                    Socket s = new Socket("127.0.0.1", node.port);
-                    s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    sockets.add(s); // kept alive after its answer
-                }
+                open(sockets, node.port, 30, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); // each kept alive after its answer
                 await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
                         .until(() -> sockets.stream().filter(HttpLimitsTest::closedByServer).count() >= 10);
             } finally {
-                for (Socket s : sockets) {
-                    s.close();
-                }
+                closeAll(sockets);
             }
             // room again once they are gone
             await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> node.status("/health") == 200);

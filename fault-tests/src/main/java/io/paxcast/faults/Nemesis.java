@@ -64,27 +64,17 @@ final class Nemesis {
             case KILL_LEADER, KILL_FOLLOWER -> {
                 int victim = kind == Kind.KILL_LEADER ? leader : other(leader);
                 target = "n" + victim;
-                cluster.kill(victim);
-                log(kind + " " + target);
-                quiet(2_000 + random.nextInt(3_000), Long.MAX_VALUE);
-                cluster.restart(victim);
-                log("restart " + target);
+                hold(() -> cluster.kill(victim), kind + " " + target, 2_000, 3_000,
+                        () -> cluster.restart(victim), "restart " + target);
             }
             case PAUSE_LEADER -> {
                 target = "n" + leader;
-                cluster.pause(leader);
-                log("SIGSTOP " + target);
-                quiet(1_500 + random.nextInt(2_500), Long.MAX_VALUE);
-                cluster.resume(leader);
-                log("SIGCONT " + target);
+                hold(() -> cluster.pause(leader), "SIGSTOP " + target, 1_500, 2_500,
+                        () -> cluster.resume(leader), "SIGCONT " + target);
             }
             case ISOLATE_LEADER -> {
                 target = "n" + leader;
-                cluster.isolate(leader);
-                log("isolate " + target);
-                quiet(3_000 + random.nextInt(3_000), Long.MAX_VALUE);
-                cluster.heal();
-                log("heal");
+                cutUntilHealed(() -> cluster.isolate(leader), "isolate " + target);
             }
             case PARTITION -> {
                 Set<Integer> minority = new HashSet<>();
@@ -92,35 +82,40 @@ final class Nemesis {
                     minority.add(1 + random.nextInt(n));
                 }
                 target = "minority " + minority;
-                cluster.partition(minority);
-                log("partition " + minority + " | rest");
-                quiet(3_000 + random.nextInt(3_000), Long.MAX_VALUE);
-                cluster.heal();
-                log("heal");
+                cutUntilHealed(() -> cluster.partition(minority), "partition " + minority + " | rest");
             }
             case ONE_WAY -> {
                 int from = 1 + random.nextInt(n);
                 int to = from == leader || random.nextBoolean() ? other(from) : leader;
                 target = "n" + from + " -/-> n" + to;
-                cluster.cutOneWay(from, to);
-                log("one-way cut " + target);
-                quiet(3_000 + random.nextInt(3_000), Long.MAX_VALUE);
-                cluster.heal();
-                log("heal");
+                cutUntilHealed(() -> cluster.cutOneWay(from, to), "one-way cut " + target);
             }
             case BRIDGE -> {
                 int a = 1 + random.nextInt(n);
                 int b = other(a);
                 target = "n" + a + " <-/-> n" + b;
-                cluster.bridge(a, b);
-                log("bridge: cut " + target);
-                quiet(3_000 + random.nextInt(3_000), Long.MAX_VALUE);
-                cluster.heal();
-                log("heal");
+                cutUntilHealed(() -> cluster.bridge(a, b), "bridge: cut " + target);
             }
             default -> throw new IllegalStateException();
         }
         faults.add(new Fault(kind, start, System.nanoTime(), target));
+    }
+
+    /**
+     * What every fault does: injects it and logs that, holds it for {@code minMillis} plus a random
+     * part of {@code spreadMillis}, undoes it and logs that.
+     */
+    private void hold(Runnable inject, String injected, int minMillis, int spreadMillis, Runnable undo, String undone) {
+        inject.run();
+        log(injected);
+        quiet(minMillis + random.nextInt(spreadMillis), Long.MAX_VALUE);
+        undo.run();
+        log(undone);
+    }
+
+    /** A network fault: the cut, held 3 to 6 s, then every cut healed. */
+    private void cutUntilHealed(Runnable cut, String logged) {
+        hold(cut, logged, 3_000, 3_000, cluster::heal, "heal");
     }
 
     /** Waits (at most until the deadline, and 30 s) until every node answers /ready. */

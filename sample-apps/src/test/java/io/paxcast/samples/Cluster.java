@@ -2,6 +2,10 @@ package io.paxcast.samples;
 
 import io.paxcast.testkit.node.NodeLogsOnFailure;
 import io.paxcast.testkit.node.NodeProcesses;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 import java.net.URI;
 import java.time.Duration;
@@ -9,16 +13,42 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-/** Three real node processes (broadcast-service's harness) for one test class, and their URLs. */
-public final class Cluster {
-    public final NodeProcesses nodes;
+/**
+ * Three real node processes (broadcast-service's harness) for one test class, and their URLs:
+ * started and ready before the class's first test, closed after its last, the end of their logs
+ * printed when a test fails. Every test class against a cluster had the same start, stop and
+ * log watch; this extension is that one fixture:
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final Cluster cluster = new Cluster();
+ * }</pre>
+ *
+ * Logs go to target/it-logs/&lt;test class's simple name&gt;-*.
+ */
+public final class Cluster implements BeforeAllCallback, AfterAllCallback, TestWatcher {
+    private final NodeLogsOnFailure logs = new NodeLogsOnFailure();
+    private volatile NodeProcesses nodes;
 
-    private Cluster(NodeProcesses nodes) {
-        this.nodes = nodes;
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        nodes = start(context.getRequiredTestClass().getSimpleName(), logs);
     }
 
-    /** Starts 3 nodes and waits until every one is ready; logs go to target/it-logs/&lt;name&gt;-*. */
-    public static Cluster start(String name, NodeLogsOnFailure logs) {
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+        logs.testFailed(context, cause);
+    }
+
+    /** Starts 3 nodes and waits until every one is ready. */
+    private static NodeProcesses start(String name, NodeLogsOnFailure logs) {
         NodeProcesses nodes = logs.watch(NodeProcesses.builder().nodes(3).name(name).build());
         try {
             nodes.startAll();
@@ -27,7 +57,12 @@ public final class Cluster {
             nodes.close();
             throw e;
         }
-        return new Cluster(nodes);
+        return nodes;
+    }
+
+    /** The three node processes. */
+    public NodeProcesses nodes() {
+        return nodes;
     }
 
     /** Node k's URL (1-based), e.g. http://127.0.0.1:18081. */
@@ -43,9 +78,5 @@ public final class Cluster {
     /** The {@code --node} value naming every node. */
     public String nodeOption() {
         return urls().stream().map(URI::toString).collect(Collectors.joining(","));
-    }
-
-    public void close() {
-        nodes.close();
     }
 }

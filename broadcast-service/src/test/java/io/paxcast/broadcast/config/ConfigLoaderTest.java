@@ -1,10 +1,8 @@
 package io.paxcast.broadcast.config;
 
 import io.paxcast.paxos.storage.FsyncPolicy;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -12,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -20,27 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConfigLoaderTest {
-    static Vertx vertx;
+    @RegisterExtension
+    static final ConfigLoads configs = new ConfigLoads();
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
-
-    NodeConfig load(String file, Map<String, String> env) throws Exception {
-        return ConfigLoader.load(vertx, file, env).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
     @Test
     void defaultsDescribeALocalThreeNodeCluster() throws Exception {
-        NodeConfig c = load(null, Map.of());
+        NodeConfig c = configs.load(null, Map.of());
         assertEquals("n1", c.nodeId());
         assertEquals(List.of("n1", "n2", "n3"), c.paxos().voters());
         assertEquals(FsyncPolicy.ALWAYS, c.fsync());
@@ -62,16 +46,16 @@ class ConfigLoaderTest {
                 cluster:
                   members: ["n1@127.0.0.1:5801", "n2@127.0.0.1:5802", "n3@127.0.0.1:5803"]
                 """);
-        NodeConfig fromFile = load(yaml.toString(), Map.of());
+        NodeConfig fromFile = configs.load(yaml.toString(), Map.of());
         assertEquals("n2", fromFile.nodeId());
         assertEquals(9000, fromFile.httpPort());
         assertEquals(20, fromFile.tickMillis());
         assertEquals(5802, fromFile.hazelcastPort());
-        NodeConfig fromEnv = load(yaml.toString(), Map.of("PAXCAST_HTTP_PORT", "9100"));
+        NodeConfig fromEnv = configs.load(yaml.toString(), Map.of("PAXCAST_HTTP_PORT", "9100"));
         assertEquals(9100, fromEnv.httpPort());
         System.setProperty("paxcast.http.port", "9200");
         try {
-            assertEquals(9200, load(yaml.toString(), Map.of("PAXCAST_HTTP_PORT", "9100")).httpPort());
+            assertEquals(9200, configs.load(yaml.toString(), Map.of("PAXCAST_HTTP_PORT", "9100")).httpPort());
         } finally {
             System.clearProperty("paxcast.http.port");
         }
@@ -79,23 +63,23 @@ class ConfigLoaderTest {
 
     @Test
     void aBadValueStopsTheNodeNamingTheKey() {
-        var e = assertThrows(ExecutionException.class, () -> load(null, Map.of("PAXCAST_HTTP_PORT", "eighty")));
+        var e = assertThrows(ExecutionException.class, () -> configs.load(null, Map.of("PAXCAST_HTTP_PORT", "eighty")));
         assertTrue(e.getCause().getMessage().contains("http.port"), e.getCause().getMessage());
-        var fsync = assertThrows(ExecutionException.class, () -> load(null, Map.of("PAXCAST_STORAGE_FSYNC", "sometimes")));
+        var fsync = assertThrows(ExecutionException.class, () -> configs.load(null, Map.of("PAXCAST_STORAGE_FSYNC", "sometimes")));
         assertTrue(fsync.getCause().getMessage().contains("storage.fsync"), fsync.getCause().getMessage());
-        var member = assertThrows(ExecutionException.class, () -> load(null, Map.of("PAXCAST_NODE_ID", "n9")));
+        var member = assertThrows(ExecutionException.class, () -> configs.load(null, Map.of("PAXCAST_NODE_ID", "n9")));
         assertTrue(member.getCause().getMessage().contains("node.id"), member.getCause().getMessage());
     }
 
     @Test
     void theKafkaBridgeIsOffByDefaultAndItsBadValuesNameTheirKeys() throws Exception {
-        NodeConfig defaults = load(null, Map.of());
+        NodeConfig defaults = configs.load(null, Map.of());
         assertNull(defaults.kafkaExport(), "export off without kafka.export.bootstrapServers");
         assertNull(defaults.kafkaIngest(), "ingest off without kafka.ingest.bootstrapServers");
 
         Path props = dir.resolve("kafka.properties");
         Files.writeString(props, "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\n");
-        NodeConfig on = load(null, Map.of("PAXCAST_KAFKA_EXPORT_BOOTSTRAPSERVERS", "k1:9092",
+        NodeConfig on = configs.load(null, Map.of("PAXCAST_KAFKA_EXPORT_BOOTSTRAPSERVERS", "k1:9092",
                 "PAXCAST_KAFKA_INGEST_BOOTSTRAPSERVERS", "k1:9092", "PAXCAST_KAFKA_INGEST_TOPICS", "orders=orders-in, audit=audit",
                 "PAXCAST_KAFKA_CLIENTPROPERTIES", props.toString(), "PAXCAST_KAFKA_EXPORT_CHANNELS", "room-*,alerts"));
         assertEquals("paxcast-log", on.kafkaExport().topic());
@@ -119,7 +103,7 @@ class ConfigLoaderTest {
                 case "kafka.export.channels" -> "bad channel!";
                 default -> "not a topic/name";
             });
-            var e = assertThrows(ExecutionException.class, () -> load(null, env));
+            var e = assertThrows(ExecutionException.class, () -> configs.load(null, env));
             assertTrue(e.getCause().getMessage().contains(bad.getValue()), e.getCause().getMessage());
         }
     }
@@ -128,7 +112,7 @@ class ConfigLoaderTest {
     void anUnknownKeyInAFileIsAnError() throws Exception {
         Path yaml = dir.resolve("typo.yaml");
         Files.writeString(yaml, "http:\n  prot: 9000\n");
-        var e = assertThrows(ExecutionException.class, () -> load(yaml.toString(), Map.of()));
+        var e = assertThrows(ExecutionException.class, () -> configs.load(yaml.toString(), Map.of()));
         assertTrue(e.getCause().getMessage().contains("http.prot"), e.getCause().getMessage());
     }
 

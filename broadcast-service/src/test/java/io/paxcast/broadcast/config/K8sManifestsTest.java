@@ -1,10 +1,8 @@
 package io.paxcast.broadcast.config;
 
 import io.paxcast.testkit.node.NodeProcesses;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
@@ -16,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -31,20 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class K8sManifestsTest {
     static final Path K8S = Path.of("..", "k8s");
-    static Vertx vertx;
+    @RegisterExtension
+    static final ConfigLoads configs = new ConfigLoads();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() {
-        vertx.close();
-    }
 
     @Test
     @SuppressWarnings("unchecked")
@@ -88,8 +76,7 @@ class K8sManifestsTest {
 
         for (int i = 0; i < replicas; i++) {
             String pod = stsName + "-" + i;
-            NodeConfig c = ConfigLoader.load(vertx, configFile.toString(), Map.of("PAXCAST_NODE_ID", pod))
-                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            NodeConfig c = configs.load(configFile.toString(), Map.of("PAXCAST_NODE_ID", pod));
             assertEquals(pod, c.nodeId());
             assertEquals(replicas, c.members().size(), "one voter per replica");
             for (int j = 0; j < replicas; j++) {

@@ -280,26 +280,21 @@ final class LogIndex {
 
     /** Index of the first element of sorted {@code a} greater than {@code x}. */
     static int upperBound(long[] a, long x) {
-        int lo = 0;
-        int hi = a.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (a[mid] <= x) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
+        return firstIndex(a, x, false);
     }
 
     /** Index of the first element of sorted {@code a} greater than or equal to {@code x}. */
     static int lowerBound(long[] a, long x) {
+        return firstIndex(a, x, true);
+    }
+
+    /** Binary search: the first index whose element is past {@code x} ({@code orEqual}: or equal to it). */
+    private static int firstIndex(long[] a, long x, boolean orEqual) {
         int lo = 0;
         int hi = a.length;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (a[mid] < x) {
+            if (orEqual ? a[mid] < x : a[mid] <= x) {
                 lo = mid + 1;
             } else {
                 hi = mid;

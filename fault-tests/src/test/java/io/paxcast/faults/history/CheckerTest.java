@@ -41,6 +41,25 @@ class CheckerTest {
                 .collect(Collectors.toCollection(() -> EnumSet.noneOf(Anomaly.Kind.class)));
     }
 
+    /**
+     * The synthetic history with one more log entry of publish {@code publish}, {@code places}
+     * after the (first) entry of publish {@code anchor}.
+     */
+    static SyntheticHistory withEntryOf(int publish, int anchor, int places) {
+        return SyntheticHistory.withLogOrder(order -> {
+            List<Integer> o = new ArrayList<>(order);
+            o.add(o.indexOf(anchor) + places, publish);
+            return o;
+        });
+    }
+
+    /** Checking {@code h} finds anomalies of {@code kind} only, and the first one's detail names {@code detail}. */
+    static void assertOnlyKind(SyntheticHistory h, Anomaly.Kind kind, String detail) {
+        List<Anomaly> anomalies = check(h);
+        assertKinds(EnumSet.of(kind), anomalies);
+        assertTrue(anomalies.get(0).detail().contains(detail), anomalies.get(0).detail());
+    }
+
     static void assertKinds(Set<Anomaly.Kind> expected, List<Anomaly> anomalies) {
         assertEquals(expected, kinds(anomalies), () -> "anomalies: " + anomalies);
     }
@@ -106,9 +125,7 @@ class CheckerTest {
             return o;
         });
         assertTrue(h.ackSeq(45) < h.ackSeq(42));
-        List<Anomaly> anomalies = check(h);
-        assertKinds(EnumSet.of(REAL_TIME_ORDER), anomalies);
-        assertTrue(anomalies.get(0).detail().contains("k-45"), anomalies.get(0).detail());
+        assertOnlyKind(h, REAL_TIME_ORDER, "k-45");
     }
 
     // 3. "skip dedupe"
@@ -116,11 +133,7 @@ class CheckerTest {
     @Test
     void retryThroughAnotherNodeAppendedTwice_isDuplicate() {
         // publish 30: INFO through n1 (it was appended), then OK through n2 with the same key: appended again
-        SyntheticHistory h = SyntheticHistory.withLogOrder(order -> {
-            List<Integer> o = new ArrayList<>(order);
-            o.add(o.indexOf(30) + 1, 30);
-            return o;
-        });
+        SyntheticHistory h = withEntryOf(30, 30, 1);
         List<Anomaly> anomalies = check(h);
         assertKinds(EnumSet.of(DUPLICATE), anomalies);
         assertEquals(1, anomalies.size());
@@ -129,11 +142,7 @@ class CheckerTest {
 
     @Test
     void infoPublishAppendedTwice_isDuplicate() {
-        SyntheticHistory h = SyntheticHistory.withLogOrder(order -> {
-            List<Integer> o = new ArrayList<>(order);
-            o.add(o.indexOf(7) + 2, 7);
-            return o;
-        });
+        SyntheticHistory h = withEntryOf(7, 7, 2);
         assertKinds(EnumSet.of(DUPLICATE), check(h));
     }
 
@@ -145,10 +154,8 @@ class CheckerTest {
         // session 1 resumed with after=<last received>, but the new node started two messages later
         h.frames.removeIf(f -> f.subscriber().equals("all") && f.session() == 1
                 && f.seq() <= h.reconnectAfter + 2);
-        List<Anomaly> anomalies = check(h);
-        assertKinds(EnumSet.of(SUBSCRIBER_GAP), anomalies);
-        assertTrue(anomalies.get(0).detail().contains("seqs [" + (h.reconnectAfter + 1) + ", "
-                + (h.reconnectAfter + 2) + "]"), anomalies.get(0).detail());
+        assertOnlyKind(h, SUBSCRIBER_GAP, "seqs [" + (h.reconnectAfter + 1) + ", "
+                + (h.reconnectAfter + 2) + "]");
     }
 
     @Test
@@ -167,9 +174,7 @@ class CheckerTest {
         SyntheticHistory h = SyntheticHistory.clean();
         long seq = h.framesOf("a-only").get(10).seq();
         h.frames.remove(h.frameIndex("a-only", seq));
-        List<Anomaly> anomalies = check(h);
-        assertKinds(EnumSet.of(SUBSCRIBER_GAP), anomalies);
-        assertTrue(anomalies.get(0).detail().contains("seqs [" + seq + "]"), anomalies.get(0).detail());
+        assertOnlyKind(h, SUBSCRIBER_GAP, "seqs [" + seq + "]");
     }
 
     @Test
@@ -203,9 +208,7 @@ class CheckerTest {
                 ? new Subscription(s.subscriber(), 1, s.node(), s.channels(), s.afterSeq() + 3, s.openedNanos(),
                 s.closedNanos(), s.closeReason())
                 : s);
-        List<Anomaly> anomalies = check(h);
-        assertKinds(EnumSet.of(SUBSCRIBER_ORDER), anomalies);
-        assertTrue(anomalies.get(0).detail().contains("3 frames"), anomalies.get(0).detail());
+        assertOnlyKind(h, SUBSCRIBER_ORDER, "3 frames");
     }
 
     @Test
@@ -248,21 +251,13 @@ class CheckerTest {
         h.replaceInLogs(ghost);
         h.replaceInFrames("all", ghost);
         h.replaceInFrames("early", ghost);
-        List<Anomaly> anomalies = check(h);
-        assertKinds(EnumSet.of(INTEGRITY), anomalies);
-        assertTrue(anomalies.get(0).detail().contains("no client ever published"), anomalies.get(0).detail());
+        assertOnlyKind(h, INTEGRITY, "no client ever published");
     }
 
     @Test
     void failedPublishThatAppears_isIntegrity() {
-        SyntheticHistory h = SyntheticHistory.withLogOrder(order -> {
-            List<Integer> o = new ArrayList<>(order);
-            o.add(o.indexOf(19) + 1, 20);
-            return o;
-        });
-        List<Anomaly> anomalies = check(h);
-        assertKinds(EnumSet.of(INTEGRITY), anomalies);
-        assertTrue(anomalies.get(0).detail().contains("FAILED"), anomalies.get(0).detail());
+        SyntheticHistory h = withEntryOf(20, 19, 1);
+        assertOnlyKind(h, INTEGRITY, "FAILED");
     }
 
     @Test

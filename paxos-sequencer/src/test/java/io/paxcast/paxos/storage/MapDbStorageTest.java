@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 import static org.awaitility.Awaitility.await;
@@ -265,13 +266,10 @@ class MapDbStorageTest extends PaxosStorageContractTest {
         write(new Accepted(1, B1, value("first")));
         write(new Accepted(2, B1, value("second")));
         storage.close();
-        java.nio.file.Path journal = dir.resolve(MapDbStorage.JOURNAL_NAME);
-        byte[] bytes = java.nio.file.Files.readAllBytes(journal);
-        List<long[]> frames = frames(bytes);
-        assertEquals(frames.get(0)[1], frames.get(1)[2], "the second frame covers the first");
-        bytes[Journal.HEADER + 2] ^= 0x40; // inside the first frame's payload; a valid frame follows
-        java.nio.file.Files.write(journal, bytes);
-        java.nio.file.Files.delete(dir.resolve(MapDbStorage.CLEAN_MARKER));
+        List<long[]> frames = damageJournal((bytes, written) -> {
+            assertEquals(written.get(0)[1], written.get(1)[2], "the second frame covers the first");
+            bytes[Journal.HEADER + 2] ^= 0x40; // inside the first frame's payload; a valid frame follows
+        });
         StorageException e = assertThrows(StorageException.class, () -> MapDbStorage.open(dir));
         assertTrue(e.getMessage().contains("corrupt journal") && e.getMessage().contains("durable up to byte "
                 + frames.get(0)[1]), e.getMessage());
@@ -291,17 +289,14 @@ class MapDbStorageTest extends PaxosStorageContractTest {
         write(new Accepted(2, B1, value("two")));
         write(new Accepted(3, B1, value("three")));
         storage.close();
-        java.nio.file.Path journal = dir.resolve(MapDbStorage.JOURNAL_NAME);
-        byte[] bytes = java.nio.file.Files.readAllBytes(journal);
-        List<long[]> frames = frames(bytes);
-        bytes[(int) frames.get(1)[0] + Journal.HEADER + 5] ^= 0x08; // the second frame lost a sector
-        java.nio.file.Files.write(journal, bytes);
-        java.nio.file.Files.delete(dir.resolve(MapDbStorage.CLEAN_MARKER));
+        List<long[]> frames = damageJournal((bytes, written) ->
+                bytes[(int) written.get(1)[0] + Journal.HEADER + 5] ^= 0x08); // the second frame lost a sector
         MapDbStorage reopened = MapDbStorage.open(dir);
         storage = reopened;
         assertEquals(1, reopened.recoveredGroups());
         assertEquals(List.of(new SlotEntry(1, B1, value("one"), false)), storage.load().slots());
-        assertEquals(frames.get(0)[1], java.nio.file.Files.size(journal), "cut after the first frame");
+        assertEquals(frames.get(0)[1], java.nio.file.Files.size(dir.resolve(MapDbStorage.JOURNAL_NAME)),
+                "cut after the first frame");
     }
 
     /** Under {@code always} a group of learner knowledge only is forced too: the next frame records it durable. */
@@ -342,6 +337,21 @@ class MapDbStorageTest extends PaxosStorageContractTest {
         assertEquals(3, ((MapDbStorage) storage).recoveredGroups());
         assertEquals(List.of(new SlotEntry(3, B2, value("c"), false)), storage.load().slots());
         assertEquals(Optional.of(value("b")), storage.chosen(2));
+    }
+
+    /**
+     * Damages the closed store's journal in place: {@code damage} changes its bytes, given with their
+     * {@link #frames}; the bytes are written back and the clean marker is deleted, so that the next
+     * open reads the journal. Returns the frames as they were written.
+     */
+    private List<long[]> damageJournal(BiConsumer<byte[], List<long[]>> damage) throws java.io.IOException {
+        Path journal = dir.resolve(MapDbStorage.JOURNAL_NAME);
+        byte[] bytes = java.nio.file.Files.readAllBytes(journal);
+        List<long[]> frames = frames(bytes);
+        damage.accept(bytes, frames);
+        java.nio.file.Files.write(journal, bytes);
+        java.nio.file.Files.delete(dir.resolve(MapDbStorage.CLEAN_MARKER));
+        return frames;
     }
 
     /** The PXJ2 frames of a journal file: {@code [start, end, durableUpTo]} each. */

@@ -1,11 +1,8 @@
 package io.paxcast.samples.cli;
 
-import io.paxcast.testkit.node.NodeLogsOnFailure;
 import io.paxcast.samples.Cluster;
 import io.paxcast.samples.client.NodeClient;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -26,20 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliAgainstClusterTest {
     @RegisterExtension
-    static final NodeLogsOnFailure logs = new NodeLogsOnFailure();
-    static Cluster cluster;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = Cluster.start("CliAgainstClusterTest", logs);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    static final Cluster cluster = new Cluster();
 
     static List<Long> seqs(List<String> lines) {
         return lines.stream().map(l -> new JsonObject(l).getLong("seq")).toList();
@@ -113,7 +97,7 @@ class CliAgainstClusterTest {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> tail.outLines().size() == 3);
 
-        cluster.nodes.kill(1);
+        cluster.nodes().kill(1);
         for (int i = 4; i <= 6; i++) {
             acked.add(client.publishReliably(channel, "{\"i\":" + i + "}", channel + "-" + i, Duration.ofSeconds(60))
                     .getLong("seq"));

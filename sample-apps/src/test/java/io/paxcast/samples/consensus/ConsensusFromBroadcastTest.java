@@ -1,14 +1,11 @@
 package io.paxcast.samples.consensus;
 
-import io.paxcast.testkit.node.NodeLogsOnFailure;
 import io.paxcast.samples.Cluster;
 import io.paxcast.samples.cli.CliRun;
 import io.paxcast.samples.client.NodeClient;
 import io.paxcast.samples.client.Nodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -46,20 +43,7 @@ class ConsensusFromBroadcastTest {
     static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     @RegisterExtension
-    static final NodeLogsOnFailure logs = new NodeLogsOnFailure();
-    static Cluster cluster;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = Cluster.start("ConsensusFromBroadcastTest", logs);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    static final Cluster cluster = new Cluster();
 
     /** Runs contenders c1..cN (contender k on node k mod 3) for the rounds, all released at once. */
     static Map<String, List<Decision>> contend(String instance, int contenders, int rounds,

@@ -1,12 +1,9 @@
 package io.paxcast.samples.rsm;
 
-import io.paxcast.testkit.node.NodeLogsOnFailure;
 import io.paxcast.samples.Cluster;
 import io.paxcast.samples.cli.CliRun;
 import io.paxcast.samples.client.NodeClient;
 import io.paxcast.samples.client.Nodes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -42,20 +39,7 @@ class ReplicatedLedgerTest {
     static final long OPENING = 50;
 
     @RegisterExtension
-    static final NodeLogsOnFailure logs = new NodeLogsOnFailure();
-    static Cluster cluster;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = Cluster.start("ReplicatedLedgerTest", logs);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    static final Cluster cluster = new Cluster();
 
     @Test
     @Order(1)

@@ -1,5 +1,6 @@
 package io.paxcast.testkit.kafka;
 
+import io.paxcast.testkit.process.Daemon;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -10,21 +11,15 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
-import io.paxcast.testkit.process.LogTail;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -34,8 +29,20 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
+
+import static io.paxcast.testkit.kafka.BrokerJvm.brokerClasspath;
+import static io.paxcast.testkit.kafka.BrokerJvm.clusterId;
+import static io.paxcast.testkit.kafka.BrokerJvm.javaCommand;
+import static io.paxcast.testkit.kafka.BrokerJvm.printable;
+import static io.paxcast.testkit.kafka.BrokerJvm.startBroker;
+import static io.paxcast.testkit.kafka.BrokerJvm.writeLog4jConfig;
+import static io.paxcast.testkit.kafka.BrokerProcesses.LOG_TAIL_ON_FAILURE;
+import static io.paxcast.testkit.kafka.BrokerProcesses.checkAlive;
+import static io.paxcast.testkit.kafka.BrokerProcesses.freePorts;
+import static io.paxcast.testkit.kafka.BrokerProcesses.kill;
+import static io.paxcast.testkit.kafka.BrokerProcesses.pause;
+import static io.paxcast.testkit.kafka.BrokerProcesses.remainingMillis;
+import static io.paxcast.testkit.kafka.BrokerProcesses.tail;
 
 /**
  * A real Apache Kafka broker (4.1.1, KRaft mode, one node that is both broker and controller) in a
@@ -64,11 +71,9 @@ public final class KafkaBroker implements AutoCloseable {
     public static final String DEFAULT_CLASSPATH_FILE = "../kafka-broker/target/broker.classpath";
 
     private static final Duration START_DEADLINE = Duration.ofSeconds(60);
-    private static final Duration FORMAT_DEADLINE = Duration.ofSeconds(30);
     private static final Duration TOPIC_DEADLINE = Duration.ofSeconds(30);
     private static final Duration STOP_GRACE = Duration.ofSeconds(15);
     private static final int START_ATTEMPTS = 3;
-    private static final int LOG_TAIL_ON_FAILURE = 60;
     private static final int NODE_ID = 1;
     private static final int SIGTERM_EXIT = 128 + 15;
 
@@ -113,19 +118,9 @@ public final class KafkaBroker implements AutoCloseable {
             Path serverProperties = writeServerProperties(workDir, dataDir, port, controllerPort);
             format(classpath, log4j, serverProperties, workDir.resolve("format.log"), deadline);
 
-            List<String> command = javaCommand(classpath, log4j);
-            command.add(1, "-Xmx512m");
-            command.add(2, "-Xms128m");
-            command.add("kafka.Kafka");
-            command.add(serverProperties.toString());
-            Process process = new ProcessBuilder(command)
-                    .directory(workDir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
-            process.getOutputStream().close();
-            Thread hook = new Thread(() -> process.destroyForcibly(), "kafka-broker-" + process.pid() + "-kill");
-            Runtime.getRuntime().addShutdownHook(hook);
+            Daemon broker = startBroker(classpath, log4j, serverProperties, workDir, logFile, "kafka-broker");
+            Process process = broker.process();
+            Thread hook = broker.hook();
             long startedAt = System.nanoTime();
             Admin admin = null;
             try {
@@ -241,86 +236,9 @@ public final class KafkaBroker implements AutoCloseable {
 
     // ---- start-up steps -------------------------------------------------------------------------
 
-    static List<String> brokerClasspath() throws IOException {
-        Path file = Path.of(System.getProperty(CLASSPATH_PROPERTY, DEFAULT_CLASSPATH_FILE)).toAbsolutePath().normalize();
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalStateException("Kafka broker classpath file " + file + " is missing: run"
-                    + " `mvn -pl kafka-broker generate-resources` from the project root first"
-                    + " (or point -D" + CLASSPATH_PROPERTY + "=<file> at one)");
-        }
-        List<String> jars = Stream.of(Files.readString(file, StandardCharsets.UTF_8).trim().split(":"))
-                .filter(s -> !s.isBlank())
-                .collect(Collectors.toList());
-        List<String> missing = jars.stream().filter(j -> !Files.isRegularFile(Path.of(j))).collect(Collectors.toList());
-        if (jars.isEmpty() || !missing.isEmpty()) {
-            throw new IllegalStateException("Kafka broker classpath file " + file + " is empty or names missing jars "
-                    + missing + ": run `mvn -pl kafka-broker generate-resources` from the project root again");
-        }
-        return jars;
-    }
-
-    static Path writeLog4jConfig(Path workDir) throws IOException {
-        // quiet by default; the two "started" lines stay visible for whoever reads broker.log. Without
-        // shutdownHook = disable, log4j stops in its own JVM shutdown hook, racing Kafka's, and the
-        // broker's SIGTERM shutdown goes unlogged.
-        String config = String.join("\n",
-                "status = warn",
-                "shutdownHook = disable",
-                "appender.console.type = Console",
-                "appender.console.name = STDOUT",
-                "appender.console.layout.type = PatternLayout",
-                "appender.console.layout.pattern = [%d] %p %m (%c)%n",
-                "rootLogger.level = WARN",
-                "rootLogger.appenderRef.stdout.ref = STDOUT",
-                "logger.raftServer.name = kafka.server.KafkaRaftServer",
-                "logger.raftServer.level = INFO",
-                "logger.brokerServer.name = kafka.server.BrokerServer",
-                "logger.brokerServer.level = INFO",
-                "");
-        Path file = workDir.resolve("log4j2.properties");
-        Files.writeString(file, config, StandardCharsets.UTF_8);
-        return file;
-    }
-
     private static Path writeServerProperties(Path workDir, Path dataDir, int port, int controllerPort) throws IOException {
-        return writeServerProperties(workDir.resolve("server.properties"), NODE_ID, 1, NODE_ID + "@127.0.0.1:" + controllerPort,
+        return BrokerJvm.writeServerProperties(workDir.resolve("server.properties"), NODE_ID, 1, NODE_ID + "@127.0.0.1:" + controllerPort,
                 port, controllerPort, dataDir);
-    }
-
-    /**
-     * The server.properties of one combined broker and controller among {@code brokers} (voters
-     * {@code n@127.0.0.1:<controller port>,...}). Internal topics get replication factor
-     * {@code brokers} and min.insync.replicas 2 (1 for a single broker: with one node every internal
-     * topic must live with a single replica, or transactions and groups never work).
-     */
-    static Path writeServerProperties(Path file, int nodeId, int brokers, String voters, int port, int controllerPort,
-                                      Path dataDir) throws IOException {
-        String replicas = String.valueOf(brokers);
-        String minIsr = String.valueOf(Math.min(2, brokers));
-        Map<String, String> p = new java.util.LinkedHashMap<>();
-        p.put("process.roles", "broker,controller");
-        p.put("node.id", String.valueOf(nodeId));
-        p.put("controller.quorum.voters", voters);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-        p.put("controller.listener.names", "CONTROLLER");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("log.dirs", dataDir.toAbsolutePath().toString());
-        p.put("offsets.topic.replication.factor", replicas);
-        p.put("offsets.topic.num.partitions", "1");
-        p.put("transaction.state.log.replication.factor", replicas);
-        p.put("transaction.state.log.min.isr", minIsr);
-        p.put("transaction.state.log.num.partitions", "1");
-        p.put("share.coordinator.state.topic.replication.factor", replicas);
-        p.put("share.coordinator.state.topic.min.isr", minIsr);
-        p.put("group.initial.rebalance.delay.ms", "0");
-        p.put("auto.create.topics.enable", "false");
-        p.put("num.partitions", "1");
-        String text = p.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining("\n", "", "\n"));
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        return file;
     }
 
     /**
@@ -347,90 +265,7 @@ public final class KafkaBroker implements AutoCloseable {
     /** {@code kafka.tools.StorageTool format} in a short JVM of its own; it must exit 0. */
     private static void format(List<String> classpath, Path log4j, Path serverProperties, Path formatLog, long deadline)
             throws IOException, InterruptedException {
-        format(classpath, log4j, serverProperties, formatLog, deadline, clusterId());
-    }
-
-    /** The same with a given cluster id: every node of a {@link KafkaCluster} is formatted with one id. */
-    static void format(List<String> classpath, Path log4j, Path serverProperties, Path formatLog, long deadline,
-                       String clusterId) throws IOException, InterruptedException {
-        List<String> command = javaCommand(classpath, log4j);
-        command.addAll(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", serverProperties.toString()));
-        Process format = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(formatLog.toFile()))
-                .start();
-        format.getOutputStream().close();
-        long wait = Math.min(FORMAT_DEADLINE.toMillis(), remainingMillis(deadline));
-        if (!format.waitFor(wait, TimeUnit.MILLISECONDS)) {
-            format.destroyForcibly().waitFor();
-            throw new IllegalStateException("Kafka StorageTool format did not finish within " + wait + " ms\n"
-                    + printable(command) + "\n--- output ---\n" + tail(formatLog, LOG_TAIL_ON_FAILURE));
-        }
-        if (format.exitValue() != 0) {
-            throw new IllegalStateException("Kafka StorageTool format exited with " + format.exitValue() + "\n"
-                    + printable(command) + "\n--- output ---\n" + tail(formatLog, LOG_TAIL_ON_FAILURE));
-        }
-    }
-
-    /**
-     * A cluster id as {@code kafka-storage.sh random-uuid} makes it (Kafka's {@code Uuid}): 16 random
-     * bytes, URL-safe base64 without padding, never starting with '-'. Saves a JVM start.
-     */
-    static String clusterId() {
-        SecureRandom random = new SecureRandom();
-        byte[] bytes = new byte[16];
-        while (true) {
-            random.nextBytes(bytes);
-            String id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-            if (!id.startsWith("-")) {
-                return id;
-            }
-        }
-    }
-
-    static List<String> javaCommand(List<String> classpath, Path log4j) {
-        List<String> command = new ArrayList<>();
-        command.add(javaBinary());
-        command.add("-XX:+ExitOnOutOfMemoryError");
-        command.add("-Djava.awt.headless=true");
-        command.add("-Djava.net.preferIPv4Stack=true");
-        command.add("-Dlog4j2.configurationFile=" + log4j.toAbsolutePath());
-        command.add("-cp");
-        command.add(String.join(":", classpath));
-        return command;
-    }
-
-    /** The command with the (long) classpath shortened to its jar count. */
-    private static String printable(List<String> command) {
-        List<String> shown = new ArrayList<>(command);
-        int cp = shown.indexOf("-cp");
-        if (cp >= 0 && cp + 1 < shown.size()) {
-            shown.set(cp + 1, "<broker classpath: " + shown.get(cp + 1).split(":").length + " jars>");
-        }
-        return String.join(" ", shown);
-    }
-
-    private static String javaBinary() {
-        return ProcessHandle.current().info().command()
-                .filter(c -> Files.isExecutable(Path.of(c)))
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    }
-
-    static int[] freePorts(int count) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
+        BrokerJvm.format(classpath, log4j, serverProperties, formatLog, deadline, clusterId());
     }
 
     /** Until the PLAINTEXT port accepts a TCP connection; spares the admin client's reconnect warnings. */
@@ -484,61 +319,10 @@ public final class KafkaBroker implements AutoCloseable {
 
     // ---- helpers ----------------------------------------------------------------------------------
 
-    /**
-     * A bounded wait between two checks of a condition: up to 100 ms, cut short if the broker exits
-     * (the next {@link #checkAlive} then reports it). Fails once the deadline has passed.
-     */
-    static void pause(Process process, long deadline, String timeoutMessage) throws InterruptedException {
-        if (System.nanoTime() > deadline) {
-            throw new IllegalStateException(timeoutMessage);
-        }
-        process.waitFor(Math.min(100, Math.max(1, remainingMillis(deadline))), TimeUnit.MILLISECONDS);
-    }
-
-    static void checkAlive(Process process, Path logFile, String when) {
-        if (!process.isAlive()) {
-            throw new IllegalStateException("Kafka broker pid " + process.pid() + " exited with " + process.exitValue()
-                    + " " + when + "\n--- " + logFile + " tail ---\n" + tail(logFile, LOG_TAIL_ON_FAILURE));
-        }
-    }
-
     private void checkOpen() {
         if (closed.get()) {
             throw new IllegalStateException(this + " is closed");
         }
     }
 
-    static long remainingMillis(long deadline) {
-        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-    }
-
-    /** SIGKILL and wait until the process is gone, then drop its shutdown hook. */
-    static void kill(Process process, Thread hook) {
-        process.destroyForcibly();
-        boolean interrupted = false;
-        while (process.isAlive()) {
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shutdownInProgress) {
-            // the hook runs anyway and finds nothing left to kill
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The last lines of a file, reading at most its last 256 KiB; "" if it does not exist. */
-    static String tail(Path file, int lines) {
-        try {
-            return LogTail.read(file, lines, 256 * 1024);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-    }
 }

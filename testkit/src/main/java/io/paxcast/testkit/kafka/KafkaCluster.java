@@ -1,5 +1,6 @@
 package io.paxcast.testkit.kafka;
 
+import io.paxcast.testkit.process.Daemon;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -28,8 +29,9 @@ import java.util.stream.IntStream;
 /**
  * N real Kafka brokers (4.1.1, KRaft), each a JVM of its own that is both broker and controller
  * (a combined quorum of N voters), for benchmarks that compare against a replicated Kafka. It
- * reuses {@link KafkaBroker}'s pieces: the broker classpath file, the quiet log4j configuration,
- * the storage format step (one cluster id for every node) and the process handling.
+ * shares {@link KafkaBroker}'s pieces ({@link BrokerJvm}, {@link BrokerProcesses}): the broker
+ * classpath file, the quiet log4j configuration, the storage format step (one cluster id for every
+ * node) and the process handling.
  *
  * <p>Internal topics get replication factor N and min.insync.replicas 2 (1 for a single broker),
  * so a topic created by {@link #createTopic(String, int, int, int)} with {@code acks=all}
@@ -66,15 +68,15 @@ public final class KafkaCluster implements AutoCloseable {
      */
     public static KafkaCluster start(Path workDir, int brokers) throws Exception {
         long deadline = System.nanoTime() + START_DEADLINE.toNanos();
-        List<String> classpath = KafkaBroker.brokerClasspath();
+        List<String> classpath = BrokerJvm.brokerClasspath();
         Files.createDirectories(workDir);
-        Path log4j = KafkaBroker.writeLog4jConfig(workDir);
-        int[] all = KafkaBroker.freePorts(2 * brokers);
+        Path log4j = BrokerJvm.writeLog4jConfig(workDir);
+        int[] all = BrokerProcesses.freePorts(2 * brokers);
         int[] ports = IntStream.range(0, brokers).map(i -> all[i]).toArray();
         int[] controllerPorts = IntStream.range(0, brokers).map(i -> all[brokers + i]).toArray();
         String voters = IntStream.range(0, brokers).mapToObj(i -> (i + 1) + "@127.0.0.1:" + controllerPorts[i])
                 .collect(Collectors.joining(","));
-        String clusterId = KafkaBroker.clusterId();
+        String clusterId = BrokerJvm.clusterId();
 
         List<Path> propertiesFiles = new ArrayList<>();
         List<Path> logFiles = new ArrayList<>();
@@ -86,7 +88,7 @@ public final class KafkaCluster implements AutoCloseable {
             // the format step is a JVM start of a few seconds each: all at once
             formats.add(CompletableFuture.runAsync(() -> {
                 try {
-                    KafkaBroker.format(classpath, log4j, props, dir.resolve("format.log"), deadline, clusterId);
+                    BrokerJvm.format(classpath, log4j, props, dir.resolve("format.log"), deadline, clusterId);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 } catch (InterruptedException e) {
@@ -108,21 +110,11 @@ public final class KafkaCluster implements AutoCloseable {
         Admin admin = null;
         try {
             for (int i = 0; i < brokers; i++) {
-                List<String> command = KafkaBroker.javaCommand(classpath, log4j);
-                command.add(1, "-Xmx512m");
-                command.add(2, "-Xms128m");
-                command.add("kafka.Kafka");
-                command.add(propertiesFiles.get(i).toString());
-                Process process = new ProcessBuilder(command)
-                        .directory(propertiesFiles.get(i).getParent().toFile())
-                        .redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFiles.get(i).toFile()))
-                        .start();
-                process.getOutputStream().close();
-                Thread hook = new Thread(process::destroyForcibly, "kafka-cluster-" + process.pid() + "-kill");
-                Runtime.getRuntime().addShutdownHook(hook);
-                processes.add(process);
-                hooks.add(hook);
+                Path props = propertiesFiles.get(i);
+                Daemon broker = BrokerJvm.startBroker(classpath, log4j, props, props.getParent(), logFiles.get(i),
+                        "kafka-cluster");
+                processes.add(broker.process());
+                hooks.add(broker.hook());
             }
             for (int i = 0; i < brokers; i++) {
                 KafkaBroker.awaitListening(processes.get(i), ports[i], deadline, logFiles.get(i));
@@ -136,7 +128,7 @@ public final class KafkaCluster implements AutoCloseable {
                 admin.close(Duration.ZERO);
             }
             for (int i = 0; i < processes.size(); i++) {
-                KafkaBroker.kill(processes.get(i), hooks.get(i));
+                BrokerProcesses.kill(processes.get(i), hooks.get(i));
             }
             throw e;
         }
@@ -159,12 +151,12 @@ public final class KafkaCluster implements AutoCloseable {
         long deadline = System.nanoTime() + TOPIC_DEADLINE.toNanos();
         NewTopic topic = new NewTopic(name, partitions, (short) replicationFactor)
                 .configs(Map.of("min.insync.replicas", String.valueOf(minInsyncReplicas)));
-        admin.createTopics(List.of(topic)).all().get(KafkaBroker.remainingMillis(deadline), TimeUnit.MILLISECONDS);
+        admin.createTopics(List.of(topic)).all().get(BrokerProcesses.remainingMillis(deadline), TimeUnit.MILLISECONDS);
         while (true) {
             checkAlive("while creating topic " + name);
             try {
                 TopicDescription description = admin.describeTopics(List.of(name)).allTopicNames()
-                        .get(KafkaBroker.remainingMillis(deadline), TimeUnit.MILLISECONDS).get(name);
+                        .get(BrokerProcesses.remainingMillis(deadline), TimeUnit.MILLISECONDS).get(name);
                 List<TopicPartitionInfo> infos = description.partitions();
                 if (infos.size() == partitions && infos.stream()
                         .allMatch(p -> p.leader() != null && p.isr().size() == replicationFactor)) {
@@ -173,8 +165,8 @@ public final class KafkaCluster implements AutoCloseable {
             } catch (ExecutionException e) {
                 // UnknownTopicOrPartition until the metadata has spread: try again
             }
-            KafkaBroker.pause(processes.get(0), deadline, "topic " + name + " not fully in sync within " + TOPIC_DEADLINE
-                    + "\n--- n1 log tail ---\n" + KafkaBroker.tail(logFiles.get(0), LOG_TAIL_ON_FAILURE));
+            BrokerProcesses.pause(processes.get(0), deadline, "topic " + name + " not fully in sync within " + TOPIC_DEADLINE
+                    + "\n--- n1 log tail ---\n" + BrokerProcesses.tail(logFiles.get(0), LOG_TAIL_ON_FAILURE));
         }
     }
 
@@ -189,20 +181,20 @@ public final class KafkaCluster implements AutoCloseable {
         long deadline = System.nanoTime() + STOP_GRACE.toNanos();
         try {
             for (Process p : processes) {
-                p.waitFor(Math.max(1, KafkaBroker.remainingMillis(deadline)), TimeUnit.MILLISECONDS);
+                p.waitFor(Math.max(1, BrokerProcesses.remainingMillis(deadline)), TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             for (int i = 0; i < processes.size(); i++) {
-                KafkaBroker.kill(processes.get(i), hooks.get(i));
+                BrokerProcesses.kill(processes.get(i), hooks.get(i));
             }
         }
     }
 
     private void checkAlive(String when) {
         for (int i = 0; i < processes.size(); i++) {
-            KafkaBroker.checkAlive(processes.get(i), logFiles.get(i), when);
+            BrokerProcesses.checkAlive(processes.get(i), logFiles.get(i), when);
         }
     }
 
@@ -211,10 +203,10 @@ public final class KafkaCluster implements AutoCloseable {
         Exception last = null;
         while (true) {
             for (int i = 0; i < processes.size(); i++) {
-                KafkaBroker.checkAlive(processes.get(i), logFiles.get(i), "before the cluster was ready");
+                BrokerProcesses.checkAlive(processes.get(i), logFiles.get(i), "before the cluster was ready");
             }
             try {
-                int timeout = (int) Math.max(100, Math.min(2_000, KafkaBroker.remainingMillis(deadline)));
+                int timeout = (int) Math.max(100, Math.min(2_000, BrokerProcesses.remainingMillis(deadline)));
                 Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeout))
                         .nodes().get(timeout + 500L, TimeUnit.MILLISECONDS);
                 if (nodes.size() == brokers) {
@@ -223,15 +215,15 @@ public final class KafkaCluster implements AutoCloseable {
             } catch (ExecutionException | TimeoutException e) {
                 last = e;
             }
-            KafkaBroker.pause(processes.get(0), deadline, "not all " + brokers + " brokers in the metadata within "
+            BrokerProcesses.pause(processes.get(0), deadline, "not all " + brokers + " brokers in the metadata within "
                     + START_DEADLINE + " (last error: " + last + ")\n--- n1 log tail ---\n"
-                    + KafkaBroker.tail(logFiles.get(0), LOG_TAIL_ON_FAILURE));
+                    + BrokerProcesses.tail(logFiles.get(0), LOG_TAIL_ON_FAILURE));
         }
     }
 
     private static Path writeServerProperties(Path dir, int nodeId, int brokers, String voters, int port,
                                               int controllerPort) throws IOException {
-        return KafkaBroker.writeServerProperties(dir.resolve("server.properties"), nodeId, brokers, voters, port,
+        return BrokerJvm.writeServerProperties(dir.resolve("server.properties"), nodeId, brokers, voters, port,
                 controllerPort, dir.resolve("data"));
     }
 }

@@ -1,5 +1,7 @@
 package io.paxcast.testkit.nats;
 
+import io.paxcast.testkit.process.Daemon;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -92,15 +94,10 @@ public final class NatsCluster implements AutoCloseable {
                 "");
         Path file = workDir.resolve("n" + k + ".conf");
         Files.writeString(file, config, StandardCharsets.UTF_8);
-        Process p = new ProcessBuilder("nats-server", "-c", file.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("n" + k + ".log").toFile()))
-                .start();
-        p.getOutputStream().close();
-        Thread hook = new Thread(p::destroyForcibly, "nats-server-" + p.pid() + "-kill");
-        Runtime.getRuntime().addShutdownHook(hook);
-        processes.add(p);
-        hooks.add(hook);
+        Daemon server = Daemon.start(new ProcessBuilder("nats-server", "-c", file.toString()),
+                workDir.resolve("n" + k + ".log"), "nats-server");
+        processes.add(server.process());
+        hooks.add(server.hook());
     }
 
     private void awaitListening(int k, long deadline) throws InterruptedException {
@@ -136,11 +133,7 @@ public final class NatsCluster implements AutoCloseable {
                 interrupted = true;
                 p.destroyForcibly();
             }
-            try {
-                Runtime.getRuntime().removeShutdownHook(hooks.get(i));
-            } catch (IllegalStateException shutdownInProgress) {
-                // the hook runs anyway and finds nothing left
-            }
+            Daemon.removeHook(hooks.get(i));
         }
         processes.clear();
         hooks.clear();

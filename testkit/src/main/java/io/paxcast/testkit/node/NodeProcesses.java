@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.IntStream;
@@ -49,8 +48,6 @@ public final class NodeProcesses implements AutoCloseable {
     /** The node JVM's flags ({@link NodeJvm#FLAGS}). */
     public static final List<String> JVM_FLAGS = NodeJvm.FLAGS;
 
-    private static final Duration EXIT_WAIT = Duration.ofSeconds(15);
-
     private final int size;
     private final String label;
     private final Network network;
@@ -58,9 +55,7 @@ public final class NodeProcesses implements AutoCloseable {
     private final Duration readyPoll;
     private final NodeCommand launch;
     private final RunResources run;
-    private final Process[] current;
-    private final boolean[] paused;
-    private final int[] starts;
+    private final NodeProcess[] nodes;
     private final List<Process> everStarted = new CopyOnWriteArrayList<>();
     private final TestClient client = new TestClient();
     private final ReentrantLock lock = new ReentrantLock();
@@ -77,9 +72,8 @@ public final class NodeProcesses implements AutoCloseable {
         this.network = b.network != null ? b.network : new Loopback(b.basePort);
         this.events = b.events != null ? b.events : new StartPrinter();
         this.readyPoll = b.readyPoll;
-        this.current = new Process[size];
-        this.paused = new boolean[size];
-        this.starts = new int[size];
+        this.nodes = IntStream.rangeClosed(1, size).mapToObj(k -> new NodeProcess(label, "n" + k))
+                .toArray(NodeProcess[]::new);
         String classpath = b.classpath != null ? b.classpath : NodeJvm.thisClasspath(b.mainClass.equals(MAIN_CLASS));
         this.run = new RunResources(b, network, classpath);
         this.launch = new NodeCommand(size, network, b.java != null ? b.java : NodeJvm.javaBinary(), b.heap, b.jvmArgs,
@@ -106,125 +100,81 @@ public final class NodeProcesses implements AutoCloseable {
 
     /** Starts node k (which must not be running) with its existing data directory; the network checks the new process. */
     public void start(int k) {
-        check(k);
-        lock.lock();
-        try {
+        NodeProcess node = node(k);
+        locked(() -> {
             if (closed) {
                 throw new IllegalStateException("closed");
             }
             if (isAlive(k)) {
                 throw new IllegalStateException(nodeId(k) + " is already running as pid " + pid(k));
             }
-            Files.createDirectories(dataDir(k));
-            starts[k - 1]++;
-            Files.writeString(logFile(k), "=== " + label + ": starting " + nodeId(k) + " (start #" + starts[k - 1]
-                            + ")" + network.where(k) + " at " + Instant.now() + "\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            ProcessBuilder pb = new ProcessBuilder(launch.command(k))
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(k).toFile()));
-            Map<String, String> env = pb.environment();
-            env.keySet().removeIf(name -> name.startsWith("PAXCAST_"));
-            env.putAll(environment(k));
-            Process p = pb.start();
-            everStarted.add(p);
-            // stdin is a pipe nobody writes to; close it so the node reads EOF, not the test's stdin.
-            p.getOutputStream().close();
-            current[k - 1] = p;
-            paused[k - 1] = false;
-            network.started(this, k, p);
-            events.started(k, p.pid(), starts[k - 1]);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + nodeId(k), e);
-        } finally {
-            lock.unlock();
-        }
+            try {
+                Files.createDirectories(dataDir(k));
+                int start = node.countStart();
+                Files.writeString(logFile(k), "=== " + label + ": starting " + nodeId(k) + " (start #" + start
+                                + ")" + network.where(k) + " at " + Instant.now() + "\n",
+                        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                ProcessBuilder pb = new ProcessBuilder(launch.command(k))
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(k).toFile()));
+                Map<String, String> env = pb.environment();
+                env.keySet().removeIf(name -> name.startsWith("PAXCAST_"));
+                env.putAll(environment(k));
+                Process p = node.launch(pb, everStarted);
+                network.started(this, k, p);
+                events.started(k, p.pid(), start);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start " + nodeId(k), e);
+            }
+        });
     }
 
     /** SIGKILLs node k (also when paused) and waits until the process is gone; checks its exit status is 137. */
     public void kill(int k) {
-        lock.lock();
-        try {
+        locked(() -> {
             Process p = process(k);
-            if (!p.isAlive()) {
-                paused[k - 1] = false;
+            if (node(k).sigkill()) {
+                events.killed(k, p.pid());
+            } else {
                 events.killedNotRunning(k, p.exitValue());
-                return;
             }
-            p.destroyForcibly(); // SIGKILL on Linux
-            int exit = Signals.awaitExit(nodeId(k), p, EXIT_WAIT);
-            paused[k - 1] = false;
-            if (exit != Signals.SIGKILL_EXIT) {
-                throw new IllegalStateException(nodeId(k) + " exited with " + exit + " after SIGKILL, not "
-                        + Signals.SIGKILL_EXIT);
-            }
-            events.killed(k, p.pid());
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** SIGTERMs node k (its shutdown hooks run), SIGKILLs it if still alive after 15 s. */
     public void stop(int k) {
-        lock.lock();
-        try {
-            Process p = process(k);
+        locked(() -> {
+            process(k); // fails at once for a node that never started
             if (isPaused(k)) {
                 resume(k);
             }
-            p.destroy();
-            if (!p.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                System.out.printf("[%s] %s ignored SIGTERM for %s; SIGKILL%n", label, nodeId(k), EXIT_WAIT);
-                p.destroyForcibly();
-                Signals.awaitExit(nodeId(k), p, EXIT_WAIT);
+            try {
+                node(k).sigterm();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while stopping " + nodeId(k), e);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while stopping " + nodeId(k), e);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** SIGKILLs node k if it runs, then starts it again on its existing data (no wait for /ready). */
     public void restart(int k) {
-        lock.lock();
-        try {
+        locked(() -> {
             if (isAlive(k)) {
                 kill(k);
             }
             start(k);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** SIGSTOPs node k: its sockets stay open but it answers nothing until {@link #resume(int)}; returns once it is stopped. */
     public void pause(int k) {
-        lock.lock();
-        try {
-            long pid = runningPid(k);
-            Signals.send(pid, "STOP");
-            paused[k - 1] = true;
-            Signals.awaitStopped(pid, true);
-            events.paused(k, pid);
-        } finally {
-            lock.unlock();
-        }
+        locked(() -> events.paused(k, node(k).setStopped(true)));
     }
 
     /** SIGCONTs node k after {@link #pause(int)}; returns once the process runs again. */
     public void resume(int k) {
-        lock.lock();
-        try {
-            long pid = runningPid(k);
-            Signals.send(pid, "CONT");
-            paused[k - 1] = false;
-            Signals.awaitStopped(pid, false);
-            events.resumed(k, pid);
-        } finally {
-            lock.unlock();
-        }
+        locked(() -> events.resumed(k, node(k).setStopped(false)));
     }
 
     /** The state letter of {@code pid} in /proc (R, S, T, ...; "" once it is gone). */
@@ -262,7 +212,7 @@ public final class NodeProcesses implements AutoCloseable {
 
     /** Waits until /ready answers 200 on every node that is running and not paused. */
     public void awaitReady(Duration timeout) {
-        int[] up = IntStream.rangeClosed(1, size).filter(k -> isAlive(k) && !paused[k - 1]).toArray();
+        int[] up = IntStream.rangeClosed(1, size).filter(k -> isAlive(k) && !isPaused(k)).toArray();
         if (up.length == 0) {
             throw new IllegalStateException("no node is running");
         }
@@ -283,8 +233,7 @@ public final class NodeProcesses implements AutoCloseable {
 
     /** Node k's current (or last) process, null if it never started: what {@link ReadyWait} checks first. */
     Process currentProcess(int k) {
-        check(k);
-        return current[k - 1];
+        return node(k).current();
     }
 
     /** GET {@code path} on node k (2 s timeout). */
@@ -385,13 +334,11 @@ public final class NodeProcesses implements AutoCloseable {
     }
 
     public boolean isAlive(int k) {
-        check(k);
-        Process p = current[k - 1];
-        return p != null && p.isAlive();
+        return node(k).isAlive();
     }
 
     public boolean isPaused(int k) {
-        return isAlive(k) && paused[k - 1];
+        return node(k).isPaused();
     }
 
     /** The java binary every node runs. */
@@ -418,21 +365,23 @@ public final class NodeProcesses implements AutoCloseable {
         return launch.environment(k, dataDir(k).toString());
     }
 
-    private long runningPid(int k) {
-        Process p = process(k);
-        if (!p.isAlive()) {
-            throw new IllegalStateException(nodeId(k) + " is not running");
+    /** Runs a control under the lock that serializes the controls with each other and with {@link #close()}. */
+    private void locked(Runnable control) {
+        lock.lock();
+        try {
+            control.run();
+        } finally {
+            lock.unlock();
         }
-        return p.pid();
     }
 
     private Process process(int k) {
+        return node(k).process();
+    }
+
+    private NodeProcess node(int k) {
         check(k);
-        Process p = current[k - 1];
-        if (p == null) {
-            throw new IllegalStateException(nodeId(k) + " was never started");
-        }
-        return p;
+        return nodes[k - 1];
     }
 
     private void check(int k) {

@@ -150,7 +150,7 @@ class KafkaBrokerTest {
     @Test
     void clusterIdsHaveKafkasShape() {
         for (int i = 0; i < 1000; i++) {
-            String id = KafkaBroker.clusterId();
+            String id = BrokerJvm.clusterId();
             assertEquals(22, id.length(), id);
             assertTrue(id.matches("[A-Za-z0-9_][A-Za-z0-9_-]{21}"), id);
         }
