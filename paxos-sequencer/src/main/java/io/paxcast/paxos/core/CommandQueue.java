@@ -50,7 +50,7 @@ final class CommandQueue {
     }
 
     /**
-     * Takes the next batch from the head: at most {@code maxCommands} commands and {@code maxBytes}
+     * Takes the next batch from the head: at most {@code maxCommands} commands and {@code maxBatchBytes}
      * bytes, but always at least one command (a command larger than a batch goes alone).
      */
     List<Command> takeBatch(int maxCommands, long maxBatchBytes) {

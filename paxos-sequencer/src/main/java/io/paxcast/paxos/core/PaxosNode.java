@@ -62,7 +62,6 @@ public final class PaxosNode {
     /** Whether this node's leadership has been taken note of (see {@link #settle}). */
     private boolean leadershipNoted;
 
-
     /**
      * @param state what storage loaded ({@link DurableState#EMPTY} for a new node)
      * @param log   read access to durable chosen values (catch-up, delivery of older slots)

@@ -124,12 +124,23 @@ class Proposer {
         prepareFromSlot = log.chosenPrefix() + 1;
         awaitedPrefix = 0;
         lastPrepareTick = tick;
-        // The Prepare to this node itself is answered in-process before the node's output is drained,
-        // so the promise (and with it the round, DESIGN.md P5) is in the write group that must be
-        // durable before the Prepares to the other acceptors leave.
+        sendPrepares();
+    }
+
+    /**
+     * Phase 1a to every voter. The Prepare to this node itself is answered in-process before the
+     * node's output is drained, so the promise (and with it the round, DESIGN.md P5) is in the write
+     * group that must be durable before the Prepares to the other acceptors leave. (Package-private
+     * and overridable only for the simulator's self-test, as {@link #becomeLeader}.)
+     */
+    void sendPrepares() {
         for (String voter : config.voters()) {
             out.send(new Prepare(config.nodeId(), voter, ballot, prepareFromSlot));
         }
+    }
+
+    long prepareFromSlot() {
+        return prepareFromSlot;
     }
 
     void onPromise(Promise promise, long tick) {
@@ -200,7 +211,10 @@ class Proposer {
         clearPromises();
     }
 
-    /** Leads at the current ballot, proposing fresh batches from {@code firstFreeSlot} on. */
+    /**
+     * Leads at the current ballot, proposing fresh batches from {@code firstFreeSlot} on. Package-private
+     * only for the simulator's self-test (a planted bug leads without phase 1).
+     */
     void becomeLeader(long tick, long firstFreeSlot) {
         role = Role.LEADER;
         nextSlot = firstFreeSlot;

@@ -85,9 +85,16 @@ public final class PlantedBugs {
                 return !bugs.contains(InjectedBug.LEADER_SKIPS_PHASE_1) ? Roles.super.proposer(config, log, out, applied, logClock)
                         : new Proposer(config, log, out, applied, logClock) {
                             @Override
+                            void sendPrepares() {
+                                // asks only itself, then claims the slots above what it knows without
+                                // waiting for anyone's promise
+                                out.send(new Message.Prepare(config.nodeId(), config.nodeId(), ballot(),
+                                        prepareFromSlot()));
+                            }
+
+                            @Override
                             void campaign(long tick) {
                                 super.campaign(tick);
-                                // claims the slots above what it knows without waiting for anyone's promise
                                 becomeLeader(tick, Math.max(log.highestKnownChosenSlot(), log.chosenPrefix()) + 1);
                             }
                         };
