@@ -52,6 +52,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * contender the same starting point. (Reading the channel's history with {@code after=0&limit=1}
  * would decide the same value; the subscription is the broadcast way and does not poll.)
  *
+ * <p>Retention (docs/CONFIG.md, "Retention") bounds this: "the first message of the channel" is
+ * only there while the node keeps it. A contender that starts after the round's first proposal
+ * expired receives {@code offset_expired} instead of a decision; it cannot decide, and it never
+ * decides wrongly (there is no silent gap). So a round must end well within the retention, or its
+ * decision must be recorded where it outlives it.
+ *
  * <p>Threading: {@link #propose} blocks its caller; each contender has its own {@link NodeClient}
  * (own HTTP connections) and its own publishing thread; one contender runs one round at a time.
  */
