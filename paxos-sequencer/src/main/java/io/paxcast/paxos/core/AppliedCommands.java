@@ -1,9 +1,16 @@
 package io.paxcast.paxos.core;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Which commands the applied log already holds: the learner's rule for exactly-once delivery
@@ -114,6 +121,61 @@ final class AppliedCommands {
     long highestIncarnation(String origin) {
         Origin o = origins.get(origin);
         return o == null || o.incarnations.isEmpty() ? -1 : o.incarnations.get(0);
+    }
+
+    /**
+     * The state as canonical bytes, for a {@link Checkpoint}: origins in name order, each with its kept
+     * incarnations (highest first) and their windows. Equal states encode equally.
+     */
+    byte[] encode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            Map<String, Origin> sorted = new TreeMap<>(origins);
+            out.writeInt(sorted.size());
+            for (Map.Entry<String, Origin> e : sorted.entrySet()) {
+                out.writeUTF(e.getKey());
+                Origin o = e.getValue();
+                out.writeByte(o.incarnations.size());
+                for (int i = 0; i < o.incarnations.size(); i++) {
+                    out.writeLong(o.incarnations.get(i));
+                    o.windows.get(i).writeTo(out);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Reads what {@link #encode} wrote; throws if it cannot be such a state. */
+    static AppliedCommands decode(byte[] encoded) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded));
+        AppliedCommands state = new AppliedCommands();
+        int count = in.readInt();
+        if (count < 0 || count > encoded.length) {
+            throw new IOException("inconsistent applied commands: " + count + " origins");
+        }
+        for (int i = 0; i < count; i++) {
+            String name = in.readUTF();
+            int kept = in.readByte();
+            if (kept < 0 || kept > INCARNATIONS_KEPT || state.origins.containsKey(name)) {
+                throw new IOException("inconsistent applied commands of origin " + name);
+            }
+            Origin origin = new Origin();
+            for (int k = 0; k < kept; k++) {
+                long incarnation = in.readLong();
+                if (k > 0 && incarnation >= origin.incarnations.get(k - 1)) {
+                    throw new IOException("incarnations of origin " + name + " out of order");
+                }
+                origin.incarnations.add(incarnation);
+                origin.windows.add(CounterWindow.readFrom(in));
+            }
+            state.origins.put(name, origin);
+        }
+        if (in.available() != 0) {
+            throw new IOException("trailing bytes after the applied commands");
+        }
+        return state;
     }
 
     long heapBytes() {

@@ -1,5 +1,9 @@
 package io.paxcast.paxos.core;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * The applied counters of one origin incarnation: a floor below which every counter counts as applied
  * (or abandoned: either way never to be applied again), and a bit per counter above it.
@@ -80,6 +84,44 @@ final class CounterWindow {
     /** Heap bytes held. */
     long heapBytes() {
         return 48 + 8L * words.length;
+    }
+
+    /**
+     * Writes the window canonically: the floor, then the words from the floor's word on, without
+     * trailing zero words. Two windows that answer every {@link #contains} alike write the same bytes,
+     * whatever their layout. (The base is always the floor rounded down to 64.)
+     */
+    void writeTo(DataOutput out) throws IOException {
+        int n = used;
+        while (n > 0 && words[(head + n - 1) % words.length] == 0) {
+            n--;
+        }
+        out.writeLong(floor);
+        out.writeInt(n);
+        for (int k = 0; k < n; k++) {
+            out.writeLong(words[(head + k) % words.length]);
+        }
+    }
+
+    /** Reads what {@link #writeTo} wrote; throws if it cannot be a window's state. */
+    static CounterWindow readFrom(DataInput in) throws IOException {
+        long floor = in.readLong();
+        int n = in.readInt();
+        if (floor < 0 || n < 0 || n > (MAX_SPAN >>> 6) + 1) {
+            throw new IOException("inconsistent counter window: floor " + floor + ", " + n + " words");
+        }
+        CounterWindow window = new CounterWindow();
+        window.floor = floor;
+        window.base = floor & ~63L;
+        window.words = new long[Math.max(2, Integer.highestOneBit(Math.max(1, n - 1)) << 1)];
+        for (int k = 0; k < n; k++) {
+            window.words[k] = in.readLong();
+        }
+        if (n > 0) {
+            window.words[0] &= -1L << (floor - window.base); // nothing below the floor is marked
+        }
+        window.used = n;
+        return window;
     }
 
     private void resize(int capacity) {

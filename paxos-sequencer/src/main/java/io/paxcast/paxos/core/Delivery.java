@@ -5,8 +5,9 @@ import java.util.Objects;
 
 /**
  * One decided slot, handed to the application in slot order, each slot exactly once per run of the
- * node (a restarted node delivers the log again from slot 1: its application state is a function of
- * the log).
+ * node. A run delivers from slot 1, or from the slot after the {@link Checkpoint} it was started
+ * from: the application state is a function of the log, and a snapshot of it at a checkpoint stands
+ * for the log up to there.
  *
  * @param slot            the slot, contiguous with the previous delivery
  * @param timestampMillis the log's wall-clock stamp after this slot: the largest batch timestamp so far,
@@ -16,12 +17,24 @@ import java.util.Objects;
  * @param value           the chosen value, whole
  * @param commands        the commands of {@code value} to apply, in order: those not applied before
  *                        ({@link AppliedCommands}); a command chosen a second time is left out
+ * @param checkpoint      every {@link PaxosConfig#checkpointEverySlots} slots: the learner's state after
+ *                        this slot, for the application to keep with a snapshot of its own state here
+ *                        (and to start from later); null at the other slots
  */
-public record Delivery(long slot, long timestampMillis, long logClockMillis, Value value, List<Command> commands) {
+public record Delivery(long slot, long timestampMillis, long logClockMillis, Value value, List<Command> commands,
+                       Checkpoint checkpoint) {
 
     public Delivery {
         Objects.requireNonNull(value, "value");
         commands = List.copyOf(commands);
+        if (checkpoint != null && checkpoint.slot() != slot) {
+            throw new IllegalArgumentException("the checkpoint of slot " + slot + " covers slot " + checkpoint.slot());
+        }
+    }
+
+    /** A delivery that carries no checkpoint. */
+    public Delivery(long slot, long timestampMillis, long logClockMillis, Value value, List<Command> commands) {
+        this(slot, timestampMillis, logClockMillis, value, commands, null);
     }
 
     /** Whether every command of the value is applied (the usual case). */

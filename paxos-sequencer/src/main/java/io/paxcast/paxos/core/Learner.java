@@ -14,7 +14,8 @@ import java.util.List;
  *       commit point covering a value this node accepted at that very ballot, or from a peer's chosen
  *       log; never from a merely accepted value of a peer;</li>
  *   <li>a slot is delivered only after every lower slot was delivered (hold-back), once per run; a run
- *       delivers from slot 1, so the application state is a function of the log;</li>
+ *       delivers from slot 1, or from the slot after the {@link Checkpoint} it resumed from, so the
+ *       application state is a function of the log;</li>
  *   <li>a command applied before is left out of a later delivery ({@link AppliedCommands}), identically on
  *       every node: the rule depends on the log alone.</li>
  * </ul>
@@ -39,6 +40,16 @@ class Learner {
         this.log = log;
         this.out = out;
         this.applied = applied;
+    }
+
+    /**
+     * Starts this run as if slots 1 to {@code checkpoint.slot()} had been delivered: the application
+     * restored its own state at that slot, and the next delivery is the slot after it.
+     */
+    void resumeFrom(Checkpoint checkpoint) {
+        deliveredUpTo = checkpoint.slot();
+        wallTime = checkpoint.timestampMillis();
+        logTime = checkpoint.logClockMillis();
     }
 
     long deliveredUpTo() {
@@ -97,18 +108,19 @@ class Learner {
     }
 
     private Delivery toDelivery(long slot, Value value) {
-        if (value.noop()) {
-            return new Delivery(slot, wallTime, logTime, value, List.of());
-        }
-        wallTime = Math.max(wallTime, value.timestampMillis());
-        logTime = Math.max(logTime, value.logClockMillis());
         List<Command> fresh = new ArrayList<>(value.size());
-        for (Command command : value.commands()) {
-            if (firstApplication(command)) {
-                fresh.add(command);
+        if (!value.noop()) {
+            wallTime = Math.max(wallTime, value.timestampMillis());
+            logTime = Math.max(logTime, value.logClockMillis());
+            for (Command command : value.commands()) {
+                if (firstApplication(command)) {
+                    fresh.add(command);
+                }
             }
         }
-        return new Delivery(slot, wallTime, logTime, value, fresh);
+        Checkpoint checkpoint = slot % config.checkpointEverySlots() == 0
+                ? new Checkpoint(slot, wallTime, logTime, applied.encode()) : null;
+        return new Delivery(slot, wallTime, logTime, value, fresh, checkpoint);
     }
 
     /** DESIGN.md P11: whether {@code command} is applied here for the first time (and from now on it is not). */

@@ -44,6 +44,8 @@ import java.util.Objects;
  * @param maxPromiseBytes      bytes of accepted values one Promise carries; more come in further pages
  * @param maxDeliveriesPerReady slots delivered per {@link Ready}, so a long replay after a restart
  *                             cannot hold the node's thread (the rest come in the following Readies)
+ * @param checkpointEverySlots the learner attaches a {@link Checkpoint} to the delivery of every slot
+ *                             that is a multiple of this: how often an application can snapshot its state
  * @param voting               false for a node that must never vote or lead (a configured learner); it
  *                             still learns the chosen log, serves it, and forwards client commands
  * @param leaderStickiness     while a node hears a live leader it ignores other candidates' Prepares
@@ -70,6 +72,7 @@ public record PaxosConfig(
         long maxRecentBytes,
         int maxPromiseBytes,
         int maxDeliveriesPerReady,
+        int checkpointEverySlots,
         boolean voting,
         boolean leaderStickiness,
         boolean preVote) {
@@ -100,6 +103,7 @@ public record PaxosConfig(
         requirePositive("maxRecentBytes", maxRecentBytes);
         requirePositive("maxPromiseBytes", maxPromiseBytes);
         requirePositive("maxDeliveriesPerReady", maxDeliveriesPerReady);
+        requirePositive("checkpointEverySlots", checkpointEverySlots);
         if (electionTimeoutTicks <= heartbeatTicks) {
             throw new IllegalArgumentException("electionTimeoutTicks must exceed heartbeatTicks");
         }
@@ -133,6 +137,7 @@ public record PaxosConfig(
         b.maxRecentBytes = maxRecentBytes;
         b.maxPromiseBytes = maxPromiseBytes;
         b.maxDeliveriesPerReady = maxDeliveriesPerReady;
+        b.checkpointEverySlots = checkpointEverySlots;
         b.voting = voting;
         b.leaderStickiness = leaderStickiness;
         b.preVote = preVote;
@@ -191,6 +196,7 @@ public record PaxosConfig(
         private long maxRecentBytes = 8L << 20;
         private int maxPromiseBytes = 1 << 20;
         private int maxDeliveriesPerReady = 1024;
+        private int checkpointEverySlots = 256;
         private boolean voting = true;
         private boolean leaderStickiness = true;
         private boolean preVote = true;
@@ -258,6 +264,11 @@ public record PaxosConfig(
             return this;
         }
 
+        public Builder checkpointEverySlots(int slots) {
+            this.checkpointEverySlots = slots;
+            return this;
+        }
+
         public Builder voting(boolean on) {
             this.voting = on;
             return this;
@@ -277,7 +288,7 @@ public record PaxosConfig(
             return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
                     electionTimeoutTicks, retransmitTicks, resubmitTicks, catchupBatchSlots, catchupReplyBytes,
                     millisPerTick, maxPendingCommands, maxPendingBytes, maxQueuedBytes, forwardWindowBytes, maxRecentBytes,
-                    maxPromiseBytes, maxDeliveriesPerReady, voting, leaderStickiness, preVote);
+                    maxPromiseBytes, maxDeliveriesPerReady, checkpointEverySlots, voting, leaderStickiness, preVote);
         }
     }
 }

@@ -68,12 +68,26 @@ public final class PaxosNode {
      * @throws IllegalStateException if the store belongs to another node
      */
     public PaxosNode(PaxosConfig config, DurableState state, ChosenLogReader log, Clock clock, RandomGenerator random) {
-        this(config, state, log, clock, random, Roles.STANDARD);
+        this(config, state, log, clock, random, null, Roles.STANDARD);
     }
 
-    /** As the public constructor, with the node's parts built by {@code roles} (see {@link Roles}). */
+    /**
+     * A node whose application restored its state as of {@code resumeFrom} (a snapshot it took at that
+     * checkpoint): this run delivers from the slot after it, with the learner's rules in the state they
+     * had there. The slot may lie above the durable chosen prefix (a snapshot forced to disk while
+     * the storage's last groups were not, under a relaxed fsync policy): delivery then waits until the
+     * node has learned past it again.
+     *
+     * @param resumeFrom null to deliver from slot 1
+     */
+    public PaxosNode(PaxosConfig config, DurableState state, ChosenLogReader log, Clock clock, RandomGenerator random,
+                     Checkpoint resumeFrom) {
+        this(config, state, log, clock, random, resumeFrom, Roles.STANDARD);
+    }
+
+    /** As the public constructors, with the node's parts built by {@code roles} (see {@link Roles}). */
     PaxosNode(PaxosConfig config, DurableState state, ChosenLogReader durableLog, Clock clock, RandomGenerator random,
-              Roles roles) {
+              Checkpoint resumeFrom, Roles roles) {
         if (!state.owner().isEmpty() && !state.owner().equals(config.nodeId())) {
             throw new IllegalStateException("this data directory holds the state of node " + state.owner()
                     + ", not of " + config.nodeId() + ": a node must never vote with another acceptor's promises");
@@ -85,9 +99,12 @@ public final class PaxosNode {
         out.write(new StorageWrite.Incarnation(config.nodeId(), incarnation));
         this.logClock = roles.logClock(clock, config.millisPerTick(), () -> now);
         this.log = roles.log(config, out, durableLog, state, logClock);
-        AppliedCommands applied = new AppliedCommands();
+        AppliedCommands applied = resumeFrom == null ? new AppliedCommands() : restore(resumeFrom);
         this.acceptor = roles.acceptor(config, log, out);
         this.learner = roles.learner(config, log, out, applied);
+        if (resumeFrom != null) {
+            learner.resumeFrom(resumeFrom);
+        }
         this.proposer = roles.proposer(config, log, out, applied, logClock);
         this.catchup = new Catchup(config, log, out);
         this.submissions = new Submissions(config.nodeId(), incarnation, config.maxPendingCommands(),
@@ -110,6 +127,14 @@ public final class PaxosNode {
         }
         elections.resetTimer();
         settle();
+    }
+
+    private static AppliedCommands restore(Checkpoint checkpoint) {
+        try {
+            return AppliedCommands.decode(checkpoint.applied());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot resume from " + checkpoint + ": " + e.getMessage(), e);
+        }
     }
 
     public String id() {

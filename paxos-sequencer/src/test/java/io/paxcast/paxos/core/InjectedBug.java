@@ -20,5 +20,10 @@ public enum InjectedBug {
     /** A node campaigns as soon as its election timer fires, without asking for pre-votes. */
     NO_PRE_VOTE,
     /** A leader stamps batches with its wall clock as the log clock (a clock jump expires windows). */
-    LOG_CLOCK_FROM_WALL_CLOCK
+    LOG_CLOCK_FROM_WALL_CLOCK,
+    /**
+     * A node resumed from a snapshot forgets which commands the log up to it applied (a checkpoint
+     * without the learner's state): a command chosen again after the checkpoint is applied twice.
+     */
+    RESUME_FORGETS_APPLIED_COMMANDS
 }

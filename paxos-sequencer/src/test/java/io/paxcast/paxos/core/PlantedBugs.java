@@ -17,8 +17,14 @@ public final class PlantedBugs {
 
     public static PaxosNode node(Set<InjectedBug> bugs, PaxosConfig config, DurableState state, ChosenLogReader log,
                                  Clock clock, RandomGenerator random) {
+        return node(bugs, config, state, log, clock, random, null);
+    }
+
+    /** As {@link #node(Set, PaxosConfig, DurableState, ChosenLogReader, Clock, RandomGenerator)}, resumed from a checkpoint. */
+    public static PaxosNode node(Set<InjectedBug> bugs, PaxosConfig config, DurableState state, ChosenLogReader log,
+                                 Clock clock, RandomGenerator random, Checkpoint resumeFrom) {
         if (bugs.isEmpty()) {
-            return new PaxosNode(config, state, log, clock, random);
+            return new PaxosNode(config, state, log, clock, random, resumeFrom);
         }
         if (bugs.contains(InjectedBug.NO_PRE_VOTE)) {
             config = config.withPreVote(false);
@@ -28,7 +34,11 @@ public final class PlantedBugs {
             state = new DurableState(state.promised(), state.chosenPrefix(), state.slots(), state.owner(),
                     state.incarnation(), true, state.bootstrap(), state.blankToken());
         }
-        return new PaxosNode(config, state, log, clock, random, roles(bugs));
+        if (resumeFrom != null && bugs.contains(InjectedBug.RESUME_FORGETS_APPLIED_COMMANDS)) {
+            resumeFrom = new Checkpoint(resumeFrom.slot(), resumeFrom.timestampMillis(), resumeFrom.logClockMillis(),
+                    new AppliedCommands().encode());
+        }
+        return new PaxosNode(config, state, log, clock, random, resumeFrom, roles(bugs));
     }
 
     private static Roles roles(Set<InjectedBug> bugs) {

@@ -14,11 +14,12 @@ import java.util.TreeMap;
  * Everything clients did and nodes applied in one run, checked as it happens.
  *
  * <ul>
- *   <li><b>agreement</b>: every node delivers the same thing for a slot (same commands, same stamps:
- *       the de-duplication is a function of the log alone), and its application decides the same
+ *   <li><b>agreement</b>: every node delivers the same thing for a slot (same commands, same stamps,
+ *       the same learner checkpoint: the de-duplication is a function of the log alone, also in a run
+ *       resumed from a snapshot), and its application decides the same
  *       (appends and recognised retries), on every node and in every replay after a restart;</li>
  *   <li><b>validity</b>: only submitted commands are applied, with their payload;</li>
- *   <li><b>integrity</b>: a node applies slots contiguously from 1 in each run, and never the same command
+ *   <li><b>integrity</b>: a node applies slots contiguously in each run, from 1 or from the slot after its snapshot, and never the same command
  *       twice; a key appended twice is appended a window apart, in log time;</li>
  *   <li><b>the log clock never runs ahead of real time</b>: a slot's log clock is at most the time
  *       (in ms: one tick) at which it was first delivered; so a window measured in it lasts at least
@@ -151,6 +152,7 @@ final class History {
             ids.add(c.id() + "(" + SimApp.keyOf(c) + ")");
         }
         return "{ts=" + d.timestampMillis() + ", clock=" + d.logClockMillis() + ", value=" + d.value()
-                + ", applied=" + ids + "}";
+                + ", applied=" + ids + (d.checkpoint() == null ? "" : ", checkpoint=" + d.checkpoint() + " #"
+                + Integer.toHexString(d.checkpoint().hashCode())) + "}";
     }
 }

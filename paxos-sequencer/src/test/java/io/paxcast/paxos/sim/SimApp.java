@@ -13,7 +13,9 @@ import java.util.Map;
  * The simulated application: a state machine over the decided log, shaped like the broadcast layer's.
  * Each command carries a client key; the first command with a key appends it ({@code seq} 1, 2, ...),
  * and a later command with the same key within {@code windowMillis} of the log clock is a client retry:
- * it appends nothing. Rebuilt from slot 1 at every restart of its node, like the production state.
+ * it appends nothing. At every restart of its node it is rebuilt like the production state: from the
+ * snapshot its node took at a {@link io.paxcast.paxos.core.Checkpoint} (a {@link #copy}), or else
+ * from slot 1.
  *
  * <p>Deterministic: it reads nothing but the deliveries, so every node (and every replay) must
  * decide the same; {@link History} checks that it does.
@@ -29,6 +31,14 @@ final class SimApp {
 
     SimApp(long windowMillis) {
         this.windowMillis = windowMillis;
+    }
+
+    /** A snapshot of the state (what a node keeps with a checkpoint). */
+    SimApp copy() {
+        SimApp copy = new SimApp(windowMillis);
+        copy.window.putAll(window);
+        copy.log.addAll(log);
+        return copy;
     }
 
     static byte[] payload(String key, byte[] body) {

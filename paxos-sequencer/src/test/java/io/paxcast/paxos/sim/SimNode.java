@@ -2,6 +2,7 @@ package io.paxcast.paxos.sim;
 
 import io.paxcast.paxos.apply.DeliveryApplier;
 import io.paxcast.paxos.apply.ReadyLoop;
+import io.paxcast.paxos.core.Checkpoint;
 import io.paxcast.paxos.core.Clock;
 import io.paxcast.paxos.core.Command;
 import io.paxcast.paxos.core.Delivery;
@@ -19,9 +20,12 @@ import java.util.random.RandomGeneratorFactory;
 /**
  * One simulated node: a {@link PaxosNode} (volatile: lost on crash), its durable storage, and its
  * application ({@link SimApp}), driven by the production's {@link ReadyLoop}: persist, send, apply
- * through the production's {@link DeliveryApplier}. As in production, the application is rebuilt by
- * delivering the log again from slot 1 at every start, and it may submit while a delivery is being
- * applied (a pipelined request let in by the response that delivery completed).
+ * through the production's {@link DeliveryApplier}. As in production, the application is rebuilt at
+ * every start: from the last snapshot it took at a {@link Checkpoint} (kept on the node's disk: it
+ * survives a crash, not a wiped disk), or by delivering the log again from slot 1. Snapshots are
+ * taken at some checkpoints only, and a start sometimes ignores the last one, so runs exercise old
+ * snapshots and full replays alike. The application may submit while a delivery is being applied
+ * (a pipelined request let in by the response that delivery completed).
  */
 final class SimNode {
     final String id;
@@ -42,6 +46,16 @@ final class SimNode {
     /** Keys the application holds now (this incarnation). */
     final Set<String> appliedKeys = new HashSet<>();
     long lastApplied;
+    /** What the application keeps on disk with a checkpoint: its state and the checkpoint. */
+    private record Snapshot(Checkpoint checkpoint, SimApp app, Set<Object> appliedIds, Set<String> appliedKeys) {}
+
+    /** The last snapshot taken (durable: a crash keeps it, a wiped disk loses it), or null. */
+    private Snapshot snapshot;
+    /** Decides which checkpoints are snapshotted and which starts use the snapshot (seeded per start). */
+    private RandomGenerator snapshotChoices;
+    /** Snapshots taken and starts that resumed from one (all incarnations): the run's coverage. */
+    int snapshotsTaken;
+    int resumedFromSnapshot;
     /** The next delivery the application fails on (for the apply-failure faults), or -1. */
     long failOnSlot = -1;
     /** Set by the simulator for one tick: the next write group persists, then the node dies before sending. */
@@ -73,13 +87,25 @@ final class SimNode {
         RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
                 .create(seed * 31 + incarnation);
         Clock clock = () -> Math.max(0, sim.now() + clockOffset);
-        app = new SimApp(windowMillis);
+        snapshotChoices = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
+                .create(seed * 17 + incarnation);
         appliedIds.clear();
         appliedKeys.clear();
-        lastApplied = 0;
+        Checkpoint resumeFrom = null;
+        if (snapshot != null && snapshotChoices.nextInt(4) != 0) {
+            resumeFrom = snapshot.checkpoint();
+            app = snapshot.app().copy();
+            appliedIds.addAll(snapshot.appliedIds());
+            appliedKeys.addAll(snapshot.appliedKeys());
+            lastApplied = resumeFrom.slot();
+            resumedFromSnapshot++;
+        } else {
+            app = new SimApp(windowMillis);
+            lastApplied = 0;
+        }
         crashAfterNextWrite = false;
         pumpLater = false;
-        PaxosNode started = PlantedBugs.node(bugs, config, storage.load(), storage, clock, random);
+        PaxosNode started = PlantedBugs.node(bugs, config, storage.load(), storage, clock, random, resumeFrom);
         node = started;
         DeliveryApplier applier = new DeliveryApplier(delivery -> apply(delivery, sim, history));
         writeCompletion = null;
@@ -110,6 +136,10 @@ final class SimNode {
         }
         appliedKeys.addAll(outcome.appended());
         appliedKeys.addAll(outcome.retried());
+        if (delivery.checkpoint() != null && snapshotChoices.nextBoolean()) {
+            snapshot = new Snapshot(delivery.checkpoint(), app.copy(), Set.copyOf(appliedIds), Set.copyOf(appliedKeys));
+            snapshotsTaken++;
+        }
         sim.afterApply(this); // may submit from inside the delivery, as a pipelined request would
     }
 
@@ -139,6 +169,7 @@ final class SimNode {
     void wipe() {
         crash();
         storage.wipe();
+        snapshot = null;
     }
 
     int incarnation() {

@@ -36,7 +36,7 @@ class SimulationTest {
         AtomicLong done = new AtomicLong();
         Map<Scenario, long[]> perScenario = new EnumMap<>(Scenario.class);
         List<Simulator.Result> failures = new ArrayList<>();
-        long[] totals = new long[3];
+        long[] totals = new long[4];
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<Simulator.Result>> results = new ArrayList<>();
@@ -61,6 +61,8 @@ class SimulationTest {
                 stats[3] += r.ticks();
                 totals[0] += r.messages();
                 totals[1] += r.groupCommits();
+                totals[2] += r.snapshotsTaken();
+                totals[3] += r.resumedFromSnapshot();
                 if (!r.ok()) {
                     failures.add(r);
                 }
@@ -69,8 +71,9 @@ class SimulationTest {
             pool.shutdownNow();
         }
         double secs = (System.nanoTime() - started) / 1e9;
-        System.out.printf("simulation: %d seeds from %d in %.1f s on %d threads, %d messages, %d group commits%n",
-                seeds, first, secs, threads, totals[0], totals[1]);
+        System.out.printf("simulation: %d seeds from %d in %.1f s on %d threads, %d messages, %d group commits,"
+                + " %d snapshots, %d starts from a snapshot%n", seeds, first, secs, threads, totals[0], totals[1],
+                totals[2], totals[3]);
         perScenario.forEach((scenario, s) -> System.out.printf(
                 "  %-12s seeds=%-6d commands submitted=%-8d acknowledged=%-8d ticks=%d%n",
                 scenario, s[0], s[1], s[2], s[3]));
@@ -85,6 +88,8 @@ class SimulationTest {
             failures.stream().skip(1).limit(20).forEach(r -> sb.append(r.seed()).append(' '));
             throw new AssertionError(sb.toString());
         }
+        // Coverage: restarts from a snapshot happen, or the checks above say nothing about them.
+        assertTrue(totals[3] >= seeds / 20, "only " + totals[3] + " starts from a snapshot in " + seeds + " seeds");
     }
 
     /** Replays one seed with a trace: {@code -Dsim.seed=N} (planted bugs: {@code -Dsim.bugs=SKIP_DEDUPE,...}). */

@@ -36,7 +36,8 @@ public final class Simulator {
     private static final int HEAL_CHECK_ELECTIONS = 4;
 
     public record Result(long seed, Scenario scenario, List<String> violations, long ticks, int submitted,
-                         int acked, long messages, long groupCommits, List<String> trace, int heals) {
+                         int acked, long messages, long groupCommits, List<String> trace, int heals,
+                         int snapshotsTaken, int resumedFromSnapshot) {
         public boolean ok() {
             return violations.isEmpty();
         }
@@ -87,6 +88,7 @@ public final class Simulator {
                     .batching(8, 8, 4096)
                     .millisPerTick(1)
                     .catchup(16, 2048)
+                    .checkpointEverySlots(8) // snapshots, and restarts from them, in every run
                     .maxPromiseBytes(4096)
                     .maxDeliveriesPerReady(4) // backlogs then come in Readies without writes, as under load
                     .forwardWindowBytes(512) // a few commands: the forward window is exercised all the time
@@ -136,11 +138,15 @@ public final class Simulator {
             history.checkAllHold(nodes);
         }
         long groups = 0;
+        int snapshots = 0;
+        int resumed = 0;
         for (SimNode node : nodes) {
             groups += node.storage.groupsWritten();
+            snapshots += node.snapshotsTaken;
+            resumed += node.resumedFromSnapshot;
         }
         return new Result(seed, scenario, List.copyOf(history.violations()), now, history.submitted().size(),
-                history.ackedCount(), network.sent, groups, trace, healsChecked);
+                history.ackedCount(), network.sent, groups, trace, healsChecked, snapshots, resumed);
     }
 
     private void start(SimNode node) {
