@@ -9,9 +9,12 @@ import io.paxcast.broadcast.http.FlushCoalescing;
 import io.paxcast.broadcast.http.HttpApi;
 import io.paxcast.broadcast.kafka.KafkaBridge;
 import io.paxcast.broadcast.log.BroadcastLog;
+import io.paxcast.broadcast.log.LogSnapshot;
 import io.paxcast.broadcast.log.MessageIndex;
+import io.paxcast.broadcast.log.SnapshotFiles;
 import io.paxcast.broadcast.service.BroadcastService;
 import io.paxcast.broadcast.service.PublishMetrics;
+import io.paxcast.broadcast.service.Snapshots;
 import io.paxcast.broadcast.ws.SubscriptionGateway;
 import io.paxcast.broadcast.ws.SubscriptionHub;
 import io.paxcast.paxos.core.NodeStatus;
@@ -52,6 +55,10 @@ public final class PaxcastNode extends VerticleBase {
     private HttpServer server;
     private BroadcastService service;
     private KafkaBridge kafka;
+    private Snapshots snapshots;
+
+    /** What a start found on disk: the Paxos store and the newest usable snapshot of the broadcast state. */
+    private record Found(MapDbStorage storage, LogSnapshot snapshot) {}
 
     public PaxcastNode(NodeConfig config, PrometheusMeterRegistry registry) {
         this(config, registry, null);
@@ -63,6 +70,9 @@ public final class PaxcastNode extends VerticleBase {
         this.registry = registry;
         this.storage = opened;
     }
+
+    /** The directory of the snapshots of the broadcast state, in the data directory. */
+    static final String SNAPSHOTS = "snapshots";
 
     /** What older versions wrote next to a store found corrupt; a blank store now rejoins on its own. */
     static final String OLD_NON_VOTING_MARKER = "NON_VOTING";
@@ -104,11 +114,14 @@ public final class PaxcastNode extends VerticleBase {
     public Future<?> start() {
         Future<MapDbStorage> ready = storage != null ? Future.succeededFuture(storage)
                 : vertx.executeBlocking(() -> openStorage(config));
-        return ready.compose(opened -> {
-            storage = opened;
-            // The index is derived from the log: rebuilt at every start by the replay from slot 1.
-            MessageIndex index = MessageIndex.create(config.dataDir().resolve("index"));
-            BroadcastLog broadcastLog = new BroadcastLog(storage, index, config.dedupeWindowMillis(), config.retention());
+        SnapshotFiles snapshotFiles = new SnapshotFiles(config.dataDir().resolve(SNAPSHOTS));
+        return ready.compose(opened -> vertx.executeBlocking(() -> new Found(opened,
+                snapshotFiles.latest(config.nodeId()).orElse(null)))).compose(found -> {
+            storage = found.storage();
+            BroadcastLog broadcastLog = broadcastLog(found.snapshot());
+            LogSnapshot resumed = broadcastLog.lastSlot() == 0 ? null : found.snapshot();
+            snapshots = new Snapshots(vertx, config.nodeId(), config.snapshotIntervalMessages(), broadcastLog,
+                    snapshotFiles, resumed);
             SubscriptionHub hub = new SubscriptionHub();
             EventBusTransport transport = new EventBusTransport(vertx);
             RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
@@ -116,8 +129,10 @@ public final class PaxcastNode extends VerticleBase {
             // One way: the service makes the sequencer with its delivery and failure callbacks.
             service = new BroadcastService(vertx, config, broadcastLog, hub, new PublishMetrics(registry),
                     (onDelivery, onFailure) -> new SequencerDriver(vertx, config.paxos(), storage, transport,
-                            config.tickMillis(), onDelivery, onFailure, random, System::currentTimeMillis));
+                            config.tickMillis(), onDelivery, onFailure, random, System::currentTimeMillis,
+                            resumed == null ? null : resumed.checkpoint()));
             driver = service.driver();
+            service.afterEachSlot(snapshots::afterApply);
             if (config.fsync() == io.paxcast.paxos.storage.FsyncPolicy.INTERVAL) {
                 driver.flushEvery(config.fsyncIntervalMillis());
             }
@@ -179,6 +194,29 @@ public final class PaxcastNode extends VerticleBase {
         });
     }
 
+    /**
+     * The broadcast state to start from: the snapshot's, if there is one and it can be resumed (then the
+     * sequencer delivers from the slot after it); else empty, and the log is applied again from slot 1.
+     * Either way the result is the same state: it is a function of the log.
+     */
+    private BroadcastLog broadcastLog(LogSnapshot snapshot) {
+        java.nio.file.Path indexDir = config.dataDir().resolve("index");
+        if (snapshot != null) {
+            try {
+                BroadcastLog restored = BroadcastLog.restore(storage, indexDir, snapshot, config.dedupeWindowMillis(),
+                        config.retention());
+                log.info("event=broadcast_resumed node={} slot={} seq={} note=\"from the snapshot; the log after it is"
+                        + " applied again\"", config.nodeId(), snapshot.slot(), snapshot.lastSeq());
+                return restored;
+            } catch (RuntimeException e) {
+                log.warn("event=snapshot_not_resumed node={} slot={} error=\"{}\" action=\"applying the log from slot"
+                        + " 1\"", config.nodeId(), snapshot.slot(), e.getMessage());
+            }
+        }
+        // No snapshot: the index is derived from the log, rebuilt by applying it from slot 1.
+        return new BroadcastLog(storage, MessageIndex.create(indexDir), config.dedupeWindowMillis(), config.retention());
+    }
+
     private void registerGauges(BroadcastLog broadcastLog, SubscriptionHub hub) {
         Gauge.builder("paxcast.commit.seq", broadcastLog, BroadcastLog::headSeq)
                 .description("messages applied on this node").register(registry);
@@ -219,6 +257,10 @@ public final class PaxcastNode extends VerticleBase {
         Gauge.builder("paxcast.index.disk.bytes", broadcastLog, BroadcastLog::indexDiskBytes).register(registry);
         Gauge.builder("paxcast.log.earliest.seq", broadcastLog, BroadcastLog::earliestSeq)
                 .description("the earliest seq retention keeps (1 until something expired)").register(registry);
+        Gauge.builder("paxcast.snapshot.slot", this, n -> n.snapshots.lastSlot())
+                .description("the slot of the newest snapshot of the broadcast state on this node (0: none)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("paxcast.snapshot.failures", this, n -> n.snapshots.failed())
+                .description("snapshots that could not be written (the next checkpoint tries again)").register(registry);
         Gauge.builder("paxcast.http.connections", this, n -> n.connections.openConnections()).register(registry);
         Gauge.builder("paxcast.http.connections.refused", this, n -> n.connections.refusedConnections()).register(registry);
         Gauge.builder("paxcast.subscribers.slow.closed", hub, SubscriptionHub::slowConsumersClosed).register(registry);
@@ -254,7 +296,8 @@ public final class PaxcastNode extends VerticleBase {
         }
         Future<Void> kafkaStopped = kafka == null ? Future.succeededFuture() : kafka.stop();
         Future<Void> closed = kafkaStopped.eventually(() -> server == null ? Future.succeededFuture() : server.close());
-        return closed.compose(v -> driver == null ? Future.succeededFuture() : driver.stop()).compose(v -> {
+        return closed.compose(v -> driver == null ? Future.succeededFuture() : driver.stop())
+                .compose(v -> snapshots == null ? Future.succeededFuture() : snapshots.idle()).compose(v -> {
             return vertx.executeBlocking(() -> {
                 if (service != null) {
                     service.log().close();

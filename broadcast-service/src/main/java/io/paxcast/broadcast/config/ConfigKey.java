@@ -52,6 +52,8 @@ public enum ConfigKey {
             "payload bytes (the messages' JSON) of the global log a node keeps; `unlimited` keeps all"),
     RETENTION_MAX_AGE_MILLIS("retention.maxAgeMillis", "604800000",
             "a message older than this, counted back from the newest message on the log clock, is expired (an idle log keeps what it has); `unlimited` keeps all"),
+    SNAPSHOT_INTERVAL_MESSAGES("snapshot.intervalMessages", "100000",
+            "a node snapshots its broadcast state once this many messages were applied since its last snapshot (at the next checkpoint, every 256 slots): a restart applies at most about this many again"),
     LIMITS_MAX_CHANNELS("limits.maxChannels", "100000",
             "channels a cluster holds (about 200 bytes of heap each); a publish to a new channel beyond it gets 429 channel_limit"),
     SUBSCRIBE_MAX_QUEUED_FRAMES("subscribe.maxQueuedFrames", "4096", "frames queued for one WebSocket before it is closed as slow_consumer"),

@@ -41,6 +41,7 @@ public record NodeConfig(
         int maxQueuedFrames,
         Limits limits,
         Retention retention,
+        long snapshotIntervalMessages,
         String jwtSecret,
         KafkaExportConfig kafkaExport,
         KafkaIngestConfig kafkaIngest) {
@@ -146,6 +147,7 @@ public record NodeConfig(
                 limits,
                 new Retention(r.limit(ConfigKey.RETENTION_MAX_MESSAGES, 1), r.limit(ConfigKey.RETENTION_MAX_BYTES, 1),
                         r.limit(ConfigKey.RETENTION_MAX_AGE_MILLIS, 1)),
+                r.longValue(ConfigKey.SNAPSHOT_INTERVAL_MESSAGES, 1, Long.MAX_VALUE),
                 r.string(ConfigKey.AUTH_JWT_SECRET),
                 kafkaExport(r, r.string(ConfigKey.CLUSTER_NAME)),
                 kafkaIngest(r, r.integer(ConfigKey.PUBLISH_MAX_BATCH_ITEMS, 1, 100_000)));

@@ -65,10 +65,74 @@ public final class BroadcastLog implements AutoCloseable {
     }
 
     public BroadcastLog(ChosenLogReader chosenLog, MessageIndex index, long keyWindowMillis, Retention retention) {
+        this(chosenLog, index, new IdempotencyStore(keyWindowMillis), new RetentionPoint(retention));
+        if (index.lastSlot() != 0) {
+            throw new IllegalArgumentException("a new broadcast log starts from an empty index (restore resumes one)");
+        }
+    }
+
+    private BroadcastLog(ChosenLogReader chosenLog, MessageIndex index, IdempotencyStore keys, RetentionPoint retention) {
         this.chosenLog = chosenLog;
         this.index = index;
-        this.keys = new IdempotencyStore(keyWindowMillis);
-        this.retention = new RetentionPoint(retention);
+        this.keys = keys;
+        this.retention = retention;
+    }
+
+    /**
+     * The log as {@code snapshot} left it: the index resumed in {@code indexDir} (the files it was
+     * forced to), the keys and counters read back. The next slot to apply is the one after the
+     * snapshot's.
+     *
+     * @throws IllegalStateException if the snapshot cannot be resumed here (the index files do not
+     *         cover it, its keys do not read back, or it was taken with another key window)
+     */
+    public static BroadcastLog restore(ChosenLogReader chosenLog, java.nio.file.Path indexDir, LogSnapshot snapshot,
+                                       long keyWindowMillis, Retention retention) {
+        IdempotencyStore keys;
+        try {
+            keys = IdempotencyStore.readFrom(new java.io.DataInputStream(new java.io.ByteArrayInputStream(snapshot.keys())));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the snapshot's idempotency keys do not read back: " + e.getMessage(), e);
+        }
+        if (keys.windowMillis() != keyWindowMillis) {
+            // Every node must decide retries alike: a snapshot taken with another window would not.
+            throw new IllegalStateException("the snapshot was taken with publish.dedupeWindowMillis="
+                    + keys.windowMillis() + ", the node runs with " + keyWindowMillis);
+        }
+        MessageIndex index = MessageIndex.resume(indexDir, snapshot.index());
+        BroadcastLog restored = new BroadcastLog(chosenLog, index, keys, new RetentionPoint(retention, snapshot.earliestSlot()));
+        restored.lastSlot = snapshot.slot();
+        restored.lastSeq = snapshot.lastSeq();
+        restored.payloadBytes = snapshot.payloadBytes();
+        return restored;
+    }
+
+    /**
+     * The state after the slot just applied, for {@link SnapshotFiles}: call it right after applying
+     * the slot {@code checkpoint} covers. Cheap on this thread (the keys are serialized, about 19 bytes
+     * each, the channels' directories copied); the index records it covers must then be made durable
+     * with {@link #forceThrough} before the snapshot is written.
+     */
+    public LogSnapshot snapshot(String owner, io.paxcast.paxos.core.Checkpoint checkpoint) {
+        if (checkpoint.slot() != lastSlot) {
+            throw new IllegalStateException("checkpoint of slot " + checkpoint.slot() + " taken at slot " + lastSlot);
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            keys.writeTo(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new LogSnapshot(owner, checkpoint, lastSeq, payloadBytes, retention.earliestSlot(), bytes.toByteArray(),
+                index.manifest());
+    }
+
+    /**
+     * Makes the index records {@code snapshot} covers durable. Blocking: call it on a worker thread; the
+     * node's thread may go on applying meanwhile, but must not {@link #close} the log.
+     */
+    public void forceThrough(LogSnapshot snapshot) {
+        index.forceThrough(snapshot.index());
     }
 
     /** The earliest seq retention keeps (1 until something expired; head + 1 if everything has). */

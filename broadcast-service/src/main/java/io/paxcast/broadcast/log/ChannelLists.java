@@ -139,6 +139,11 @@ final class ChannelLists implements AutoCloseable {
         entries.force();
     }
 
+    /** {@link MappedRecords#forceThrough} of the first {@code allocatedEntries} entries. */
+    void forceThrough(long allocatedEntries) {
+        entries.forceThrough(allocatedEntries);
+    }
+
     @Override
     public void close() {
         entries.close();

@@ -2,7 +2,9 @@ package io.paxcast.broadcast.log;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.DataInput;
 import java.io.DataInputStream;
+import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -48,26 +50,7 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
             CRC32C crc = new CRC32C();
             OutputStream raw = Channels.newOutputStream(file);
             DataOutputStream out = new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(raw, 1 << 16), crc));
-            out.writeInt(MAGIC);
-            out.writeInt(VERSION);
-            out.writeLong(lastSlot);
-            out.writeLong(headSeq);
-            out.writeLong(lastTs);
-            out.writeInt(lastPosition);
-            out.writeLong(allocatedEntries);
-            out.writeInt(channels.size());
-            for (ChannelState c : channels) {
-                byte[] name = c.name.getBytes(StandardCharsets.UTF_8);
-                out.writeInt(name.length);
-                out.write(name);
-                out.writeLong(c.head);
-                out.writeLong(c.lastSeq);
-                int[] blocks = c.blockUnits();
-                out.writeInt(blocks.length);
-                for (int unit : blocks) {
-                    out.writeInt(unit);
-                }
-            }
+            writeTo(out);
             out.flush();
             // the checksum goes through the same stream but after its value was taken
             int sum = (int) crc.getValue();
@@ -82,6 +65,30 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
             forceDirectory(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot publish " + dir.resolve(FILE), e);
+        }
+    }
+
+    /** The manifest's fields (no checksum: the file, or the snapshot that embeds it, adds its own). */
+    void writeTo(DataOutput out) throws IOException {
+        out.writeInt(MAGIC);
+        out.writeInt(VERSION);
+        out.writeLong(lastSlot);
+        out.writeLong(headSeq);
+        out.writeLong(lastTs);
+        out.writeInt(lastPosition);
+        out.writeLong(allocatedEntries);
+        out.writeInt(channels.size());
+        for (ChannelState c : channels) {
+            byte[] name = c.name.getBytes(StandardCharsets.UTF_8);
+            out.writeInt(name.length);
+            out.write(name);
+            out.writeLong(c.head);
+            out.writeLong(c.lastSeq);
+            int[] blocks = c.blockUnits();
+            out.writeInt(blocks.length);
+            for (int unit : blocks) {
+                out.writeInt(unit);
+            }
         }
     }
 
@@ -112,43 +119,56 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
         CRC32C crc = new CRC32C();
         DataInputStream in = new DataInputStream(new CheckedInputStream(new BufferedInputStream(raw, 1 << 16), crc));
         try {
-            if (in.readInt() != MAGIC || in.readInt() != VERSION) {
-                return Optional.empty();
-            }
-            long lastSlot = in.readLong();
-            long headSeq = in.readLong();
-            long lastTs = in.readLong();
-            int lastPosition = in.readInt();
-            long allocated = in.readLong();
-            int count = in.readInt();
-            if (lastSlot < 0 || headSeq < 0 || allocated < 0 || count < 0) {
-                return Optional.empty();
-            }
-            List<ChannelState> channels = new ArrayList<>();
-            for (int id = 0; id < count; id++) {
-                byte[] name = new byte[checkedLength(in.readInt(), 1 << 20)];
-                in.readFully(name);
-                long head = in.readLong();
-                long lastSeq = in.readLong();
-                int[] blocks = new int[checkedLength(in.readInt(), 1 << 26)];
-                for (int k = 0; k < blocks.length; k++) {
-                    blocks[k] = in.readInt();
-                }
-                ChannelState c = new ChannelState(new String(name, StandardCharsets.UTF_8), id, head, lastSeq, blocks);
-                if (!consistent(c, headSeq, allocated)) {
-                    return Optional.empty();
-                }
-                channels.add(c);
+            Optional<IndexManifest> manifest = readFrom(in);
+            if (manifest.isEmpty()) {
+                return manifest;
             }
             int expected = (int) crc.getValue();
             int stored = in.readInt();
             if (stored != expected || in.read() != -1) {
                 return Optional.empty();
             }
-            return Optional.of(new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, allocated, channels));
+            return manifest;
         } catch (EOFException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Reads what {@link #writeTo} wrote; empty if it is of another version or inconsistent.
+     *
+     * @throws EOFException if the input ends first
+     */
+    static Optional<IndexManifest> readFrom(DataInput in) throws IOException {
+        if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+            return Optional.empty();
+        }
+        long lastSlot = in.readLong();
+        long headSeq = in.readLong();
+        long lastTs = in.readLong();
+        int lastPosition = in.readInt();
+        long allocated = in.readLong();
+        int count = in.readInt();
+        if (lastSlot < 0 || headSeq < 0 || allocated < 0 || count < 0) {
+            return Optional.empty();
+        }
+        List<ChannelState> channels = new ArrayList<>();
+        for (int id = 0; id < count; id++) {
+            byte[] name = new byte[checkedLength(in.readInt(), 1 << 20)];
+            in.readFully(name);
+            long head = in.readLong();
+            long lastSeq = in.readLong();
+            int[] blocks = new int[checkedLength(in.readInt(), 1 << 26)];
+            for (int k = 0; k < blocks.length; k++) {
+                blocks[k] = in.readInt();
+            }
+            ChannelState c = new ChannelState(new String(name, StandardCharsets.UTF_8), id, head, lastSeq, blocks);
+            if (!consistent(c, headSeq, allocated)) {
+                return Optional.empty();
+            }
+            channels.add(c);
+        }
+        return Optional.of(new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, allocated, channels));
     }
 
     /** The directory matches the head, every block lies inside the allocated entries, seqs in range. */

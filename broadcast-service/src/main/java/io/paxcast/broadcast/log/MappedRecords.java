@@ -134,6 +134,23 @@ final class MappedRecords implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes back the pages of records {@code [0, records)} and waits for the disk. May run on another
+     * thread than the writer's, while it writes on (a snapshot's worker): it only reads the segments
+     * that held those records when the caller handed the work over. The owner must not {@link #close}
+     * meanwhile.
+     */
+    void forceThrough(long records) {
+        MappedByteBuffer[] current = segments;
+        if (current == null) {
+            throw new IllegalStateException(path + " is closed");
+        }
+        long needed = records <= 0 ? 0 : ((records - 1) >>> segmentShift) + 1;
+        for (int i = 0; i < needed; i++) {
+            current[i].force();
+        }
+    }
+
     /** The file's length: whole mapped segments, of which only the written pages occupy disk. */
     long fileBytes() {
         try {

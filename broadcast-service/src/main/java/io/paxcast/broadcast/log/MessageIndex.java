@@ -88,6 +88,28 @@ public final class MessageIndex implements AutoCloseable {
     private int lastPosition = -1;
     private boolean closed;
 
+    /**
+     * Resumes the index in {@code dir} as {@code state} describes it (a snapshot's {@link #manifest()},
+     * whose data files were {@link #forceThrough forced} before the snapshot was written). Whatever the
+     * files hold beyond that state (written after the snapshot) is overwritten as the log is applied
+     * again: every write goes beyond the state a manifest records (see {@link IndexManifest}).
+     *
+     * @throws IllegalStateException if the files are shorter than the state says (not this index's files)
+     */
+    static MessageIndex resume(Path dir, IndexManifest state) {
+        prepare(dir);
+        try {
+            Files.deleteIfExists(dir.resolve(IndexManifest.FILE)); // an older clean close: the snapshot rules
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the marker in " + dir, e);
+        }
+        if (!filesCover(dir, state)) {
+            throw new IllegalStateException("the index files in " + dir + " do not cover the snapshot's slot "
+                    + state.lastSlot());
+        }
+        return new MessageIndex(dir, DEFAULT_SEGMENT_SHIFT, state);
+    }
+
     /** A new, empty index in {@code dir} (created if needed); files of an earlier index are discarded. */
     public static MessageIndex create(Path dir) {
         return create(dir, DEFAULT_SEGMENT_SHIFT);
@@ -372,6 +394,29 @@ public final class MessageIndex implements AutoCloseable {
 
     private static long align(long bytes) {
         return (bytes + 7) & ~7L;
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    /** The heap state as of now (copies: later appends do not change it), for a snapshot. */
+    IndexManifest manifest() {
+        ensureOpen();
+        List<ChannelState> copies = new ArrayList<>(byId.size());
+        for (ChannelState c : byId) {
+            copies.add(new ChannelState(c.name, c.id, c.head, c.lastSeq, c.blockUnits()));
+        }
+        return new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, lists.allocatedEntries(), copies);
+    }
+
+    /**
+     * Makes the records {@code state} covers durable: blocking, meant for a snapshot's worker thread
+     * while the node's thread goes on appending (it touches only what existed when {@code state} was
+     * taken). The index must not be closed meanwhile.
+     */
+    void forceThrough(IndexManifest state) {
+        messages.forceThrough(state.headSeq());
+        slots.forceThrough(state.lastSlot());
+        lists.forceThrough(state.allocatedEntries());
     }
 
     // ---------------------------------------------------------------- closing

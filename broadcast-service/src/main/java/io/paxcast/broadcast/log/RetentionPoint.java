@@ -27,7 +27,13 @@ final class RetentionPoint {
     private long earliestSlot = 1;
 
     RetentionPoint(Retention retention) {
+        this(retention, 1);
+    }
+
+    /** Resumed from a snapshot whose earliest retained slot was {@code earliestSlot}. */
+    RetentionPoint(Retention retention, long earliestSlot) {
         this.retention = retention;
+        this.earliestSlot = earliestSlot;
     }
 
     /**

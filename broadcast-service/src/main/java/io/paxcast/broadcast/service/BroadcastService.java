@@ -52,6 +52,7 @@ public final class BroadcastService {
     private final BroadcastLog broadcastLog;
     private final Subscribers subscribers;
     private final List<Runnable> appliedListeners = new ArrayList<>();
+    private final List<Consumer<Delivery>> slotListeners = new ArrayList<>();
     private final PublishMetrics metrics;
     private final PublishValidator validator;
     private final SequencerDriver driver;
@@ -149,6 +150,14 @@ public final class BroadcastService {
                 listener.run();
             }
         }
+        for (Consumer<Delivery> listener : slotListeners) {
+            listener.accept(delivery);
+        }
+    }
+
+    /** Runs {@code listener} (on the node's context) after each slot is applied, with its delivery. */
+    public void afterEachSlot(Consumer<Delivery> listener) {
+        slotListeners.add(listener);
     }
 
     /** Runs {@code listener} (on the node's context) after each slot that appended messages. */

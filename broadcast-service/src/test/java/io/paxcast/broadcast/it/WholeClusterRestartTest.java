@@ -20,6 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * SIGKILL every node at once, start them all again: every acknowledged message is there on every
  * node, in the same order, with the same seq; and the cluster takes new publishes after the last one.
+ * Enough slots are published for a checkpoint (slot 256), with a small snapshot interval, so every node
+ * starts again from its snapshot and applies only the log after it.
  */
 class WholeClusterRestartTest {
     @RegisterExtension
@@ -28,11 +30,12 @@ class WholeClusterRestartTest {
     @Test
     void everyAcknowledgedMessageSurvivesAKillOfTheWholeCluster() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        try (NodeProcesses nodes = logs.watch(NodeProcesses.builder().nodes(3).name("WholeClusterRestartTest").build())) {
+        try (NodeProcesses nodes = logs.watch(NodeProcesses.builder().nodes(3).name("WholeClusterRestartTest")
+                .env("PAXCAST_SNAPSHOT_INTERVALMESSAGES", "50").build())) {
             nodes.startAll();
             nodes.awaitReady(Duration.ofSeconds(90));
             Map<Long, String> acked = new HashMap<>();
-            for (int i = 0; i < 150; i++) {
+            for (int i = 0; i < 300; i++) {
                 int node = 1 + i % 3;
                 String body = new JsonObject().put("i", i).encode();
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(nodes.uri(node, "/v1/channels/r" + (i % 2) + "/messages"))
@@ -48,6 +51,11 @@ class WholeClusterRestartTest {
                 nodes.start(k);
             }
             nodes.awaitReady(Duration.ofSeconds(90));
+            for (int k = 1; k <= 3; k++) {
+                String log = java.nio.file.Files.readString(nodes.logFile(k));
+                assertTrue(log.contains("event=broadcast_resumed"), "n" + k + " started from its snapshot:\n"
+                        + nodes.logTail(k, 30));
+            }
 
             JsonArray reference = null;
             for (int k = 1; k <= 3; k++) {

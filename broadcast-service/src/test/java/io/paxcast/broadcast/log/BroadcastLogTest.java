@@ -92,41 +92,18 @@ class BroadcastLogTest {
     }
 
     private static void run(long seed, Path dir) {
-        Random random = new Random(seed);
-        Map<Long, Value> values = new HashMap<>();
-        ChosenLogReader chosen = reader(values);
+        RandomLog generated = new RandomLog(seed);
+        Random random = generated.random();
         Model model = new Model();
-        Set<String> channelNames = new HashSet<>();
-        try (BroadcastLog log = new BroadcastLog(chosen, MessageIndex.create(dir), WINDOW)) {
-            long ts = 1_000;
-            long clock = 0;
-            long counter = 0;
+        Set<String> channelNames = generated.channels();
+        try (BroadcastLog log = new BroadcastLog(generated, MessageIndex.create(dir), WINDOW)) {
             for (long slot = 1; slot <= 300; slot++) {
-                ts = Math.max(ts, ts + random.nextInt(20) - 5);
-                clock += random.nextInt(12);
-                List<Command> commands = new ArrayList<>();
-                List<Command> applied = new ArrayList<>();
-                List<List<PublishItem>> appliedItems = new ArrayList<>();
-                for (int c = random.nextInt(4); c >= 0; c--) {
-                    List<PublishItem> items = new ArrayList<>();
-                    for (int i = random.nextInt(4); i >= 0; i--) {
-                        String channel = "ch" + random.nextInt(6);
-                        channelNames.add(channel);
-                        String key = random.nextInt(3) == 0 ? "k" + random.nextInt(10) : null;
-                        items.add(new PublishItem(channel, key, "{\"n\":" + random.nextInt(1000) + "}"));
-                    }
-                    Command command = new Command(new CommandId("n1", 1, ++counter), counter, PublishCodec.encode(items));
-                    commands.add(command);
-                    if (random.nextInt(6) != 0) { // else: chosen a second time, left out by the learner
-                        applied.add(command);
-                        appliedItems.add(items);
-                    }
-                }
-                Value value = Value.batch(ts, clock, commands);
-                values.put(slot, value);
-                BroadcastLog.Applied result = log.apply(new Delivery(slot, ts, clock, value, applied));
-                for (int k = 0; k < applied.size(); k++) {
-                    assertEquals(model.apply(appliedItems.get(k), ts, clock), result.results().get(applied.get(k).id()),
+                RandomLog.Slot next = generated.next();
+                Delivery delivery = next.delivery();
+                BroadcastLog.Applied result = log.apply(delivery);
+                for (int k = 0; k < delivery.commands().size(); k++) {
+                    assertEquals(model.apply(next.appliedItems().get(k), delivery.timestampMillis(),
+                                    delivery.logClockMillis()), result.results().get(delivery.commands().get(k).id()),
                             "results of slot " + slot + " command " + k);
                 }
             }

@@ -2,6 +2,7 @@ package io.paxcast.paxos.vertx;
 
 import io.paxcast.paxos.apply.DeliveryApplier;
 import io.paxcast.paxos.apply.ReadyLoop;
+import io.paxcast.paxos.core.Checkpoint;
 import io.paxcast.paxos.core.Clock;
 import io.paxcast.paxos.core.CommandId;
 import io.paxcast.paxos.core.Delivery;
@@ -65,6 +66,7 @@ public final class SequencerDriver {
     private final StorageThread storageThread;
     private final LeaderWatch leaders;
     private final AtomicInteger unapplied = new AtomicInteger();
+    private final Checkpoint resumeFrom;
 
     private Context appContext;
     private Context context;
@@ -87,6 +89,17 @@ public final class SequencerDriver {
     public SequencerDriver(Vertx vertx, PaxosConfig config, PaxosStorage storage, Transport transport,
                            long tickMillis, Consumer<Delivery> onDelivery, Runnable onFailure, RandomGenerator random,
                            Clock clock) {
+        this(vertx, config, storage, transport, tickMillis, onDelivery, onFailure, random, clock, null);
+    }
+
+    /**
+     * @param resumeFrom the checkpoint of the snapshot the application restored its state from: the
+     *                   node delivers from the slot after it (null: from slot 1)
+     */
+    public SequencerDriver(Vertx vertx, PaxosConfig config, PaxosStorage storage, Transport transport,
+                           long tickMillis, Consumer<Delivery> onDelivery, Runnable onFailure, RandomGenerator random,
+                           Clock clock, Checkpoint resumeFrom) {
+        this.resumeFrom = resumeFrom;
         this.vertx = vertx;
         this.applier = new DeliveryApplier(onDelivery);
         this.onFailure = onFailure;
@@ -102,8 +115,9 @@ public final class SequencerDriver {
 
     /**
      * Loads the durable state (off the event loop), builds the node on a context of its own, starts
-     * ticking and receiving. Every chosen slot is delivered again from slot 1: the application state is
-     * a function of the log. Fails if the store belongs to another node.
+     * ticking and receiving. Every chosen slot is delivered again from slot 1, or from the slot after the
+     * checkpoint the application resumed from: the application state is a function of the log. Fails
+     * if the store belongs to another node.
      */
     public Future<Void> start() {
         appContext = vertx.getOrCreateContext();
@@ -111,14 +125,15 @@ public final class SequencerDriver {
         context = loopThread.context();
         Promise<Void> started = Promise.promise();
         context.runOnContext(v -> storageThread.load().map(state -> {
-            node = new PaxosNode(config, state, storage, clock, random);
+            node = new PaxosNode(config, state, storage, clock, random, resumeFrom);
             loop = new ReadyLoop(node, storageThread::write, transport::send, new DeliveryApplier(this::handOver),
                     this::schedulePump, this::fail, () -> MAX_UNAPPLIED_SLOTS - unapplied.get());
             transport.receive(config.nodeId(), this::onMessage);
             scheduleTick();
             startFlushTimer();
-            log.info("event=sequencer_started node={} voters={} promised={} chosenPrefix={} pendingSlots={} votes={}{}",
-                    config.nodeId(), config.voters(), state.promised(), state.chosenPrefix(),
+            log.info("event=sequencer_started node={} voters={} promised={} chosenPrefix={} deliversFrom={} pendingSlots={}"
+                    + " votes={}{}", config.nodeId(), config.voters(), state.promised(), state.chosenPrefix(),
+                    resumeFrom == null ? 1 : resumeFrom.slot() + 1,
                     state.slots().size(), node.votes(), node.votes() ? "" : " note=\"" + (config.voting()
                             ? "blank store: a learner until every voter answered and rejoining is proven safe"
                             + " (docs/FAULTS.md)" : "configured learner") + "\"");
