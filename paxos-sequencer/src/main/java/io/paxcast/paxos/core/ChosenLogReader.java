@@ -9,7 +9,8 @@ import java.util.Optional;
  *
  * <p>Contract: must be fast (a local lookup, no network) and must not block on pending writes. It
  * returns a value only for a slot whose chosen value is durable: a slot at or below the durable
- * chosen prefix, or one written by {@link StorageWrite.Chosen}. Threading: the node calls it on its
+ * chosen prefix, or one written by {@link StorageWrite.Chosen}; and never for a slot below the
+ * {@link #logStart()} (compacted). Threading: the node calls it on its
  * own thread; an implementation may also allow other threads to read concurrently with writes (the
  * application's history reads rely on that; {@code MapDbStorage} and {@code InMemoryStorage} allow it).
  */
@@ -18,4 +19,12 @@ public interface ChosenLogReader {
 
     /** The highest chosen prefix made durable so far (what {@link StorageWrite.ChosenPrefix} last committed). */
     long chosenPrefix();
+
+    /**
+     * The first slot whose value is still held (1 until the log was compacted: {@link StorageWrite.LogStart}).
+     * {@link #chosen} answers empty below it.
+     */
+    default long logStart() {
+        return 1;
+    }
 }

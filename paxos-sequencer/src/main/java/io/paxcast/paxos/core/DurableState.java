@@ -21,9 +21,12 @@ import java.util.Objects;
  *                     it found empty then (see {@link Message.StateReport}); empty otherwise
  * @param blankToken   the probe token of a blank store (0: none yet). Kept across restarts of a blank
  *                     node, lost with its disk: a store that still has it has never voted since
+ * @param logStart     the first slot the store still holds (1: nothing compacted): every slot below it
+ *                     is chosen, and its value was forgotten ({@link StorageWrite.LogStart})
  */
 public record DurableState(Ballot promised, long chosenPrefix, List<Message.SlotEntry> slots, String owner,
-                           long incarnation, boolean intact, Map<String, Long> bootstrap, long blankToken) {
+                           long incarnation, boolean intact, Map<String, Long> bootstrap, long blankToken,
+                           long logStart) {
 
     public static final DurableState EMPTY = new DurableState(Ballot.ZERO, 0, List.of(), "", 0, false, Map.of(), 0);
 
@@ -32,6 +35,15 @@ public record DurableState(Ballot promised, long chosenPrefix, List<Message.Slot
         Objects.requireNonNull(owner, "owner");
         slots = List.copyOf(slots);
         bootstrap = Map.copyOf(bootstrap);
+        if (logStart < 1 || logStart > chosenPrefix + 1) {
+            throw new IllegalArgumentException("log start " + logStart + " with chosen prefix " + chosenPrefix);
+        }
+    }
+
+    /** A state with nothing compacted. */
+    public DurableState(Ballot promised, long chosenPrefix, List<Message.SlotEntry> slots, String owner,
+                        long incarnation, boolean intact, Map<String, Long> bootstrap, long blankToken) {
+        this(promised, chosenPrefix, slots, owner, incarnation, intact, bootstrap, blankToken, 1);
     }
 
     /**

@@ -31,6 +31,15 @@ public sealed interface StorageWrite {
     record ChosenPrefix(long slot) implements StorageWrite {}
 
     /**
+     * Every slot below {@code slot} is chosen and its value may be forgotten: the application holds a
+     * snapshot of its state there (compaction), or installed one from a peer. It only grows, and it
+     * raises the chosen prefix to {@code slot - 1} if that is higher (an installed snapshot vouches for
+     * those slots: they were chosen, as the snapshot's checkpoint proves). Accepted or chosen records of
+     * slots below it are ignored from then on.
+     */
+    record LogStart(long slot) implements StorageWrite {}
+
+    /**
      * Node {@code owner} started with {@code incarnation} (which only grows). The first write of every
      * start: the origin of the node's commands must be durable before any of them leaves.
      */

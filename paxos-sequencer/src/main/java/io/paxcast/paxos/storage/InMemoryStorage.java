@@ -43,13 +43,14 @@ public final class InMemoryStorage implements PaxosStorage {
     public synchronized DurableState load() {
         return new DurableState(meta.promised(), meta.chosenPrefix(),
                 new ArrayList<>(slots.tailMap(meta.chosenPrefix(), false).values()), meta.owner(), meta.incarnation(),
-                meta.intact(), meta.bootstrap(), meta.blankToken());
+                meta.intact(), meta.bootstrap(), meta.blankToken(), meta.logStart());
     }
 
     @Override
     public synchronized void write(List<StorageWrite> writes) {
         WritePlan plan = WritePlan.of(writes, meta, view);
         slots.putAll(plan.puts);
+        slots.headMap(plan.meta.logStart(), false).clear(); // compacted: forgotten at once here
         meta = plan.meta;
         groups++;
     }
@@ -66,6 +67,16 @@ public final class InMemoryStorage implements PaxosStorage {
     @Override
     public synchronized long chosenPrefix() {
         return meta.chosenPrefix();
+    }
+
+    @Override
+    public synchronized long logStart() {
+        return meta.logStart();
+    }
+
+    /** Slot records held (compaction drops those below the log start). */
+    public synchronized int slotCount() {
+        return slots.size();
     }
 
     /** The promised ballot as durable now. */

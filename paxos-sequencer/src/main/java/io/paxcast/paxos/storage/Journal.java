@@ -102,6 +102,36 @@ final class Journal implements AutoCloseable {
     }
 
     /**
+     * Opens a journal that was forced whole before the next one was started (a sealed segment of a
+     * {@link SegmentedJournal}): nothing in it can be torn by a power loss, so any bad frame is
+     * corruption, and the file is refused rather than cut.
+     */
+    static Recovered openSealed(Path path) throws IOException {
+        JournalFile file = ChannelJournalFile.open(path);
+        try {
+            long size = file.size();
+            long position = 0;
+            long groups = 0;
+            boolean legacy = true;
+            while (position < size) {
+                Frame frame = readFrame(file, position, size, legacy);
+                if (frame == null) {
+                    throw new StorageException("corrupt journal segment " + path + ": the frame at byte " + position
+                            + " is incomplete or fails its checksum, but the segment was forced whole when the next"
+                            + " one began (not a torn write)");
+                }
+                legacy &= frame.legacy();
+                groups++;
+                position = frame.end();
+            }
+            return new Recovered(new Journal(path, file, position, groups), groups, 0, 0);
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /**
      * Opens the journal in {@code file} ({@code path} names it in messages): verifies every frame
      * (without keeping them: {@link #replay} reads them again when needed), cuts a torn tail, forces
      * the rest; closes {@code file} if it fails.

@@ -19,9 +19,9 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
- * The MapDB half of {@link MapDbStorage}: {@code <dir>/paxos.mapdb}, the indexed store every read uses,
- * derived from the journal and rebuilt from it whenever it cannot be trusted. MapDB runs without
- * transactions here (no sync on the hot path).
+ * One MapDB file of {@link MapDbStorage} ({@link Generations}: one per journal segment), the indexed
+ * store reads use, derived from its journal segment and rebuilt from it whenever it cannot be
+ * trusted. MapDB runs without transactions here (no sync on the hot path).
  *
  * <h2>Layout</h2>
  * <ul>
@@ -45,21 +45,21 @@ final class MapDbIndex {
     private final BooleanSupplier closed;
 
     /**
-     * Opens {@code <dir>/paxos.mapdb} if the last stop was {@code clean} and the file reflects exactly
-     * {@code journalGroups} groups; else deletes it and creates an empty one, which the caller then
-     * fills by replaying the journal ({@link #rebuilt()}).
+     * Opens {@code file} if it may be {@code trusted} (closed cleanly, or sealed) and reflects exactly
+     * {@code journalGroups} groups of its segment; else deletes it and creates an empty one, which the
+     * caller then fills by replaying the segment ({@link #rebuilt()}).
      */
-    MapDbIndex(Path dir, boolean clean, long journalGroups, BooleanSupplier closed) throws IOException {
-        this.file = dir.resolve(MapDbStorage.FILE_NAME);
+    MapDbIndex(Path file, boolean trusted, long journalGroups, BooleanSupplier closed) throws IOException {
+        this.file = file;
         this.closed = closed;
-        DB candidate = clean ? tryOpen(file) : null;
+        DB candidate = trusted ? tryOpen(file) : null;
         if (candidate != null && groupsIn(candidate) != journalGroups) {
             candidate.close(); // a MapDB file that does not match the journal is not trusted
             candidate = null;
         }
         this.rebuilt = candidate == null;
         if (candidate == null) {
-            deleteMapDbFiles(dir);
+            Files.deleteIfExists(file);
             candidate = openMapDb(file);
         }
         this.db = candidate;
@@ -98,16 +98,6 @@ final class MapDbIndex {
             return db.exists(MapDbStorage.APPLIED) ? db.atomicLong(MapDbStorage.APPLIED).open().get() : -1;
         } catch (RuntimeException e) {
             return -1;
-        }
-    }
-
-    private static void deleteMapDbFiles(Path dir) throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                if (p.getFileName().toString().startsWith(MapDbStorage.FILE_NAME)) {
-                    Files.delete(p);
-                }
-            }
         }
     }
 
@@ -151,6 +141,33 @@ final class MapDbIndex {
                 throw new StorageException("storage " + file + " is closed", e);
             }
             throw unreadable("slot " + slot, e);
+        }
+    }
+
+    /** The lowest slot with a record here, or -1. */
+    long firstSlot() {
+        try {
+            return slots.isEmpty() ? -1 : slots.firstKey();
+        } catch (RuntimeException e) {
+            throw unreadable("the first slot", e);
+        }
+    }
+
+    /** The highest slot with a record here, or -1. */
+    long lastSlot() {
+        try {
+            return slots.isEmpty() ? -1 : slots.lastKey();
+        } catch (RuntimeException e) {
+            throw unreadable("the last slot", e);
+        }
+    }
+
+    /** The MapDB file's length on disk. */
+    long fileBytes() {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
         }
     }
 

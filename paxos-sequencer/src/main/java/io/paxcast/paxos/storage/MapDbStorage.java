@@ -29,12 +29,20 @@ import java.util.concurrent.TimeUnit;
  * {@link Journal}: each group of writes is appended as one checksummed frame and forced before
  * {@link #write} returns; only then does it go into MapDB, which runs without transactions (no sync
  * on the hot path: it is a rebuildable index). A clean {@link #close()} leaves a marker file; a start
- * without it (a crash, a kill) discards the MapDB file and rebuilds it from the journal, so a torn
- * MapDB file is never read. The cost: every group is written twice (journal, MapDB), and an unclean
- * start replays the whole journal (compaction is a later step).
+ * without it (a crash, a kill) discards the active MapDB file and rebuilds it from the active journal
+ * segment, so a torn MapDB file is never read. The cost: every group is written twice (journal, MapDB).
+ *
+ * <h2>Segments and compaction</h2>
+ * The journal is a run of segment files ({@link SegmentedJournal}, 64 MiB each by default), and each
+ * segment has its own MapDB file ({@link Generations}), sealed (closed, forced, marked) when the
+ * segment is: so an unclean start rebuilds one file from one segment, whatever the size of the log.
+ * {@link StorageWrite.LogStart} compacts: once it is durable (one force, under every policy), the
+ * segments, journal and MapDB file together, whose slot records all lie below it are deleted, and
+ * {@link #chosen} answers empty below it. Disk then follows what the node retains: about twice the
+ * retained records, plus up to two segments.
  *
  * <h2>Layout</h2>
- * The MapDB file ({@link MapDbIndex}) holds {@code slots} (one record per slot, the whole batch),
+ * Each MapDB file ({@link MapDbIndex}) holds {@code slots} (one record per slot, the whole batch),
  * {@code meta} (promise, chosen prefix, the acceptor's identity) and {@code applied} (journal groups
  * it reflects). Each record carries a CRC-32C ({@link RecordFormat}), verified on every read: a
  * mismatch throws {@link StorageException} naming the slot; the journal's frames carry their own.
@@ -70,8 +78,11 @@ public final class MapDbStorage implements PaxosStorage {
     private final Path file;
     private final FsyncPolicy policy;
     private final long intervalNanos;
-    private final Journal journal;
-    private final MapDbIndex index;
+    /** Journal segments roll at this size by default (docs: compaction deletes whole segments). */
+    public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+
+    private final SegmentedJournal journal;
+    private final Generations index;
     private final long recoveredGroups;
 
     private final Object writeLock = new Object();
@@ -94,8 +105,11 @@ public final class MapDbStorage implements PaxosStorage {
     private boolean unforced;
     private long lastForceNanos;
     private StorageException failure;
+    /** The log start a force made durable: the segments below it (journal and MapDB) are gone. */
+    private long durableLogStart = 1;
 
     private volatile long publishedPrefix;
+    private volatile long publishedLogStart = 1;
     private volatile boolean closed;
 
     /**
@@ -107,6 +121,11 @@ public final class MapDbStorage implements PaxosStorage {
      * @throws StorageException if the journal is corrupt or a file cannot be opened
      */
     public MapDbStorage(Path dir, FsyncPolicy policy, long intervalMillis) {
+        this(dir, policy, intervalMillis, DEFAULT_SEGMENT_BYTES);
+    }
+
+    /** @param segmentBytes the journal rolls to a new segment file once the active one holds this many bytes */
+    public MapDbStorage(Path dir, FsyncPolicy policy, long intervalMillis, long segmentBytes) {
         this.policy = Objects.requireNonNull(policy, "policy");
         if (policy == FsyncPolicy.INTERVAL && intervalMillis <= 0) {
             throw new IllegalArgumentException("fsync interval must be > 0 ms, was " + intervalMillis);
@@ -114,26 +133,26 @@ public final class MapDbStorage implements PaxosStorage {
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, intervalMillis));
         this.dir = dir;
         this.file = dir.resolve(FILE_NAME);
-        Journal.Recovered recovered = null;
-        MapDbIndex opened = null;
+        SegmentedJournal.Recovered recovered = null;
+        Generations opened = null;
         try {
             Files.createDirectories(dir);
-            recovered = Journal.open(dir.resolve(JOURNAL_NAME));
+            recovered = SegmentedJournal.open(dir, segmentBytes);
             this.journal = recovered.journal();
             this.recoveredGroups = recovered.groups();
             Path marker = dir.resolve(CLEAN_MARKER);
-            opened = new MapDbIndex(dir, Files.exists(marker), recoveredGroups, () -> closed);
+            // sealed segments' MapDB files are trusted; the active one after a clean stop only
+            opened = Generations.open(dir, journal, Files.exists(marker), () -> closed);
             this.index = opened;
-            if (index.rebuilt()) {
-                journal.replay(group -> index.apply(GroupFormat.decode(group)));
-                index.applied(recoveredGroups);
-            }
             // From here on, a crash must cause a rebuild: the marker goes before the first write.
             Files.deleteIfExists(marker);
             byte[] stored = index.meta();
             this.current = stored == null ? WritePlan.Meta.EMPTY : RecordFormat.decodeMeta(stored);
             this.prefix = current.chosenPrefix();
             this.publishedPrefix = prefix;
+            this.durableLogStart = current.logStart(); // open forced what it found
+            this.publishedLogStart = current.logStart();
+            index.delete(journal.deleteBelow(durableLogStart)); // a compaction the last run did not finish
             this.lastForceNanos = System.nanoTime();
         } catch (IOException | RuntimeException e) {
             closeQuietly(opened, recovered, e);
@@ -144,7 +163,7 @@ public final class MapDbStorage implements PaxosStorage {
         }
     }
 
-    private static void closeQuietly(MapDbIndex index, Journal.Recovered recovered, Exception into) {
+    private static void closeQuietly(Generations index, SegmentedJournal.Recovered recovered, Exception into) {
         if (index != null) {
             index.closeQuietly(into);
         }
@@ -174,7 +193,12 @@ public final class MapDbStorage implements PaxosStorage {
         return policy;
     }
 
-    /** Whether opening rebuilt the MapDB file from the journal (the last stop was not clean). */
+    /** How many MapDB files opening rebuilt from their journal segments (after a kill: the active one). */
+    public int rebuiltGenerations() {
+        return index.rebuiltCount();
+    }
+
+    /** Whether opening rebuilt a MapDB file from the journal (the last stop was not clean). */
     public boolean rebuiltAtOpen() {
         return index.rebuilt();
     }
@@ -190,7 +214,7 @@ public final class MapDbStorage implements PaxosStorage {
             ensureOpen();
             List<SlotEntry> above = index.above(prefix);
             return new DurableState(current.promised(), prefix, above, current.owner(), current.incarnation(),
-                    current.intact(), current.bootstrap(), current.blankToken());
+                    current.intact(), current.bootstrap(), current.blankToken(), current.logStart());
         }
     }
 
@@ -208,6 +232,9 @@ public final class MapDbStorage implements PaxosStorage {
             }
             GroupFormat.Group group = GroupFormat.of(plan);
             try {
+                if (journal.full()) {
+                    roll();
+                }
                 boolean force = switch (policy) {
                     // Every group, chosen-only ones too: then only the frame in flight can be torn, and
                     // nothing acknowledged is lost (see Journal's recovery rule).
@@ -215,7 +242,7 @@ public final class MapDbStorage implements PaxosStorage {
                     case INTERVAL -> System.nanoTime() - lastForceNanos >= intervalNanos;
                     case NONE -> false;
                 };
-                journal.append(GroupFormat.encode(group), force);
+                journal.append(GroupFormat.encode(group), SegmentedJournal.maxSlot(group), force);
                 if (force) {
                     lastForceNanos = System.nanoTime();
                     unforced = false;
@@ -223,10 +250,15 @@ public final class MapDbStorage implements PaxosStorage {
                     unforced = true;
                 }
                 index.apply(group);
-                index.applied(journal.groups());
+                index.applied(journal.activeGroups());
+                boolean compacted = plan.meta.logStart() > current.logStart();
                 current = plan.meta;
                 prefix = plan.chosenPrefix;
                 publishedPrefix = prefix;
+                if (compacted) {
+                    publishedLogStart = current.logStart(); // reads below it answer empty from now on
+                    compact();
+                }
             } catch (IOException | RuntimeException e) {
                 failure = new StorageException("write to " + dir + " failed; the storage is unusable: " + e, e);
                 throw failure;
@@ -247,18 +279,75 @@ public final class MapDbStorage implements PaxosStorage {
                     journal.force();
                     unforced = false;
                     lastForceNanos = System.nanoTime();
-                } catch (IOException e) {
-                    failure = new StorageException("force of " + journal.path() + " failed: " + e, e);
+                } catch (IOException | RuntimeException e) {
+                    failure = new StorageException("force of " + journal.activePath() + " failed: " + e, e);
                     throw failure;
                 }
             }
         }
     }
 
+    /**
+     * Seals the active segment (journal and MapDB file) and starts the next, which begins with the whole
+     * meta as it stands before the group about to be written.
+     */
+    private void roll() throws IOException {
+        GroupFormat.Group start = new GroupFormat.Group(List.of(), RecordFormat.encodeMeta(current));
+        long sealedGroups = journal.activeGroups();
+        journal.roll(GroupFormat.encode(start));
+        index.roll(journal.activeNumber(), sealedGroups);
+        index.apply(start);
+        index.applied(journal.activeGroups());
+    }
+
+    /**
+     * The log start moved: make it durable (one force, whatever the policy: the segments about to go
+     * must never be needed by a store whose log start fell back), then delete the segments, journal and
+     * MapDB files, that hold only slots below it.
+     */
+    private void compact() throws IOException {
+        if (unforced) {
+            journal.force();
+            unforced = false;
+            lastForceNanos = System.nanoTime();
+        }
+        durableLogStart = current.logStart();
+        index.delete(journal.deleteBelow(durableLogStart));
+    }
+
+    /** Journal bytes on disk (every retained segment). */
+    public long journalBytes() {
+        synchronized (writeLock) {
+            return journal.sizeBytes();
+        }
+    }
+
+    /** Journal segment files on disk. */
+    public int journalSegments() {
+        synchronized (writeLock) {
+            return journal.segmentCount();
+        }
+    }
+
+    /** Bytes of the MapDB files (one per journal segment). */
+    public long mapDbBytes() {
+        synchronized (writeLock) {
+            return index.fileBytes();
+        }
+    }
+
+    @Override
+    public long logStart() {
+        return publishedLogStart;
+    }
+
     @Override
     public Optional<Value> chosen(long slot) {
         long published = publishedPrefix; // read before the record: it only grows
         ensureOpen();
+        if (slot < publishedLogStart) {
+            return Optional.empty(); // compacted
+        }
         byte[] bytes = index.raw(slot);
         if (bytes == null) {
             if (slot >= 1 && slot <= published) {
@@ -295,7 +384,7 @@ public final class MapDbStorage implements PaxosStorage {
                 if (failure == null) {
                     // MapDB without transactions does not sync on close: make its file durable before
                     // the marker says it may be trusted.
-                    index.forceClosedFile();
+                    index.forceClosedActive();
                     Path marker = dir.resolve(CLEAN_MARKER);
                     Files.writeString(marker, "closed cleanly after " + groups + " journal groups\n");
                     try (FileChannel channel = FileChannel.open(marker, StandardOpenOption.WRITE)) {

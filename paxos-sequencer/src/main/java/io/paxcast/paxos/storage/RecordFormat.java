@@ -18,6 +18,8 @@ final class RecordFormat {
 
     static final int FORMAT = 1;
     static final int META_FORMAT = 2;
+    /** Format 2 with the log start (the first slot still held) after the bootstrap tokens. */
+    static final int META_FORMAT_LOG_START = 3;
     private static final int HEADER = 5;
 
     private RecordFormat() {
@@ -48,8 +50,9 @@ final class RecordFormat {
 
     /**
      * The meta record (format 2): {@code [prefix i64][incarnation i64][flags u8: bit 0 intact][blank token i64][owner UTF]
-     * [bootstrap count i32]([id UTF][token i64])*[ballot]}. Format 1 (the promise and the prefix only)
-     * is still read: it is a store written before the acceptor's identity was recorded.
+     * [bootstrap count i32]([id UTF][token i64])*[ballot]}; format 3, written once the store compacted,
+     * has the log start ({@code i64}) before the ballot. Format 1 (the promise and the prefix only) is
+     * still read: it is a store written before the acceptor's identity was recorded.
      */
     static byte[] encodeMeta(WritePlan.Meta meta) {
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(64);
@@ -65,11 +68,15 @@ final class RecordFormat {
                 out.writeUTF(e.getKey());
                 out.writeLong(e.getValue());
             }
+            if (meta.logStart() > 1) {
+                out.writeLong(meta.logStart());
+            }
             out.write(PaxosCodec.encodeBallot(meta.promised()));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return seal(body.toByteArray(), META_FORMAT);
+        // A store that never compacted keeps writing format 2, which the previous version reads.
+        return seal(body.toByteArray(), meta.logStart() > 1 ? META_FORMAT_LOG_START : META_FORMAT);
     }
 
     static WritePlan.Meta decodeMeta(byte[] bytes) {
@@ -81,12 +88,13 @@ final class RecordFormat {
             }
             try {
                 Ballot promised = PaxosCodec.decodeBallot(bytes, HEADER + 8, bytes.length - HEADER - 8);
-                return new WritePlan.Meta(promised, getLong(bytes, HEADER), "", 0, false, java.util.Map.of(), 0);
+                return new WritePlan.Meta(promised, getLong(bytes, HEADER), "", 0, false, java.util.Map.of(), 0, 1);
             } catch (CodecException e) {
                 throw new StorageException("meta record passed its checksum but does not decode: " + e.getMessage(), e);
             }
         }
-        verify(what, bytes, META_FORMAT);
+        boolean withLogStart = bytes.length > HEADER && bytes[4] == META_FORMAT_LOG_START;
+        verify(what, bytes, withLogStart ? META_FORMAT_LOG_START : META_FORMAT);
         try {
             java.io.DataInputStream in = new java.io.DataInputStream(
                     new java.io.ByteArrayInputStream(bytes, HEADER, bytes.length - HEADER));
@@ -103,9 +111,13 @@ final class RecordFormat {
             for (int i = 0; i < count; i++) {
                 bootstrap.put(in.readUTF(), in.readLong());
             }
+            long logStart = withLogStart ? in.readLong() : 1;
+            if (logStart < 1 || logStart > prefix + 1) {
+                throw new StorageException("meta record with log start " + logStart + " and chosen prefix " + prefix);
+            }
             byte[] ballot = in.readAllBytes();
             return new WritePlan.Meta(PaxosCodec.decodeBallot(ballot), prefix, owner, incarnation, intact, bootstrap,
-                    blankToken);
+                    blankToken, logStart);
         } catch (java.io.IOException | CodecException e) {
             throw new StorageException("meta record passed its checksum but does not decode: " + e, e);
         }

@@ -33,6 +33,9 @@ import java.util.TreeMap;
  *       to another node, or an incarnation that goes backwards, throws {@link IllegalStateException}.</li>
  *   <li>{@code Intact(tokens)}: the acceptor may vote from now on; it stays so.</li>
  *   <li>{@code BlankToken(t)}: the probe token of a blank store.</li>
+ *   <li>{@code LogStart(s)}: the log start becomes {@code s} if higher, and the prefix at least
+ *       {@code s - 1}; records below it are dropped (the storage may forget them at its pace), and
+ *       {@code Accepted}/{@code Chosen} writes below it are ignored. The prefix's vouching starts at it.</li>
  * </ul>
  */
 final class WritePlan {
@@ -65,8 +68,8 @@ final class WritePlan {
      * acceptor's identity (see {@link io.paxcast.paxos.core.DurableState}).
      */
     record Meta(Ballot promised, long chosenPrefix, String owner, long incarnation, boolean intact,
-                java.util.Map<String, Long> bootstrap, long blankToken) {
-        static final Meta EMPTY = new Meta(Ballot.ZERO, 0, "", 0, false, java.util.Map.of(), 0);
+                java.util.Map<String, Long> bootstrap, long blankToken, long logStart) {
+        static final Meta EMPTY = new Meta(Ballot.ZERO, 0, "", 0, false, java.util.Map.of(), 0, 1);
 
         Meta {
             bootstrap = java.util.Map.copyOf(bootstrap);
@@ -81,6 +84,7 @@ final class WritePlan {
         boolean intact = current.intact();
         java.util.Map<String, Long> bootstrap = current.bootstrap();
         long blankToken = current.blankToken();
+        long logStart = current.logStart();
         TreeMap<Long, SlotEntry> puts = new TreeMap<>();
         for (StorageWrite write : writes) {
             if (write instanceof StorageWrite.Promised p) {
@@ -90,7 +94,7 @@ final class WritePlan {
                 }
                 newPromised = p.ballot();
             } else if (write instanceof StorageWrite.Accepted a) {
-                if (a.slot() <= prefix) {
+                if (a.slot() <= prefix || a.slot() < logStart) {
                     continue; // decided: the record holds the chosen value
                 }
                 SlotEntry existing = lookup(a.slot(), puts, records);
@@ -99,6 +103,9 @@ final class WritePlan {
                 }
                 puts.put(a.slot(), new SlotEntry(a.slot(), a.ballot(), a.value(), false));
             } else if (write instanceof StorageWrite.Chosen c) {
+                if (c.slot() < logStart) {
+                    continue; // compacted: chosen, and no longer held
+                }
                 SlotEntry existing = lookup(c.slot(), puts, records);
                 if (existing != null && (existing.chosen() || c.slot() <= prefix)) {
                     if (!existing.value().equals(c.value())) {
@@ -109,7 +116,7 @@ final class WritePlan {
                 }
                 puts.put(c.slot(), new SlotEntry(c.slot(), Ballot.ZERO, c.value(), true));
             } else if (write instanceof StorageWrite.ChosenPrefix cp) {
-                for (long s = prefix + 1; s <= cp.slot(); s++) {
+                for (long s = Math.max(prefix + 1, logStart); s <= cp.slot(); s++) {
                     if (!puts.containsKey(s) && !records.contains(s)) {
                         throw new IllegalStateException("chosen prefix " + cp.slot() + " vouches for slot " + s
                                 + ", which has no record");
@@ -133,11 +140,17 @@ final class WritePlan {
                 }
             } else if (write instanceof StorageWrite.BlankToken bt) {
                 blankToken = bt.token();
+            } else if (write instanceof StorageWrite.LogStart ls) {
+                if (ls.slot() > logStart) {
+                    logStart = ls.slot();
+                    prefix = Math.max(prefix, logStart - 1);
+                    puts.headMap(logStart, false).clear();
+                }
             } else {
                 throw new IllegalArgumentException("unknown storage write " + write);
             }
         }
-        Meta meta = new Meta(newPromised, prefix, owner, incarnation, intact, bootstrap, blankToken);
+        Meta meta = new Meta(newPromised, prefix, owner, incarnation, intact, bootstrap, blankToken, logStart);
         return new WritePlan(meta, puts, !meta.equals(current));
     }
 

@@ -24,6 +24,10 @@ import java.util.Random;
  */
 public final class CrashWriter {
 
+    static final long SEGMENT_BYTES = 1L << 20;
+    /** The writer compacts to keep about this many slots below its prefix. */
+    static final long RETAINED_SLOTS = 200;
+
     private CrashWriter() {
     }
 
@@ -32,7 +36,8 @@ public final class CrashWriter {
         FsyncPolicy policy = FsyncPolicy.parse(args[1]);
         long interval = Long.parseLong(args[2]);
         PrintStream out = new PrintStream(System.out, false);
-        MapDbStorage storage = MapDbStorage.open(dir, policy, interval);
+        // small segments and a compaction every few groups: the kill also lands while segments roll and go
+        MapDbStorage storage = new MapDbStorage(dir, policy, interval, SEGMENT_BYTES);
         DurableState state = storage.load();
         long next = (state.slots().isEmpty() ? state.chosenPrefix() : state.slots().get(state.slots().size() - 1).slot()) + 1;
         out.println("READY " + next);
@@ -48,6 +53,9 @@ public final class CrashWriter {
             }
             writes.add(new StorageWrite.Chosen(last, valueFor(last)));
             writes.add(new StorageWrite.ChosenPrefix(first - 1));
+            if (first % 7 == 0 && first > RETAINED_SLOTS) {
+                writes.add(new StorageWrite.LogStart(first - RETAINED_SLOTS));
+            }
             out.println("BEGIN " + first + " " + last);
             out.flush();
             storage.write(writes);

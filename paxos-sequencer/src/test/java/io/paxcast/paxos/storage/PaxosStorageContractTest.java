@@ -213,4 +213,52 @@ abstract class PaxosStorageContractTest {
             }
         }
     }
+
+    // ---------------------------------------------------------------- compaction (StorageWrite.LogStart)
+
+    @Test
+    void theLogStartForgetsWhatIsBelowItAndOnlyGrows() throws Exception {
+        write(new Promised(B1));
+        for (long slot = 1; slot <= 10; slot++) {
+            write(new Accepted(slot, B1, value("v" + slot)), new ChosenPrefix(slot));
+        }
+        write(new StorageWrite.LogStart(6));
+        assertEquals(6, storage.logStart());
+        assertEquals(Optional.empty(), storage.chosen(5), "compacted");
+        assertEquals(Optional.of(value("v6")), storage.chosen(6));
+        write(new StorageWrite.LogStart(3)); // lower: a no-op
+        assertEquals(6, storage.logStart());
+        // late writes of compacted slots are ignored, whatever they say
+        write(new Accepted(4, B2, value("late")), new Chosen(5, value("other")));
+        assertEquals(Optional.empty(), storage.chosen(4));
+        storage = restart();
+        DurableState state = storage.load();
+        assertEquals(6, state.logStart());
+        assertEquals(10, state.chosenPrefix());
+        assertEquals(B1, state.promised());
+        assertEquals(6, storage.logStart());
+        assertEquals(Optional.empty(), storage.chosen(2));
+        for (long slot = 6; slot <= 10; slot++) {
+            assertEquals(Optional.of(value("v" + slot)), storage.chosen(slot), "slot " + slot);
+        }
+        // the prefix goes on from there: its vouching starts at the log start
+        write(new Accepted(11, B1, value("v11")), new ChosenPrefix(11));
+        assertEquals(11, storage.chosenPrefix());
+    }
+
+    @Test
+    void aLogStartAboveThePrefixRaisesIt() throws Exception {
+        // an installed snapshot: every slot below its log start is chosen, and none of them is held here
+        write(new Promised(B1), new Accepted(2, B1, value("stale")));
+        write(new StorageWrite.LogStart(101));
+        assertEquals(100, storage.chosenPrefix());
+        assertEquals(Optional.empty(), storage.chosen(2));
+        write(new Chosen(101, value("next")), new ChosenPrefix(101));
+        storage = restart();
+        DurableState state = storage.load();
+        assertEquals(101, state.logStart());
+        assertEquals(101, state.chosenPrefix());
+        assertEquals(List.of(), state.slots(), "nothing above the prefix: the stale accepted record went with the compaction");
+        assertEquals(Optional.of(value("next")), storage.chosen(101));
+    }
 }
