@@ -20,6 +20,8 @@ public final class DeliveryApplier {
     private final Consumer<Delivery> application;
     private String failure;
     private long failedSlot = -1;
+    /** Deliveries up to here are covered by a snapshot the application installed: dropped. */
+    private long installedThrough;
 
     public DeliveryApplier(Consumer<Delivery> application) {
         this.application = application;
@@ -35,6 +37,9 @@ public final class DeliveryApplier {
             return false;
         }
         for (Delivery delivery : deliveries) {
+            if (delivery.slot() <= installedThrough) {
+                continue; // handed out before the install; the installed snapshot already holds it
+            }
             try {
                 application.accept(delivery);
             } catch (RuntimeException | StackOverflowError e) {
@@ -44,6 +49,14 @@ public final class DeliveryApplier {
             }
         }
         return true;
+    }
+
+    /**
+     * The application installed a snapshot of slot {@code slot}: deliveries up to it that the node handed
+     * out before the install (still on their way to the application) are dropped, never applied on top.
+     */
+    public void installedThrough(long slot) {
+        installedThrough = Math.max(installedThrough, slot);
     }
 
     /** Why applying stopped, or null. */

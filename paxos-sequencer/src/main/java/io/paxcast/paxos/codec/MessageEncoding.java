@@ -114,6 +114,7 @@ final class MessageEncoding {
                 writeValue(out, entry.value());
             }
             out.varlong(c.senderChosenPrefix());
+            out.varlong(c.senderLogStart());
         } else if (m instanceof PreVote v) {
             writeBallot(out, v.ballot());
         } else if (m instanceof PreVoteReply r) {
@@ -238,7 +239,9 @@ final class MessageEncoding {
                     long slot = in.varlong();
                     entries.add(new ChosenEntry(slot, readValue(in)));
                 }
-                return new CatchupReply(from, to, Collections.unmodifiableList(entries), in.varlong());
+                long senderPrefix = in.varlong();
+                long senderLogStart = in.version >= 3 ? in.varlong() : 1;
+                return new CatchupReply(from, to, Collections.unmodifiableList(entries), senderPrefix, senderLogStart);
             }
             case PRE_VOTE:
                 return new PreVote(from, to, readBallot(in));

@@ -10,7 +10,7 @@ import io.paxcast.paxos.core.Value;
  * The binary form of Paxcast's protocol types: messages on the wire, values and slot records on disk.
  * No JSON, no Java serialization.
  *
- * <h2>Format (version 2)</h2>
+ * <h2>Format (version 3)</h2>
  * Every top-level encoding is {@code [version u8][kind u8][body]} and must be consumed exactly:
  * trailing bytes are an error. Inside a body:
  * <ul>
@@ -26,7 +26,8 @@ import io.paxcast.paxos.core.Value;
  * A new field or message type bumps {@link #VERSION}; a decoder rejects versions it does not know.
  * Version 1 (stores written before origin command ids) is still read: its commands' free-form ids
  * become {@link CommandId#LEGACY}, its values have log clock 0, its promises are single pages and its
- * heartbeat acks come from voters.
+ * heartbeat acks come from voters. Version 2 is read too: its catch-up replies come from nodes that
+ * never compacted (log start 1).
  *
  * <h2>Cost</h2>
  * Encoding walks the object twice (size, then write) and allocates exactly one array of the final
@@ -41,7 +42,7 @@ import io.paxcast.paxos.core.Value;
 public final class PaxosCodec {
 
     /** The format version written as the first byte of every encoding. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3; // 3: CatchupReply carries the sender's log start
     private static final int OLDEST_READABLE = 1;
 
 

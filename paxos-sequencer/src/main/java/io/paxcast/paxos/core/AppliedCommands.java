@@ -147,6 +147,12 @@ final class AppliedCommands {
         return bytes.toByteArray();
     }
 
+    /** Takes over {@code other}'s state (a snapshot installed from a peer): this object is shared by the roles. */
+    void replaceWith(AppliedCommands other) {
+        origins.clear();
+        origins.putAll(other.origins);
+    }
+
     /** Reads what {@link #encode} wrote; throws if it cannot be such a state. */
     static AppliedCommands decode(byte[] encoded) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded));

@@ -29,6 +29,8 @@ final class Catchup {
     /** The chosen prefix to reach, and from whom (0 / null: nothing to catch up). */
     private long target;
     private String source;
+    /** A peer that compacted past this node's next slot: only a snapshot from it helps (null: none). */
+    private String installFrom;
     private long lastRequest = Long.MIN_VALUE / 2;
     private int resends;
 
@@ -46,8 +48,15 @@ final class Catchup {
         target = Math.max(target, upTo);
     }
 
-    /** Answers a peer with the chosen values from its first missing slot on, one page. */
+    /**
+     * Answers a peer with the chosen values from its first missing slot on, one page; or, if that slot
+     * was compacted here, with none and this node's log start, so that it installs a snapshot.
+     */
     void serve(CatchupRequest request) {
+        if (log.isCompacted(request.fromSlot())) {
+            out.send(new CatchupReply(config.nodeId(), request.from(), List.of(), log.chosenPrefix(), log.logStart()));
+            return;
+        }
         List<ChosenEntry> entries = new ArrayList<>();
         long bytes = 0;
         for (long slot = request.fromSlot(); entries.size() < config.catchupBatchSlots(); slot++) {
@@ -62,7 +71,19 @@ final class Catchup {
             entries.add(new ChosenEntry(slot, value.get()));
             bytes += weight;
         }
-        out.send(new CatchupReply(config.nodeId(), request.from(), entries, log.chosenPrefix()));
+        out.send(new CatchupReply(config.nodeId(), request.from(), entries, log.chosenPrefix(), log.logStart()));
+    }
+
+    /** The peer this node must install a snapshot from, or null. */
+    String installFrom() {
+        return installFrom;
+    }
+
+    /** A snapshot was installed (or this node caught up otherwise): ask for pages again. */
+    void installed() {
+        installFrom = null;
+        lastRequest = Long.MIN_VALUE / 2;
+        resends = 0;
     }
 
     /**
@@ -71,6 +92,12 @@ final class Catchup {
      * @return the entries that were news here (the proposer checks them against its own proposals)
      */
     List<ChosenEntry> onReply(CatchupReply reply) {
+        if (reply.chosen().isEmpty() && reply.senderLogStart() > log.chosenPrefix() + 1) {
+            // the values this node lacks were compacted there: the application installs a snapshot
+            installFrom = reply.from();
+            need(reply.from(), reply.senderChosenPrefix());
+            return List.of();
+        }
         List<ChosenEntry> learned = new ArrayList<>();
         for (ChosenEntry entry : reply.chosen()) {
             if (log.learn(entry.slot(), entry.value(), false)) {
@@ -96,7 +123,11 @@ final class Catchup {
             target = 0;
             source = null;
             resends = 0;
+            installFrom = null;
             return;
+        }
+        if (installFrom != null && now - lastRequest < (long) config.retransmitTicks() << MAX_BACKOFF_SHIFT) {
+            return; // waiting for the snapshot; ask again now and then (another peer may have the log)
         }
         if (source == null || source.equals(config.nodeId()) || now - lastRequest < config.retransmitTicks()) {
             return;

@@ -52,6 +52,19 @@ class Learner {
         logTime = checkpoint.logClockMillis();
     }
 
+    /**
+     * The application replaced its state by a snapshot of {@code checkpoint}'s slot, installed from a
+     * peer: delivery goes on from the slot after it, with the learner's rules as they were there.
+     * Ignored if this node delivered that far already.
+     */
+    void installed(Checkpoint checkpoint, AppliedCommands restored) {
+        if (checkpoint.slot() <= deliveredUpTo) {
+            return;
+        }
+        applied.replaceWith(restored);
+        resumeFrom(checkpoint);
+    }
+
     long deliveredUpTo() {
         return deliveredUpTo;
     }

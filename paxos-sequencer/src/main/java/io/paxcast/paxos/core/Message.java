@@ -75,8 +75,14 @@ public sealed interface Message {
     record CatchupRequest(String from, String to, long fromSlot) implements Message {}
 
     /** Chosen values only, with their slots; never a merely accepted one. */
-    record CatchupReply(String from, String to, List<ChosenEntry> chosen, long senderChosenPrefix)
-            implements Message {}
+    record CatchupReply(String from, String to, List<ChosenEntry> chosen, long senderChosenPrefix,
+                        long senderLogStart) implements Message {
+
+        /** A reply from a sender that never compacted. */
+        public CatchupReply(String from, String to, List<ChosenEntry> chosen, long senderChosenPrefix) {
+            this(from, to, chosen, senderChosenPrefix, 1);
+        }
+    }
 
     /**
      * Raft's pre-vote (Ongaro's thesis, 9.6): "would you promise {@code ballot} if I campaigned?",

@@ -16,10 +16,13 @@ import java.util.Map;
  * @param incarnation      this run's incarnation (the origin part of the ids of commands submitted here)
  * @param trackedBytes     bytes of the submissions this node tracks
  * @param queuedBytes      on a leader, bytes of commands waiting for a slot
+ * @param logStart         the first slot this node still holds (1 until it compacted)
+ * @param installFrom      a peer that compacted past what this node lacks: the application must install
+ *                         a snapshot from it ({@link PaxosNode#install}); null when none is needed
  */
 public record NodeStatus(String nodeId, String role, String leaderId, Ballot ballot, Ballot promised,
                          long chosenPrefix, long deliveredUpTo, int inFlightSlots, int pendingCommands,
                          int trackedSubmissions, Map<String, Long> peerChosenPrefix, boolean leaderInTouch,
                          long leaderCommit, boolean votes, String rejoin, long incarnation, long trackedBytes,
-                         long queuedBytes) {
+                         long queuedBytes, long logStart, String installFrom) {
 }

@@ -45,6 +45,8 @@ class PaxosLog {
 
     // learned state
     private long chosenPrefix;
+    /** The first slot held: below it every slot is chosen and its value compacted away. */
+    private long logStart;
     /** Chosen slots above the prefix, learned out of order. */
     private final TreeMap<Long, Value> chosenAbove = new TreeMap<>();
     /** Recent chosen values at or below the prefix; {@link #recentBytes} of them. */
@@ -58,6 +60,7 @@ class PaxosLog {
         this.logClock = logClock;
         this.promised = state.promised();
         this.chosenPrefix = state.chosenPrefix();
+        this.logStart = state.logStart();
         for (SlotEntry entry : state.slots()) {
             if (entry.chosen()) {
                 chosenAbove.put(entry.slot(), entry.value());
@@ -66,7 +69,7 @@ class PaxosLog {
             }
             logClock.observe(entry.value()); // accepted values may be re-proposed: stamp above them too
         }
-        for (long slot = chosenPrefix; slot >= 1 && slot > chosenPrefix - STAMP_LOOKBACK_SLOTS; slot--) {
+        for (long slot = chosenPrefix; slot >= logStart && slot > chosenPrefix - STAMP_LOOKBACK_SLOTS; slot--) {
             Optional<Value> value = durableLog.chosen(slot);
             if (value.isEmpty()) {
                 break;
@@ -137,6 +140,54 @@ class PaxosLog {
         return chosenPrefix;
     }
 
+    long logStart() {
+        return logStart;
+    }
+
+    /**
+     * Forgets the values of the slots below {@code below} (the application holds a snapshot past them),
+     * and writes it: it only grows, and never past the chosen prefix + 1.
+     *
+     * @return whether the log start moved
+     */
+    boolean compact(long below) {
+        below = Math.min(below, chosenPrefix + 1);
+        if (below <= logStart) {
+            return false;
+        }
+        logStart = below;
+        dropRecentBelow(below);
+        out.write(new StorageWrite.LogStart(below));
+        return true;
+    }
+
+    /**
+     * The application installed a snapshot of slot {@code slot} from a peer: every slot up to it is
+     * chosen (the snapshot's checkpoint was delivered there), and none of their values is needed here.
+     * The prefix moves up to it if it is behind, what was accepted or learned below goes, and the log
+     * start becomes the slot after it.
+     */
+    void install(long slot) {
+        if (slot + 1 <= logStart) {
+            return;
+        }
+        logStart = slot + 1;
+        if (slot > chosenPrefix) {
+            chosenPrefix = slot;
+            chosenAbove.headMap(slot, true).clear();
+            accepted.headMap(slot, true).clear();
+        }
+        dropRecentBelow(logStart);
+        out.write(new StorageWrite.LogStart(logStart));
+        advancePrefix();
+    }
+
+    private void dropRecentBelow(long below) {
+        while (!recent.isEmpty() && recent.firstKey() < below) {
+            recentBytes -= recent.pollFirstEntry().getValue().weight();
+        }
+    }
+
     long highestKnownChosenSlot() {
         return chosenAbove.isEmpty() ? chosenPrefix : chosenAbove.lastKey();
     }
@@ -145,12 +196,20 @@ class PaxosLog {
         return slot <= chosenPrefix || chosenAbove.containsKey(slot);
     }
 
+    /** Whether the value of {@code slot} was compacted away here (it is chosen, and gone). */
+    boolean isCompacted(long slot) {
+        return slot < logStart;
+    }
+
     /** Chosen slots above {@code slot} learned out of order. */
     NavigableMap<Long, Value> chosenAbove(long slot) {
         return chosenAbove.tailMap(slot, false);
     }
 
     Optional<Value> chosenValue(long slot) {
+        if (slot < logStart) {
+            return Optional.empty(); // compacted
+        }
         if (slot > chosenPrefix) {
             return Optional.ofNullable(chosenAbove.get(slot));
         }
@@ -178,8 +237,8 @@ class PaxosLog {
             }
             return false;
         }
-        if (slot <= chosenPrefix) {
-            return false; // chosen, and no longer cached: nothing to learn
+        if (slot <= chosenPrefix || slot < logStart) {
+            return false; // chosen, and no longer cached (or compacted): nothing to learn
         }
         if (!storedByAcceptor) {
             out.write(new StorageWrite.Chosen(slot, value));

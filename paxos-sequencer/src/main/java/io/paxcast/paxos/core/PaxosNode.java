@@ -53,6 +53,8 @@ public final class PaxosNode {
     private final Elections elections;
     private final long incarnation;
     private final Map<String, Long> peerChosenPrefix = new HashMap<>();
+    /** The learner's exactly-once state, shared by the learner and the proposer. */
+    private final AppliedCommands applied;
 
     private long now;
     /** Non-null while this node's acceptor is blank and may not vote yet. */
@@ -75,8 +77,9 @@ public final class PaxosNode {
      * A node whose application restored its state as of {@code resumeFrom} (a snapshot it took at that
      * checkpoint): this run delivers from the slot after it, with the learner's rules in the state they
      * had there. The slot may lie above the durable chosen prefix (a snapshot forced to disk while
-     * the storage's last groups were not, under a relaxed fsync policy): delivery then waits until the
-     * node has learned past it again.
+     * the storage's last groups were not, under a relaxed fsync policy, or a snapshot installed from a
+     * peer just before a crash): the slots up to it then count as chosen and forgotten here, as after
+     * {@link #install}, since a checkpoint is only ever taken of a delivered slot.
      *
      * @param resumeFrom null to deliver from slot 1
      */
@@ -99,11 +102,20 @@ public final class PaxosNode {
         out.write(new StorageWrite.Incarnation(config.nodeId(), incarnation));
         this.logClock = roles.logClock(clock, config.millisPerTick(), () -> now);
         this.log = roles.log(config, out, durableLog, state, logClock);
-        AppliedCommands applied = resumeFrom == null ? new AppliedCommands() : restore(resumeFrom);
+        this.applied = resumeFrom == null ? new AppliedCommands() : restore(resumeFrom);
         this.acceptor = roles.acceptor(config, log, out);
         this.learner = roles.learner(config, log, out, applied);
         if (resumeFrom != null) {
+            if (resumeFrom.slot() + 1 < state.logStart()) {
+                throw new IllegalArgumentException("cannot resume from " + resumeFrom + ": the store compacted below slot "
+                        + state.logStart() + ", so the slots in between are gone");
+            }
             learner.resumeFrom(resumeFrom);
+            if (resumeFrom.slot() > state.chosenPrefix()) {
+                // the snapshot is durable, the store's last groups were not (a relaxed fsync, or a crash right
+                // after installing a snapshot): every slot up to it is chosen, as its checkpoint proves
+                log.install(resumeFrom.slot());
+            }
         }
         this.proposer = roles.proposer(config, log, out, applied, logClock);
         this.catchup = new Catchup(config, log, out);
@@ -205,6 +217,37 @@ public final class PaxosNode {
         proposer.dropPending(id);
     }
 
+    /**
+     * The application holds a durable snapshot of its state past {@code belowSlot - 1} and keeps no
+     * history below {@code belowSlot}: the node may forget the values of the slots below it (their
+     * storage is reclaimed). Never past what was delivered here, nor past the chosen prefix. A peer
+     * that later asks for a forgotten slot is told to install a snapshot instead.
+     */
+    public void compact(long belowSlot) {
+        log.compact(Math.min(belowSlot, learner.deliveredUpTo() + 1));
+        settle();
+    }
+
+    /**
+     * The application replaced its state by a snapshot a peer took at {@code checkpoint}'s slot (after
+     * {@link NodeStatus#installFrom} asked for one): every slot up to it counts as chosen and delivered
+     * here, the values below are forgotten, and catch-up goes on from the slot after it. Ignored if this
+     * node has delivered that far already.
+     *
+     * @throws IllegalArgumentException if the checkpoint's state does not read back
+     */
+    public void install(Checkpoint checkpoint) {
+        if (checkpoint.slot() <= learner.deliveredUpTo()) {
+            return;
+        }
+        AppliedCommands restored = restore(checkpoint);
+        log.install(checkpoint.slot());
+        learner.installed(checkpoint, restored);
+        submissions.resolveSettled(applied::isSettled); // their slots are never delivered here
+        catchup.installed();
+        settle();
+    }
+
     /** Closes a batch from the pending commands now, if this node leads and the window has room. */
     public void flush() {
         proposer.flush(now);
@@ -247,7 +290,7 @@ public final class PaxosNode {
                 proposer.pendingCount(), submissions.size(), Map.copyOf(peerChosenPrefix),
                 leading || elections.leaderInTouch(), leading ? log.chosenPrefix() : elections.leaderCommit(), votes(),
                 waiting,
-                incarnation, submissions.bytes(), proposer.pendingBytes());
+                incarnation, submissions.bytes(), proposer.pendingBytes(), log.logStart(), catchup.installFrom());
     }
 
     // ---------------------------------------------------------------- dispatch

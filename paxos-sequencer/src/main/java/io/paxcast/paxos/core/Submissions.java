@@ -93,6 +93,18 @@ final class Submissions {
         return remove(id);
     }
 
+    /**
+     * Stops tracking every command the log has settled by now ({@code settled}): after a snapshot was
+     * installed, the slots that applied them are never delivered here.
+     */
+    void resolveSettled(java.util.function.Predicate<CommandId> settled) {
+        for (Submission s : new ArrayList<>(outstanding.values())) {
+            if (settled.test(s.command.id())) {
+                remove(s.command.id());
+            }
+        }
+    }
+
     /** The client gave up on {@code id}: never hand it in again (it may still be chosen from a copy). */
     boolean abandon(CommandId id) {
         return remove(id);

@@ -154,15 +154,26 @@ class PaxosCodecTest {
     }
 
     @Test
+    void aCatchupReplyCarriesTheSenderLogStartAndOneOfVersion2HasNone() {
+        var reply = new io.paxcast.paxos.core.Message.CatchupReply("a", "b", java.util.List.of(), 120, 77);
+        assertEquals(reply, PaxosCodec.decode(PaxosCodec.encode(reply)));
+        // version 2 wrote no log start: drop the last varint, mark the frame version 2
+        byte[] v3 = PaxosCodec.encode(new io.paxcast.paxos.core.Message.CatchupReply("a", "b", java.util.List.of(), 120, 1));
+        byte[] v2 = Arrays.copyOf(v3, v3.length - 1);
+        v2[0] = 2;
+        assertEquals(new io.paxcast.paxos.core.Message.CatchupReply("a", "b", java.util.List.of(), 120, 1), PaxosCodec.decode(v2));
+    }
+
+    @Test
     void trailingBytesWrongVersionAndUnknownKindAreRejected() {
         byte[] ok = PaxosCodec.encode(new Heartbeat("a", "b", new Ballot(1, "a"), 5, 3));
         byte[] trailing = Arrays.copyOf(ok, ok.length + 1);
         assertThrows(CodecException.class, () -> PaxosCodec.decode(trailing));
 
         byte[] version = ok.clone();
-        version[0] = 3;
+        version[0] = (byte) (PaxosCodec.VERSION + 1);
         CodecException e = assertThrows(CodecException.class, () -> PaxosCodec.decode(version));
-        assertTrue(e.getMessage().contains("version 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("version " + (PaxosCodec.VERSION + 1)), e.getMessage());
 
         byte[] kind = ok.clone();
         kind[1] = 99;

@@ -40,6 +40,7 @@ final class SimNode {
     long clockOffset;
     PaxosNode node;
     private ReadyLoop loop;
+    private DeliveryApplier applier;
     SimApp app;
     /** Command ids applied in this incarnation: one may never be applied twice. */
     final Set<Object> appliedIds = new HashSet<>();
@@ -56,6 +57,13 @@ final class SimNode {
     /** Snapshots taken and starts that resumed from one (all incarnations): the run's coverage. */
     int snapshotsTaken;
     int resumedFromSnapshot;
+    int compactions;
+    int installs;
+    /** After a snapshot: the slot to compact below at the node's next turn (0: none). */
+    private long pendingCompaction;
+    /** A snapshot fetched from a peer, installed at tick {@link #installAt} (the transfer takes time). */
+    private Snapshot incoming;
+    private long installAt;
     /** The next delivery the application fails on (for the apply-failure faults), or -1. */
     long failOnSlot = -1;
     /** Set by the simulator for one tick: the next write group persists, then the node dies before sending. */
@@ -92,7 +100,15 @@ final class SimNode {
         appliedIds.clear();
         appliedKeys.clear();
         Checkpoint resumeFrom = null;
-        if (snapshot != null && snapshotChoices.nextInt(4) != 0) {
+        pendingCompaction = 0;
+        incoming = null;
+        // a compacted store can only start from a snapshot past its log start (a full replay is impossible)
+        boolean mustResume = storage.logStart() > 1;
+        if (mustResume && (snapshot == null || snapshot.checkpoint().slot() + 1 < storage.logStart())) {
+            throw new IllegalStateException("node " + id + " compacted below slot " + storage.logStart()
+                    + " but its snapshot is " + (snapshot == null ? "missing" : "at slot " + snapshot.checkpoint().slot()));
+        }
+        if (snapshot != null && (mustResume || snapshotChoices.nextInt(4) != 0)) {
             resumeFrom = snapshot.checkpoint();
             app = snapshot.app().copy();
             appliedIds.addAll(snapshot.appliedIds());
@@ -107,7 +123,7 @@ final class SimNode {
         pumpLater = false;
         PaxosNode started = PlantedBugs.node(bugs, config, storage.load(), storage, clock, random, resumeFrom);
         node = started;
-        DeliveryApplier applier = new DeliveryApplier(delivery -> apply(delivery, sim, history));
+        applier = new DeliveryApplier(delivery -> apply(delivery, sim, history));
         writeCompletion = null;
         loop = new ReadyLoop(started, (writes, done) -> {
             storage.write(writes);
@@ -139,8 +155,53 @@ final class SimNode {
         if (delivery.checkpoint() != null && snapshotChoices.nextBoolean()) {
             snapshot = new Snapshot(delivery.checkpoint(), app.copy(), Set.copyOf(appliedIds), Set.copyOf(appliedKeys));
             snapshotsTaken++;
+            if (snapshotChoices.nextBoolean()) {
+                // compact at the next turn (as production does, off the apply path), sometimes keeping a few slots
+                pendingCompaction = Math.max(1, delivery.slot() + 1 - snapshotChoices.nextInt(8));
+            }
         }
         sim.afterApply(this); // may submit from inside the delivery, as a pipelined request would
+    }
+
+    /**
+     * This node's turn, after its tick: a compaction its last snapshot allowed; and, when the node found
+     * that a peer compacted past what it lacks, the transfer of that peer's snapshot (it takes a few
+     * ticks; a crash of either side in between loses it) and its installation.
+     */
+    void maintain(Simulator sim) {
+        if (node == null) {
+            return;
+        }
+        if (pendingCompaction > 0) {
+            node.compact(pendingCompaction);
+            pendingCompaction = 0;
+            compactions++;
+        }
+        if (incoming != null && sim.now() >= installAt) {
+            Snapshot s = incoming;
+            incoming = null;
+            if (s.checkpoint().slot() > lastApplied) {
+                app = s.app().copy();
+                appliedIds.clear();
+                appliedIds.addAll(s.appliedIds());
+                appliedKeys.clear();
+                appliedKeys.addAll(s.appliedKeys());
+                lastApplied = s.checkpoint().slot();
+                snapshot = s; // the application keeps what it installed, as its own snapshot
+                applier.installedThrough(lastApplied); // deliveries already handed out are covered by it
+                node.install(s.checkpoint());
+                installs++;
+            }
+            return;
+        }
+        String from = node.status().installFrom();
+        if (from != null && incoming == null) {
+            SimNode peer = sim.node(from);
+            if (peer.isUp() && peer.snapshot != null && peer.snapshot.checkpoint().slot() > lastApplied) {
+                incoming = peer.snapshot;
+                installAt = sim.now() + 1 + snapshotChoices.nextInt(10);
+            }
+        }
     }
 
     /** The storage reports the write group in progress (if any) durable: the loop sends and applies it. */

@@ -36,7 +36,7 @@ class SimulationTest {
         AtomicLong done = new AtomicLong();
         Map<Scenario, long[]> perScenario = new EnumMap<>(Scenario.class);
         List<Simulator.Result> failures = new ArrayList<>();
-        long[] totals = new long[4];
+        long[] totals = new long[5];
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<Simulator.Result>> results = new ArrayList<>();
@@ -63,6 +63,7 @@ class SimulationTest {
                 totals[1] += r.groupCommits();
                 totals[2] += r.snapshotsTaken();
                 totals[3] += r.resumedFromSnapshot();
+                totals[4] += r.snapshotInstalls();
                 if (!r.ok()) {
                     failures.add(r);
                 }
@@ -72,8 +73,8 @@ class SimulationTest {
         }
         double secs = (System.nanoTime() - started) / 1e9;
         System.out.printf("simulation: %d seeds from %d in %.1f s on %d threads, %d messages, %d group commits,"
-                + " %d snapshots, %d starts from a snapshot%n", seeds, first, secs, threads, totals[0], totals[1],
-                totals[2], totals[3]);
+                + " %d snapshots, %d starts from a snapshot, %d snapshots installed from a peer%n", seeds, first, secs,
+                threads, totals[0], totals[1], totals[2], totals[3], totals[4]);
         perScenario.forEach((scenario, s) -> System.out.printf(
                 "  %-12s seeds=%-6d commands submitted=%-8d acknowledged=%-8d ticks=%d%n",
                 scenario, s[0], s[1], s[2], s[3]));
@@ -90,6 +91,7 @@ class SimulationTest {
         }
         // Coverage: restarts from a snapshot happen, or the checks above say nothing about them.
         assertTrue(totals[3] >= seeds / 20, "only " + totals[3] + " starts from a snapshot in " + seeds + " seeds");
+        assertTrue(totals[4] >= seeds / 50, "only " + totals[4] + " snapshot installs in " + seeds + " seeds");
     }
 
     /** Replays one seed with a trace: {@code -Dsim.seed=N} (planted bugs: {@code -Dsim.bugs=SKIP_DEDUPE,...}). */

@@ -37,7 +37,7 @@ public final class Simulator {
 
     public record Result(long seed, Scenario scenario, List<String> violations, long ticks, int submitted,
                          int acked, long messages, long groupCommits, List<String> trace, int heals,
-                         int snapshotsTaken, int resumedFromSnapshot) {
+                         int snapshotsTaken, int resumedFromSnapshot, int snapshotInstalls) {
         public boolean ok() {
             return violations.isEmpty();
         }
@@ -140,13 +140,15 @@ public final class Simulator {
         long groups = 0;
         int snapshots = 0;
         int resumed = 0;
+        int installs = 0;
         for (SimNode node : nodes) {
             groups += node.storage.groupsWritten();
             snapshots += node.snapshotsTaken;
             resumed += node.resumedFromSnapshot;
+            installs += node.installs;
         }
         return new Result(seed, scenario, List.copyOf(history.violations()), now, history.submitted().size(),
-                history.ackedCount(), network.sent, groups, trace, healsChecked, snapshots, resumed);
+                history.ackedCount(), network.sent, groups, trace, healsChecked, snapshots, resumed, installs);
     }
 
     private void start(SimNode node) {
@@ -423,6 +425,7 @@ public final class Simulator {
             guarded(node, () -> {
                 node.node.tick();
                 node.node.flush();
+                node.maintain(this);
             });
             // A crash may strike between persisting a group and sending its messages.
             node.crashAfterNextWrite = now <= FAULT_TICKS && random.nextDouble() < scenario.crashRate / 4;
@@ -472,7 +475,7 @@ public final class Simulator {
         return sb.toString();
     }
 
-    private SimNode node(String id) {
+    SimNode node(String id) {
         return nodes.get(Integer.parseInt(id.substring(1)) - 1);
     }
 
