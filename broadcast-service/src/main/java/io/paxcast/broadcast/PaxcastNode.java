@@ -3,6 +3,7 @@ package io.paxcast.broadcast;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.paxcast.broadcast.cluster.PeerStatus;
+import io.paxcast.broadcast.cluster.SnapshotTransfer;
 import io.paxcast.broadcast.config.NodeConfig;
 import io.paxcast.broadcast.http.ConnectionGuard;
 import io.paxcast.broadcast.http.FlushCoalescing;
@@ -56,6 +57,7 @@ public final class PaxcastNode extends VerticleBase {
     private BroadcastService service;
     private KafkaBridge kafka;
     private Snapshots snapshots;
+    private SnapshotTransfer snapshotTransfer;
 
     /** What a start found on disk: the Paxos store and the newest usable snapshot of the broadcast state. */
     private record Found(MapDbStorage storage, LogSnapshot snapshot) {}
@@ -73,6 +75,8 @@ public final class PaxcastNode extends VerticleBase {
 
     /** The directory of the snapshots of the broadcast state, in the data directory. */
     static final String SNAPSHOTS = "snapshots";
+    /** The directory of the message index, in the data directory. */
+    static final String INDEX = "index";
 
     /** What older versions wrote next to a store found corrupt; a blank store now rejoins on its own. */
     static final String OLD_NON_VOTING_MARKER = "NON_VOTING";
@@ -121,7 +125,8 @@ public final class PaxcastNode extends VerticleBase {
             BroadcastLog broadcastLog = broadcastLog(found.snapshot());
             LogSnapshot resumed = broadcastLog.lastSlot() == 0 ? null : found.snapshot();
             snapshots = new Snapshots(vertx, config.nodeId(), config.snapshotIntervalMessages(), broadcastLog,
-                    snapshotFiles, resumed);
+                    snapshotFiles, config.dataDir().resolve(INDEX), resumed);
+            snapshotTransfer = new SnapshotTransfer(vertx, config.nodeId(), snapshotFiles);
             SubscriptionHub hub = new SubscriptionHub();
             EventBusTransport transport = new EventBusTransport(vertx);
             RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
@@ -163,6 +168,8 @@ public final class PaxcastNode extends VerticleBase {
             ContextInternal nodeContext = (ContextInternal) vertx.getOrCreateContext();
             return driver.start()
                     .compose(v -> transport.ready())
+                    .compose(v -> snapshotTransfer.serve())
+                    .onSuccess(v -> snapshots.start(driver, snapshotTransfer))
                     // The registration completes on the sequencer's thread. Continue on the node's context:
                     // a server that listens from the sequencer's thread serves its connections there, and
                     // HTTP parsing and WebSocket frames then run beside heartbeats and votes. The promise
@@ -200,7 +207,12 @@ public final class PaxcastNode extends VerticleBase {
      * Either way the result is the same state: it is a function of the log.
      */
     private BroadcastLog broadcastLog(LogSnapshot snapshot) {
-        java.nio.file.Path indexDir = config.dataDir().resolve("index");
+        java.nio.file.Path indexDir = config.dataDir().resolve(INDEX);
+        if (snapshot != null && snapshot.slot() + 1 < storage.logStart()) {
+            log.warn("event=snapshot_not_resumed node={} slot={} error=\"the store was compacted below slot {}\""
+                    + " action=\"installing a snapshot from a peer\"", config.nodeId(), snapshot.slot(), storage.logStart());
+            snapshot = null;
+        }
         if (snapshot != null) {
             try {
                 BroadcastLog restored = BroadcastLog.restore(storage, indexDir, snapshot, config.dedupeWindowMillis(),
@@ -213,7 +225,8 @@ public final class PaxcastNode extends VerticleBase {
                         + " 1\"", config.nodeId(), snapshot.slot(), e.getMessage());
             }
         }
-        // No snapshot: the index is derived from the log, rebuilt by applying it from slot 1.
+        // No snapshot: the index is derived from the log, rebuilt by applying it from slot 1 (or, if the
+        // store was compacted, the sequencer asks for a peer's snapshot first: Snapshots installs it).
         return new BroadcastLog(storage, MessageIndex.create(indexDir), config.dedupeWindowMillis(), config.retention());
     }
 
@@ -260,7 +273,15 @@ public final class PaxcastNode extends VerticleBase {
         Gauge.builder("paxcast.snapshot.slot", this, n -> n.snapshots.lastSlot())
                 .description("the slot of the newest snapshot of the broadcast state on this node (0: none)").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("paxcast.snapshot.failures", this, n -> n.snapshots.failed())
-                .description("snapshots that could not be written (the next checkpoint tries again)").register(registry);
+                .description("snapshots that could not be written or installed (tried again)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("paxcast.snapshot.installs", this, n -> n.snapshots.installs())
+                .description("snapshots installed from a peer (this node was behind its peers' compaction)").register(registry);
+        Gauge.builder("paxcast.log.start.slot", this, n -> n.storage.logStart())
+                .description("the first slot this node's Paxos storage still holds (1 until it compacted)").register(registry);
+        Gauge.builder("paxcast.storage.journal.bytes", this, n -> n.storage.journalBytes())
+                .description("bytes of the Paxos journal's retained segments").register(registry);
+        Gauge.builder("paxcast.storage.mapdb.bytes", this, n -> n.storage.mapDbBytes())
+                .description("bytes of the Paxos storage's MapDB files (one per journal segment)").register(registry);
         Gauge.builder("paxcast.http.connections", this, n -> n.connections.openConnections()).register(registry);
         Gauge.builder("paxcast.http.connections.refused", this, n -> n.connections.refusedConnections()).register(registry);
         Gauge.builder("paxcast.subscribers.slow.closed", hub, SubscriptionHub::slowConsumersClosed).register(registry);
@@ -290,6 +311,12 @@ public final class PaxcastNode extends VerticleBase {
                 service == null ? 0 : service.log().headSeq());
         if (peers != null) {
             peers.stop();
+        }
+        if (snapshots != null) {
+            snapshots.stop();
+        }
+        if (snapshotTransfer != null) {
+            snapshotTransfer.stop();
         }
         if (pingTimer >= 0) {
             vertx.cancelTimer(pingTimer);

@@ -113,6 +113,7 @@ public record NodeConfig(
                     .maxQueuedBytes(r.longValue(ConfigKey.PAXOS_MAX_QUEUED_BYTES, 1024, 1L << 40))
                     .forwardWindowBytes(r.longValue(ConfigKey.PAXOS_FORWARD_WINDOW_BYTES, 1024, 1L << 40))
                     .maxRecentBytes(r.longValue(ConfigKey.PAXOS_MAX_RECENT_BYTES, 1024, 1L << 40))
+                    .checkpointEverySlots(r.integer(ConfigKey.SNAPSHOT_CHECKPOINT_EVERY_SLOTS, 1, 1 << 30))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException(ConfigKey.PAXOS_ELECTION_TIMEOUT_TICKS, e.getMessage());

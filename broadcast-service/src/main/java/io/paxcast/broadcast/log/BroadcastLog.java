@@ -46,9 +46,11 @@ public final class BroadcastLog implements AutoCloseable {
     static final long DECODED_CACHE_BYTES = 4L << 20;
 
     private final ChosenLogReader chosenLog;
-    private final MessageIndex index;
-    private final IdempotencyStore keys;
-    private final RetentionPoint retention;
+    // replaced whole when a snapshot from a peer is installed
+    private MessageIndex index;
+    private IdempotencyStore keys;
+    private RetentionPoint retention;
+    private final Retention retentionLimits;
 
     private long lastSlot;
     private long lastSeq;
@@ -76,6 +78,44 @@ public final class BroadcastLog implements AutoCloseable {
         this.index = index;
         this.keys = keys;
         this.retention = retention;
+        this.retentionLimits = retention.retention();
+    }
+
+    /**
+     * Replaces this log's state by a snapshot another node took ({@code snapshot}), installed because this
+     * node's store compacted, or its peers' did, past what it applied. The index starts over in
+     * {@code indexDir} after the snapshot's slot ({@link MessageIndex#createAt}): the counters, the
+     * keys and every channel's head come from the snapshot, no record of the messages before it is
+     * held here, and those answer as expired. The next slot to apply is the one after the snapshot's.
+     *
+     * @throws IllegalStateException if the snapshot's keys do not read back or were taken with another window
+     */
+    public void install(LogSnapshot snapshot, java.nio.file.Path indexDir) {
+        IdempotencyStore restoredKeys = readKeys(snapshot, keys.windowMillis());
+        index.close();
+        index = MessageIndex.createAt(indexDir, snapshot.index());
+        keys = restoredKeys;
+        retention = new RetentionPoint(retentionLimits, Math.max(snapshot.earliestSlot(), snapshot.slot() + 1));
+        lastSlot = snapshot.slot();
+        lastSeq = snapshot.lastSeq();
+        payloadBytes = snapshot.payloadBytes();
+        decoded.clear();
+        decodedBytes = 0;
+    }
+
+    private static IdempotencyStore readKeys(LogSnapshot snapshot, long keyWindowMillis) {
+        IdempotencyStore keys;
+        try {
+            keys = IdempotencyStore.readFrom(new java.io.DataInputStream(new java.io.ByteArrayInputStream(snapshot.keys())));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the snapshot's idempotency keys do not read back: " + e.getMessage(), e);
+        }
+        if (keys.windowMillis() != keyWindowMillis) {
+            // Every node must decide retries alike: a snapshot taken with another window would not.
+            throw new IllegalStateException("the snapshot was taken with publish.dedupeWindowMillis="
+                    + keys.windowMillis() + ", the node runs with " + keyWindowMillis);
+        }
+        return keys;
     }
 
     /**
@@ -88,17 +128,7 @@ public final class BroadcastLog implements AutoCloseable {
      */
     public static BroadcastLog restore(ChosenLogReader chosenLog, java.nio.file.Path indexDir, LogSnapshot snapshot,
                                        long keyWindowMillis, Retention retention) {
-        IdempotencyStore keys;
-        try {
-            keys = IdempotencyStore.readFrom(new java.io.DataInputStream(new java.io.ByteArrayInputStream(snapshot.keys())));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("the snapshot's idempotency keys do not read back: " + e.getMessage(), e);
-        }
-        if (keys.windowMillis() != keyWindowMillis) {
-            // Every node must decide retries alike: a snapshot taken with another window would not.
-            throw new IllegalStateException("the snapshot was taken with publish.dedupeWindowMillis="
-                    + keys.windowMillis() + ", the node runs with " + keyWindowMillis);
-        }
+        IdempotencyStore keys = readKeys(snapshot, keyWindowMillis);
         MessageIndex index = MessageIndex.resume(indexDir, snapshot.index());
         BroadcastLog restored = new BroadcastLog(chosenLog, index, keys, new RetentionPoint(retention, snapshot.earliestSlot()));
         restored.lastSlot = snapshot.slot();
@@ -148,6 +178,11 @@ public final class BroadcastLog implements AutoCloseable {
 
     public long headSeq() {
         return lastSeq;
+    }
+
+    /** The earliest slot retention keeps (the last applied slot + 1 once everything expired). */
+    public long earliestSlot() {
+        return retention.earliestSlot();
     }
 
     public long lastSlot() {
@@ -206,7 +241,7 @@ public final class BroadcastLog implements AutoCloseable {
                 String key = item.key() == null ? null : keyOf(item.channel(), item.key());
                 long earlier = key == null ? -1 : keys.lookup(key);
                 if (earlier > 0) {
-                    commandResults.add(resultOf(earlier));
+                    commandResults.add(resultOf(earlier, item.channel()));
                 } else {
                     long seq = ++lastSeq;
                     long offset = index.appendMessage(seq, slot, position, item.channel());
@@ -232,12 +267,27 @@ public final class BroadcastLog implements AutoCloseable {
     /** The original result of an idempotency key still within the window. */
     public java.util.Optional<PublishResult> lookupKey(String channel, String key) {
         long seq = keys.lookup(keyOf(channel, key));
-        return seq > 0 ? java.util.Optional.of(resultOf(seq)) : java.util.Optional.empty();
+        return seq > 0 ? java.util.Optional.of(resultOf(seq, channel)) : java.util.Optional.empty();
     }
 
-    private PublishResult resultOf(long seq) {
-        MessageRef ref = index.message(seq);
-        return new PublishResult(seq, ref.channel(), ref.offset(), ref.ts(), true);
+    /**
+     * The original result of message {@code seq} (of {@code channel}), for a retry. A node started from a
+     * snapshot installed from a peer holds no record of the messages before it: for one of those (a retry
+     * within the key window of a message this node never applied) only the seq is known, and the offset and
+     * ts are 0.
+     */
+    private PublishResult resultOf(long seq, String channel) {
+        try {
+            MessageRef ref = index.message(seq);
+            return new PublishResult(seq, ref.channel(), ref.offset(), ref.ts(), true);
+        } catch (OffsetExpired gone) {
+            return new PublishResult(seq, channel, 0, 0, true);
+        }
+    }
+
+    /** The last slot whose messages this node holds no record of (0, or the slot of an installed snapshot). */
+    public long installedBase() {
+        return index.baseSlot();
     }
 
     // ---------------------------------------------------------------- reads

@@ -58,6 +58,8 @@ final class ChannelLists implements AutoCloseable {
         int block = blockOf(index);
         if (block == channel.blockCount()) {
             channel.addBlock(allocate(capacity(block)));
+        } else if (channel.absent(block)) {
+            channel.placeBlock(block, allocate(capacity(block))); // an installed channel's first block here
         }
         entries.putLong(channel.blockStart(block) + (index - firstIndex(block)), 0, seq);
         channel.head = index + 1;
@@ -73,7 +75,7 @@ final class ChannelLists implements AutoCloseable {
 
     /** The seqs at offsets {@code afterOffset + 1 ..}, at most {@code limit} of them. */
     long[] read(ChannelState channel, long afterOffset, int limit) {
-        long from = Math.max(0, afterOffset);
+        long from = Math.max(channel.firstIndex, afterOffset);
         long to = Math.min(channel.head, from + Math.max(0, limit));
         if (to <= from) {
             return new long[0];
@@ -95,7 +97,7 @@ final class ChannelLists implements AutoCloseable {
 
     /** The 0-based index of the channel's first seq above {@code afterSeq}, or head if none. */
     long upperBound(ChannelState channel, long afterSeq) {
-        long lo = 0;
+        long lo = channel.firstIndex;
         long hi = channel.head;
         if (channel.lastSeq <= afterSeq) {
             return hi;

@@ -19,6 +19,13 @@ final class ChannelState {
     long head;
     /** The seq at offset {@link #head}, 0 if none: nextSeqIn skips a channel without a disk read. */
     long lastSeq;
+    /**
+     * The 0-based index of the first entry held (0 but in an index started from an installed snapshot,
+     * which holds nothing of the messages before it): blocks wholly below it are {@link #ABSENT}.
+     */
+    long firstIndex;
+    /** The directory value of a block that is not held. */
+    static final int ABSENT = -1;
     private int[] blockUnits;
     private int blockCount;
 
@@ -30,12 +37,41 @@ final class ChannelState {
 
     /** Restores a channel from a kept directory. */
     ChannelState(String name, int id, long head, long lastSeq, int[] blockUnits) {
+        this(name, id, head, lastSeq, 0, blockUnits);
+    }
+
+    /** Restores a channel from a kept directory whose entries below {@code firstIndex} are not held. */
+    ChannelState(String name, int id, long head, long lastSeq, long firstIndex, int[] blockUnits) {
         this.name = name;
         this.id = id;
         this.head = head;
         this.lastSeq = lastSeq;
+        this.firstIndex = firstIndex;
         this.blockUnits = blockUnits.length == 0 ? new int[4] : blockUnits.clone();
         this.blockCount = blockUnits.length;
+    }
+
+    /**
+     * A channel known by its counters only (from an installed snapshot): its next offset is
+     * {@code head + 1}, and none of its entries so far is held here.
+     */
+    static ChannelState countersOnly(String name, int id, long head, long lastSeq) {
+        int blocks = head == 0 ? 0 : ChannelLists.blockOf(head - 1) + 1;
+        int[] units = new int[blocks];
+        java.util.Arrays.fill(units, ABSENT);
+        return new ChannelState(name, id, head, lastSeq, head, units);
+    }
+
+    boolean absent(int k) {
+        return blockUnits[k] == ABSENT;
+    }
+
+    /** Gives block {@code k}, absent so far, its place in the entries file. */
+    void placeBlock(int k, long startEntry) {
+        if (!absent(k)) {
+            throw new IllegalStateException("block " + k + " of " + name + " is placed already");
+        }
+        blockUnits[k] = units(startEntry);
     }
 
     int blockCount() {
@@ -48,14 +84,19 @@ final class ChannelState {
     }
 
     void addBlock(long startEntry) {
-        long units = startEntry >>> UNIT_SHIFT;
-        if ((startEntry & ((1 << UNIT_SHIFT) - 1)) != 0 || units > 0xFFFF_FFFFL) {
-            throw new IllegalStateException("channel block at entry " + startEntry + " cannot be addressed");
-        }
+        int units = units(startEntry);
         if (blockCount == blockUnits.length) {
             blockUnits = Arrays.copyOf(blockUnits, blockCount * 2);
         }
-        blockUnits[blockCount++] = (int) units;
+        blockUnits[blockCount++] = units;
+    }
+
+    private static int units(long startEntry) {
+        long units = startEntry >>> UNIT_SHIFT;
+        if ((startEntry & ((1 << UNIT_SHIFT) - 1)) != 0 || units >= 0xFFFF_FFFFL) { // all ones: ABSENT
+            throw new IllegalStateException("channel block at entry " + startEntry + " cannot be addressed");
+        }
+        return (int) units;
     }
 
     /** The directory for a kept index (exactly {@link #blockCount()} entries). */

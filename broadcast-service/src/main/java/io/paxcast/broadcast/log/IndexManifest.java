@@ -38,10 +38,17 @@ import java.util.zip.CheckedOutputStream;
  * crash of the reopened index means a rebuild, never trust in a stale file.
  */
 record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition, long allocatedEntries,
-                     List<ChannelState> channels) {
+                     List<ChannelState> channels, long baseSlot, long baseSeq) {
     static final String FILE = "index.clean";
     private static final int MAGIC = 0x50584958; // "PXIX"
-    private static final int VERSION = 2; // 2: slot records of 32 bytes (payload bytes before the slot, log clock)
+    /** 2: slot records of 32 bytes; 3: a base (an index started from an installed snapshot) and each channel's first entry held. */
+    private static final int VERSION = 3;
+
+    /** An index that holds everything from slot 1. */
+    IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition, long allocatedEntries,
+                  List<ChannelState> channels) {
+        this(lastSlot, headSeq, lastTs, lastPosition, allocatedEntries, channels, 0, 0);
+    }
 
     void write(Path dir) {
         Path tmp = dir.resolve(FILE + ".tmp");
@@ -77,6 +84,8 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
         out.writeLong(lastTs);
         out.writeInt(lastPosition);
         out.writeLong(allocatedEntries);
+        out.writeLong(baseSlot);
+        out.writeLong(baseSeq);
         out.writeInt(channels.size());
         for (ChannelState c : channels) {
             byte[] name = c.name.getBytes(StandardCharsets.UTF_8);
@@ -84,6 +93,7 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
             out.write(name);
             out.writeLong(c.head);
             out.writeLong(c.lastSeq);
+            out.writeLong(c.firstIndex);
             int[] blocks = c.blockUnits();
             out.writeInt(blocks.length);
             for (int unit : blocks) {
@@ -148,8 +158,11 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
         long lastTs = in.readLong();
         int lastPosition = in.readInt();
         long allocated = in.readLong();
+        long baseSlot = in.readLong();
+        long baseSeq = in.readLong();
         int count = in.readInt();
-        if (lastSlot < 0 || headSeq < 0 || allocated < 0 || count < 0) {
+        if (lastSlot < 0 || headSeq < 0 || allocated < 0 || count < 0 || baseSlot < 0 || baseSlot > lastSlot
+                || baseSeq < 0 || baseSeq > headSeq) {
             return Optional.empty();
         }
         List<ChannelState> channels = new ArrayList<>();
@@ -158,17 +171,23 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
             in.readFully(name);
             long head = in.readLong();
             long lastSeq = in.readLong();
+            long firstIndex = in.readLong();
             int[] blocks = new int[checkedLength(in.readInt(), 1 << 26)];
             for (int k = 0; k < blocks.length; k++) {
                 blocks[k] = in.readInt();
             }
-            ChannelState c = new ChannelState(new String(name, StandardCharsets.UTF_8), id, head, lastSeq, blocks);
+            if (firstIndex < 0 || firstIndex > head) {
+                return Optional.empty();
+            }
+            ChannelState c = new ChannelState(new String(name, StandardCharsets.UTF_8), id, head, lastSeq, firstIndex,
+                    blocks);
             if (!consistent(c, headSeq, allocated)) {
                 return Optional.empty();
             }
             channels.add(c);
         }
-        return Optional.of(new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, allocated, channels));
+        return Optional.of(new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, allocated, channels, baseSlot,
+                baseSeq));
     }
 
     /** The directory matches the head, every block lies inside the allocated entries, seqs in range. */
@@ -179,8 +198,9 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
             return false;
         }
         for (int k = 0; k < blocks; k++) {
-            if (c.blockStart(k) + ChannelLists.capacity(k) > allocated) {
-                return false;
+            boolean held = ChannelLists.firstIndex(k) + ChannelLists.capacity(k) > c.firstIndex;
+            if (c.absent(k) ? held && c.head > c.firstIndex : c.blockStart(k) + ChannelLists.capacity(k) > allocated) {
+                return false; // a block that should hold entries is absent, or one lies outside the file
             }
         }
         return true;

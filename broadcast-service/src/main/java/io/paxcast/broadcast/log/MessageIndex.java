@@ -83,6 +83,9 @@ public final class MessageIndex implements AutoCloseable {
     private final List<ChannelState> byId = new ArrayList<>();
     private long lastSlot;
     private long headSeq;
+    /** Slots and seqs up to these are not held (an index started from an installed snapshot); 0 otherwise. */
+    private long baseSlot;
+    private long baseSeq;
     private long lastTs;
     /** The position of the last message appended in {@link #lastSlot}, -1 if none yet. */
     private int lastPosition = -1;
@@ -108,6 +111,27 @@ public final class MessageIndex implements AutoCloseable {
                     + state.lastSlot());
         }
         return new MessageIndex(dir, DEFAULT_SEGMENT_SHIFT, state);
+    }
+
+    /**
+     * A new index in {@code dir} that starts after {@code state}'s last slot (an installed snapshot's
+     * index state, from another node): it knows the counters and every channel's head, so the next
+     * message gets the next seq and offset, and it holds no record of the messages before (they are
+     * answered as expired). Files of an earlier index are discarded.
+     */
+    static MessageIndex createAt(Path dir, IndexManifest state) {
+        MessageIndex index = create(dir);
+        index.baseSlot = state.lastSlot();
+        index.baseSeq = state.headSeq();
+        index.lastSlot = state.lastSlot();
+        index.headSeq = state.headSeq();
+        index.lastTs = state.lastTs();
+        for (ChannelState c : state.channels()) {
+            ChannelState counters = ChannelState.countersOnly(c.name, c.id, c.head, c.lastSeq);
+            index.byName.put(c.name, counters);
+            index.byId.add(counters);
+        }
+        return index;
     }
 
     /** A new, empty index in {@code dir} (created if needed); files of an earlier index are discarded. */
@@ -165,6 +189,8 @@ public final class MessageIndex implements AutoCloseable {
         if (!fresh) {
             lastSlot = kept.lastSlot();
             headSeq = kept.headSeq();
+            baseSlot = kept.baseSlot();
+            baseSeq = kept.baseSeq();
             lastTs = kept.lastTs();
             lastPosition = kept.lastPosition();
             messages.mapThrough(headSeq);
@@ -250,6 +276,11 @@ public final class MessageIndex implements AutoCloseable {
 
     // ---------------------------------------------------------------- reads
 
+    /** The last slot this index holds nothing of (0, or the slot of the snapshot it was started from). */
+    public long baseSlot() {
+        return baseSlot;
+    }
+
     /** The seq of the last appended message, 0 if none. */
     public long headSeq() {
         return headSeq;
@@ -270,6 +301,9 @@ public final class MessageIndex implements AutoCloseable {
         ensureOpen();
         if (seq < 1 || seq > headSeq) {
             throw new IllegalArgumentException("no message " + seq + " (head " + headSeq + ")");
+        }
+        if (seq <= baseSeq) {
+            throw new OffsetExpired("seq " + seq + " (this node started from a snapshot after it)", baseSeq + 1);
         }
         long record = seq - 1;
         long slot = messages.getLong(record, M_SLOT);
@@ -312,8 +346,8 @@ public final class MessageIndex implements AutoCloseable {
 
     private long slotRecord(long slot) {
         ensureOpen();
-        if (slot < 1 || slot > lastSlot) {
-            throw new IllegalArgumentException("no slot " + slot + " (last " + lastSlot + ")");
+        if (slot <= baseSlot || slot > lastSlot) {
+            throw new IllegalArgumentException("no slot " + slot + " (held: " + (baseSlot + 1) + ".." + lastSlot + ")");
         }
         return slot - 1;
     }
@@ -347,7 +381,7 @@ public final class MessageIndex implements AutoCloseable {
      */
     public long nextSeqIn(Set<String> channels, long afterSeq) {
         ensureOpen();
-        long floor = Math.max(afterSeq, 0) + 1;
+        long floor = Math.max(Math.max(afterSeq, 0), baseSeq) + 1;
         if (channels == null) {
             return floor <= headSeq ? floor : -1;
         }
@@ -372,7 +406,7 @@ public final class MessageIndex implements AutoCloseable {
 
     /** Bytes of the files in use (the written part of each): what the index costs on disk. */
     public long diskBytes() {
-        return headSeq * MESSAGE_BYTES + lastSlot * SLOT_BYTES + lists.usedBytes();
+        return (headSeq - baseSeq) * MESSAGE_BYTES + (lastSlot - baseSlot) * SLOT_BYTES + lists.usedBytes();
     }
 
     /** The files' lengths: whole mapped segments, sparse beyond {@link #diskBytes()}. */
@@ -403,9 +437,10 @@ public final class MessageIndex implements AutoCloseable {
         ensureOpen();
         List<ChannelState> copies = new ArrayList<>(byId.size());
         for (ChannelState c : byId) {
-            copies.add(new ChannelState(c.name, c.id, c.head, c.lastSeq, c.blockUnits()));
+            copies.add(new ChannelState(c.name, c.id, c.head, c.lastSeq, c.firstIndex, c.blockUnits()));
         }
-        return new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, lists.allocatedEntries(), copies);
+        return new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, lists.allocatedEntries(), copies, baseSlot,
+                baseSeq);
     }
 
     /**
@@ -442,7 +477,8 @@ public final class MessageIndex implements AutoCloseable {
         messages.force();
         slots.force();
         lists.force();
-        new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, lists.allocatedEntries(), byId).write(dir);
+        new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, lists.allocatedEntries(), byId, baseSlot, baseSeq)
+                .write(dir);
         close();
     }
 

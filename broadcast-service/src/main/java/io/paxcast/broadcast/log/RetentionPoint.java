@@ -55,6 +55,10 @@ final class RetentionPoint {
         return messages > retention.maxMessages() || bytes > retention.maxBytes() || age > retention.maxAgeMillis();
     }
 
+    Retention retention() {
+        return retention;
+    }
+
     /** The earliest slot still retained (the last applied slot + 1 when everything has expired). */
     long earliestSlot() {
         return earliestSlot;

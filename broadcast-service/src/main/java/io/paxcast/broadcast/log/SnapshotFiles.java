@@ -30,8 +30,13 @@ import java.util.zip.CheckedOutputStream;
  *
  * <p>A snapshot is published atomically: written to a temporary file, forced, renamed, and the
  * directory forced; a crash leaves the previous snapshots as they were and at most a temporary file,
- * removed at the next start. The newest {@link #KEPT} are kept: if the newest is damaged (the medium,
- * not a crash), the node starts from the one before.
+ * removed at the next start.
+ *
+ * <p>Which are kept ({@link #write}): the newest {@link #KEPT} (a node starts from the newest; if it is
+ * damaged, the medium, not a crash, from the one before), and the <em>base</em>: the newest whose slot
+ * lies below the retention point. The base is what the log is compacted to (the node forgets the
+ * slots up to it, and keeps every retained one after it), and what a peer that must catch up past the
+ * compaction point installs before it fetches the retained log ({@link #base}).
  *
  * <p>Threading: {@link #write} blocks on fsync (call it off the event loop); one writer at a time.
  */
@@ -51,8 +56,16 @@ public final class SnapshotFiles {
         return dir;
     }
 
-    /** Writes {@code snapshot} durably, then removes all but the newest {@link #KEPT}. */
+    /** Writes {@code snapshot} durably, then removes all but the newest {@link #KEPT} (no base is kept). */
     public void write(LogSnapshot snapshot) {
+        write(snapshot, 1);
+    }
+
+    /**
+     * Writes {@code snapshot} durably, then removes every snapshot but the newest {@link #KEPT} and the base
+     * below {@code retainedFromSlot} (the earliest slot retention keeps).
+     */
+    public void write(LogSnapshot snapshot, long retainedFromSlot) {
         Path target = dir.resolve(name(snapshot.slot()));
         Path tmp = dir.resolve(name(snapshot.slot()) + ".tmp");
         try {
@@ -70,9 +83,12 @@ public final class SnapshotFiles {
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             forceDirectory();
+            Optional<Path> base = baseFile(retainedFromSlot);
             List<Path> files = snapshotFiles();
             for (int i = KEPT; i < files.size(); i++) {
-                Files.deleteIfExists(files.get(i));
+                if (base.isEmpty() || !files.get(i).equals(base.get())) {
+                    Files.deleteIfExists(files.get(i));
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the snapshot of slot " + snapshot.slot() + " to " + dir, e);
@@ -112,8 +128,50 @@ public final class SnapshotFiles {
         }
     }
 
-    /** Reads one snapshot file, checksum first. */
-    static LogSnapshot read(Path file) throws IOException {
+    /**
+     * The slot of the base: the newest snapshot below {@code retainedFromSlot} (the slots after it hold
+     * every retained message). Empty if there is none yet (nothing expired, or no snapshot is old enough).
+     */
+    public Optional<Long> base(long retainedFromSlot) {
+        try {
+            return baseFile(retainedFromSlot).map(SnapshotFiles::slotOf);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the snapshots in " + dir, e);
+        }
+    }
+
+    private Optional<Path> baseFile(long retainedFromSlot) throws IOException {
+        for (Path p : snapshotFiles()) {
+            if (slotOf(p) < retainedFromSlot) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The file of the snapshot of {@code slot}, if it is kept. */
+    public Optional<Path> fileOf(long slot) {
+        Path p = dir.resolve(name(slot));
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    /** The oldest kept snapshot's file: the base when there is one (what a peer installs). */
+    public Optional<Path> oldest() {
+        try {
+            List<Path> files = snapshotFiles();
+            return files.isEmpty() ? Optional.empty() : Optional.of(files.get(files.size() - 1));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the snapshots in " + dir, e);
+        }
+    }
+
+    public static long slotOf(Path file) {
+        String n = file.getFileName().toString();
+        return Long.parseLong(n.substring(PREFIX.length(), n.length() - SUFFIX.length()));
+    }
+
+    /** Reads one snapshot file, checksum first (also one fetched from a peer). */
+    public static LogSnapshot read(Path file) throws IOException {
         CRC32C crc = new CRC32C();
         try (InputStream raw = Files.newInputStream(file)) {
             DataInputStream in = new DataInputStream(new CheckedInputStream(new BufferedInputStream(raw, 1 << 16), crc));

@@ -109,6 +109,87 @@ class LogSnapshotTest {
         assertEquals(expected.keyCount(), actual.keyCount());
     }
 
+    /**
+     * A node that installs another node's snapshot (its store is behind the cluster's compaction) holds
+     * nothing of the messages before it, and everything after it exactly as the others: the same seq,
+     * offsets and retries for every later slot; what is before answers as expired, never wrongly.
+     */
+    @Test
+    void aLogThatInstalledAPeersSnapshotAgreesOnEverythingAfterIt() throws IOException {
+        for (long seed = 1; seed <= 15; seed++) {
+            Random choices = new Random(seed * 17);
+            int slots = 300;
+            int base = 20 + choices.nextInt(200);
+            Retention retention = new Retention(60 + choices.nextInt(300), Long.MAX_VALUE, Long.MAX_VALUE);
+            RandomLog generated = new RandomLog(seed);
+            for (int i = 0; i < slots; i++) {
+                generated.next();
+            }
+            Path d = dir.resolve("i" + seed);
+            BroadcastLog peer = new BroadcastLog(generated, MessageIndex.create(d.resolve("peer")), WINDOW, retention);
+            List<BroadcastLog.Applied> expected = new ArrayList<>();
+            LogSnapshot theirs = null;
+            for (long slot = 1; slot <= slots; slot++) {
+                Delivery delivery = generated.slot(slot).delivery();
+                expected.add(peer.apply(delivery));
+                if (slot == base) {
+                    theirs = peer.snapshot("n1", new Checkpoint(slot, delivery.timestampMillis(), delivery.logClockMillis(),
+                            NO_COMMANDS_APPLIED));
+                }
+            }
+            // the installing node applied a little of the log long ago, then installs the peer's snapshot
+            BroadcastLog node = new BroadcastLog(generated, MessageIndex.create(d.resolve("node")), WINDOW, retention);
+            for (long slot = 1; slot <= Math.min(5, base - 1); slot++) {
+                node.apply(generated.slot(slot).delivery());
+            }
+            node.install(theirs, d.resolve("node"));
+            assertEquals(base, node.lastSlot());
+            assertEquals(base, node.installedBase());
+            long firstHeld = theirs.lastSeq() + 1;
+            for (long slot = base + 1; slot <= slots; slot++) {
+                assertEquals(withoutPositionsBefore(expected.get((int) slot - 1), firstHeld),
+                        node.apply(generated.slot(slot).delivery()), "seed " + seed + " slot " + slot);
+            }
+            assertEquals(Math.max(peer.earliestSeq(), firstHeld), node.earliestSeq(), "seed " + seed);
+            assertEquals(peer.headSeq(), node.headSeq());
+            for (long seq = node.earliestSeq(); seq <= node.headSeq(); seq++) {
+                assertEquals(peer.message(seq), node.message(seq), "seed " + seed + " message " + seq);
+            }
+            if (firstHeld > 1) {
+                assertThrows(OffsetExpired.class, () -> node.global(firstHeld - 2, 10), "before the snapshot: expired");
+            }
+            for (String channel : generated.channels()) {
+                assertEquals(peer.channelHead(channel), node.channelHead(channel), channel);
+                long from = node.earliestOffset(channel) - 1;
+                assertEquals(peer.channel(channel, from, 1000), node.channel(channel, from, 1000), "seed " + seed + " " + channel);
+            }
+            // and the installed node's own snapshot resumes like any other
+            Delivery last = generated.slot(slots).delivery();
+            LogSnapshot ours = node.snapshot("n2", new Checkpoint(slots, last.timestampMillis(), last.logClockMillis(),
+                    NO_COMMANDS_APPLIED));
+            node.forceThrough(ours);
+            long earliest = node.earliestSeq();
+            node.close();
+            BroadcastLog resumed = BroadcastLog.restore(generated, d.resolve("node"), ours, WINDOW, retention);
+            assertEquals(earliest, resumed.earliestSeq());
+            assertEquals(peer.message(peer.headSeq()), resumed.message(peer.headSeq()));
+            resumed.close();
+            peer.close();
+        }
+    }
+
+    /**
+     * A retry of a message the installing node never applied (before its snapshot) gets the original
+     * seq, but the node cannot say the offset and ts: they are 0 (everything else is as the peer's).
+     */
+    private static BroadcastLog.Applied withoutPositionsBefore(BroadcastLog.Applied applied, long firstHeld) {
+        java.util.Map<io.paxcast.paxos.core.CommandId, List<PublishResult>> results = new java.util.HashMap<>();
+        applied.results().forEach((id, list) -> results.put(id, list.stream()
+                .map(r -> r.replay() && r.seq() < firstHeld ? new PublishResult(r.seq(), r.channel(), 0, 0, true) : r)
+                .toList()));
+        return new BroadcastLog.Applied(applied.slot(), applied.messages(), results);
+    }
+
     @Test
     void theNewestWholeSnapshotOfThisNodeIsFoundAndOnlyTwoAreKept() throws IOException {
         RandomLog generated = new RandomLog(7);

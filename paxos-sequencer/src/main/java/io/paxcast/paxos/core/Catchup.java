@@ -79,6 +79,13 @@ final class Catchup {
         return installFrom;
     }
 
+    /** Only a snapshot helps this node (its store compacted past what it delivered): ask {@code peer}. */
+    void requireInstall(String peer) {
+        if (installFrom == null) {
+            installFrom = peer;
+        }
+    }
+
     /** A snapshot was installed (or this node caught up otherwise): ask for pages again. */
     void installed() {
         installFrom = null;

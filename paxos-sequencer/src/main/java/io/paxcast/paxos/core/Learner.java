@@ -95,7 +95,15 @@ class Learner {
     }
 
     boolean hasUndelivered() {
-        return deliveredUpTo < log.chosenPrefix();
+        return deliveredUpTo < log.chosenPrefix() && canDeliverNext();
+    }
+
+    /**
+     * Whether the next slot's value is still held: false when the store compacted past what this run
+     * delivered (it started without the snapshot it compacted for): only an installed snapshot helps.
+     */
+    boolean canDeliverNext() {
+        return deliveredUpTo + 1 >= log.logStart();
     }
 
     /**
@@ -106,7 +114,7 @@ class Learner {
     List<Delivery> deliver(int maxDeliveries) {
         int limit = Math.min(maxDeliveries, config.maxDeliveriesPerReady());
         List<Delivery> deliveries = new ArrayList<>();
-        while (deliveredUpTo < log.chosenPrefix() && deliveries.size() < limit) {
+        while (deliveredUpTo < log.chosenPrefix() && canDeliverNext() && deliveries.size() < limit) {
             long slot = deliveredUpTo + 1;
             Value value = log.chosenValue(slot).orElseThrow(() -> new IllegalStateException(
                     "node " + config.nodeId() + ": chosen slot " + slot + " is neither in memory nor on disk"));

@@ -467,7 +467,24 @@ public final class PaxosNode {
         routing.handIn(now, elections.leaderId());
         proposer.announceCommitIfMoved(now);
         catchup.requestIfBehind(now);
+        if (!learner.canDeliverNext()) {
+            catchup.requireInstall(installSource());
+        }
         routing.flushForwards(elections.leaderId());
+    }
+
+    /** Whom to ask for a snapshot when no peer named itself: the leader, else the first other voter. */
+    private String installSource() {
+        String leader = elections.leaderId();
+        if (leader != null && !leader.equals(config.nodeId())) {
+            return leader;
+        }
+        for (String voter : config.voters()) {
+            if (!voter.equals(config.nodeId())) {
+                return voter;
+            }
+        }
+        return null;
     }
 
     private void deliver(int maxDeliveries) {

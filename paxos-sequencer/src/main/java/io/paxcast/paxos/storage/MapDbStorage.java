@@ -109,6 +109,10 @@ public final class MapDbStorage implements PaxosStorage {
     private long durableLogStart = 1;
 
     private volatile long publishedPrefix;
+    private volatile long diskJournalBytes;
+    private volatile int diskSegments;
+    private volatile long diskMapDbBytes;
+    private long writesSinceMeasure;
     private volatile long publishedLogStart = 1;
     private volatile boolean closed;
 
@@ -154,6 +158,7 @@ public final class MapDbStorage implements PaxosStorage {
             this.publishedLogStart = current.logStart();
             index.delete(journal.deleteBelow(durableLogStart)); // a compaction the last run did not finish
             this.lastForceNanos = System.nanoTime();
+            measureDisk(true);
         } catch (IOException | RuntimeException e) {
             closeQuietly(opened, recovered, e);
             if (e instanceof StorageException se) {
@@ -259,6 +264,7 @@ public final class MapDbStorage implements PaxosStorage {
                     publishedLogStart = current.logStart(); // reads below it answer empty from now on
                     compact();
                 }
+                measureDisk(compacted || ++writesSinceMeasure % 1024 == 0);
             } catch (IOException | RuntimeException e) {
                 failure = new StorageException("write to " + dir + " failed; the storage is unusable: " + e, e);
                 throw failure;
@@ -298,6 +304,7 @@ public final class MapDbStorage implements PaxosStorage {
         index.roll(journal.activeNumber(), sealedGroups);
         index.apply(start);
         index.applied(journal.activeGroups());
+        measureDisk(true);
     }
 
     /**
@@ -315,24 +322,27 @@ public final class MapDbStorage implements PaxosStorage {
         index.delete(journal.deleteBelow(durableLogStart));
     }
 
-    /** Journal bytes on disk (every retained segment). */
+    /** Journal bytes on disk (every retained segment), as of the last write. Any thread, never blocks. */
     public long journalBytes() {
-        synchronized (writeLock) {
-            return journal.sizeBytes();
-        }
+        return diskJournalBytes;
     }
 
-    /** Journal segment files on disk. */
+    /** Journal segment files on disk, as of the last write. Any thread. */
     public int journalSegments() {
-        synchronized (writeLock) {
-            return journal.segmentCount();
-        }
+        return diskSegments;
     }
 
-    /** Bytes of the MapDB files (one per journal segment). */
+    /** Bytes of the MapDB files (one per journal segment), as of the last roll or compaction. Any thread. */
     public long mapDbBytes() {
-        synchronized (writeLock) {
-            return index.fileBytes();
+        return diskMapDbBytes;
+    }
+
+    /** Takes the disk figures the getters above report (under the write lock). */
+    private void measureDisk(boolean files) {
+        diskJournalBytes = journal.sizeBytes();
+        diskSegments = journal.segmentCount();
+        if (files) {
+            diskMapDbBytes = index.fileBytes();
         }
     }
 

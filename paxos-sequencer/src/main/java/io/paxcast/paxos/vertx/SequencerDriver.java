@@ -180,6 +180,37 @@ public final class SequencerDriver {
     }
 
     /**
+     * The application holds a durable snapshot past {@code belowSlot - 1} and keeps no history below
+     * {@code belowSlot}: the node may forget (and its storage reclaim) the slots below it
+     * ({@link PaxosNode#compact}).
+     */
+    public void compact(long belowSlot) {
+        if (context != null) {
+            context.runOnContext(v -> {
+                if (node != null && failure == null && guard(() -> node.compact(belowSlot))) {
+                    pump();
+                }
+            });
+        }
+    }
+
+    /**
+     * The application replaced its state by a snapshot installed from a peer ({@link NodeStatus#installFrom}
+     * asked for it), on the application's context: deliveries up to it that are on their way here are
+     * dropped, and the node goes on from the slot after it ({@link PaxosNode#install}).
+     */
+    public void install(Checkpoint checkpoint) {
+        applier.installedThrough(checkpoint.slot());
+        if (context != null) {
+            context.runOnContext(v -> {
+                if (node != null && failure == null && guard(() -> node.install(checkpoint))) {
+                    pump();
+                }
+            });
+        }
+    }
+
+    /**
      * The sequencer's own context (null before {@link #start()}): for tests and diagnostics that must
      * run beside the protocol. Whatever runs here delays every heartbeat and vote of this node.
      */
