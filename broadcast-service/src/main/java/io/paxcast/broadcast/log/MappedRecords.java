@@ -145,9 +145,11 @@ final class MappedRecords implements AutoCloseable {
         if (current == null) {
             throw new IllegalStateException(path + " is closed");
         }
-        long needed = records <= 0 ? 0 : ((records - 1) >>> segmentShift) + 1;
+        long needed = Math.min(current.length, records <= 0 ? 0 : ((records - 1) >>> segmentShift) + 1);
         for (int i = 0; i < needed; i++) {
-            current[i].force();
+            if (current[i] != null) { // an index started after an installed snapshot never wrote the segments before it
+                current[i].force();
+            }
         }
     }
 

@@ -33,10 +33,13 @@ import java.util.zip.CheckedOutputStream;
  * removed at the next start.
  *
  * <p>Which are kept ({@link #write}): the newest {@link #KEPT} (a node starts from the newest; if it is
- * damaged, the medium, not a crash, from the one before), and the <em>base</em>: the newest whose slot
- * lies below the retention point. The base is what the log is compacted to (the node forgets the
- * slots up to it, and keeps every retained one after it), and what a peer that must catch up past the
- * compaction point installs before it fetches the retained log ({@link #base}).
+ * damaged, the medium, not a crash, from the one before); the <em>base</em>, the newest whose slot lies
+ * below the retention point; and a few between the base and the newest, at least a quarter of that
+ * distance apart, which become the base in turn as the retention point moves past them. The base is
+ * what the log is compacted to (the node forgets the slots up to it and keeps every retained one after
+ * it), and what a peer that must catch up past the compaction point installs before it fetches the
+ * retained log ({@link #base}). So the log kept on disk is the retained one plus at most about a
+ * quarter of it, and at most {@code KEPT + 5} snapshot files.
  *
  * <p>Threading: {@link #write} blocks on fsync (call it off the event loop); one writer at a time.
  */
@@ -83,12 +86,8 @@ public final class SnapshotFiles {
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             forceDirectory();
-            Optional<Path> base = baseFile(retainedFromSlot);
-            List<Path> files = snapshotFiles();
-            for (int i = KEPT; i < files.size(); i++) {
-                if (base.isEmpty() || !files.get(i).equals(base.get())) {
-                    Files.deleteIfExists(files.get(i));
-                }
+            for (Path doomed : prunable(snapshotFiles(), retainedFromSlot)) {
+                Files.deleteIfExists(doomed);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the snapshot of slot " + snapshot.slot() + " to " + dir, e);
@@ -126,6 +125,36 @@ public final class SnapshotFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the snapshots in " + dir, e);
         }
+    }
+
+    /** The files to delete of {@code files} (newest first): see the class comment for what is kept. */
+    static List<Path> prunable(List<Path> files, long retainedFromSlot) {
+        if (files.size() <= KEPT) {
+            return List.of();
+        }
+        long newest = slotOf(files.get(0));
+        Path base = null;
+        for (Path p : files) {
+            if (slotOf(p) < retainedFromSlot) {
+                base = p;
+                break;
+            }
+        }
+        long spacing = Math.max(1, (newest - Math.max(retainedFromSlot, base == null ? 0 : slotOf(base))) / 4);
+        List<Path> doomed = new ArrayList<>();
+        long lastKept = base == null ? Long.MIN_VALUE / 2 : slotOf(base);
+        for (int i = files.size() - 1; i >= KEPT; i--) { // oldest first
+            Path p = files.get(i);
+            long slot = slotOf(p);
+            // before anything expired there is no base to come: only the newest are kept
+            boolean keep = p.equals(base) || (retainedFromSlot > 1 && slot >= retainedFromSlot && slot - lastKept >= spacing);
+            if (keep) {
+                lastKept = slot;
+            } else {
+                doomed.add(p);
+            }
+        }
+        return doomed;
     }
 
     /**

@@ -118,8 +118,8 @@ public final class Snapshots {
                 written++;
                 lastSeq = snapshot.lastSeq();
                 lastSlot = snapshot.slot();
-                log.debug("event=snapshot_written node={} slot={} seq={} millis={}", owner, snapshot.slot(),
-                        snapshot.lastSeq(), lastMillis);
+                log.debug("event=snapshot_written node={} slot={} seq={} millis={} retainedFromSlot={} base={}", owner,
+                        snapshot.slot(), snapshot.lastSeq(), lastMillis, retainedFrom, ar.result().orElse(null));
                 ar.result().ifPresent(this::compactTo);
             } else {
                 failed++;
