@@ -96,7 +96,7 @@ public final class PaxcastNode extends VerticleBase {
                     config.nodeId());
         }
         try {
-            return MapDbStorage.open(dir, config.fsync(), config.fsyncIntervalMillis());
+            return new MapDbStorage(dir, config.fsync(), config.fsyncIntervalMillis(), config.segmentBytes());
         } catch (io.paxcast.paxos.storage.StorageException corrupt) {
             java.nio.file.Path aside = dir.resolve("corrupt-" + System.currentTimeMillis());
             Files.createDirectories(aside);
@@ -110,7 +110,7 @@ public final class PaxcastNode extends VerticleBase {
             }
             log.error("event=storage_corrupt node={} error=\"{}\" action=\"moved to {}; starting blank: a learner until"
                     + " rejoining is proven safe\"", config.nodeId(), corrupt.getMessage(), aside);
-            return MapDbStorage.open(dir, config.fsync(), config.fsyncIntervalMillis());
+            return new MapDbStorage(dir, config.fsync(), config.fsyncIntervalMillis(), config.segmentBytes());
         }
     }
 

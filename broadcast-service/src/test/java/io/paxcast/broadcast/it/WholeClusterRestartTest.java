@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * SIGKILL every node at once, start them all again: every acknowledged message is there on every
  * node, in the same order, with the same seq; and the cluster takes new publishes after the last one.
- * Enough slots are published for a checkpoint (slot 256), with a small snapshot interval, so every node
+ * Enough slots are published for a checkpoint (every 32 slots), with a small snapshot interval, so every node
  * starts again from its snapshot and applies only the log after it.
  */
 class WholeClusterRestartTest {

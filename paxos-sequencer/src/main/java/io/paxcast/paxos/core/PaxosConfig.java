@@ -196,7 +196,7 @@ public record PaxosConfig(
         private long maxRecentBytes = 8L << 20;
         private int maxPromiseBytes = 1 << 20;
         private int maxDeliveriesPerReady = 1024;
-        private int checkpointEverySlots = 256;
+        private int checkpointEverySlots = 32;
         private boolean voting = true;
         private boolean leaderStickiness = true;
         private boolean preVote = true;
