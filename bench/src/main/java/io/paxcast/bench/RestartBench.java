@@ -94,6 +94,9 @@ public final class RestartBench implements Callable<Integer> {
         try (NodeProcesses nodes = NodeProcesses.builder().nodes(3).name("RestartBench").heap("384m")
                 .readyPollInterval(Duration.ofMillis(50))
                 .env("PAXCAST_RETENTION_MAXMESSAGES", retentionValue)
+                // only the count binds (the default 1 GiB of payloads would expire a 10M-message log too)
+                .env("PAXCAST_RETENTION_MAXBYTES", "unlimited")
+                .env("PAXCAST_RETENTION_MAXAGEMILLIS", "unlimited")
                 .env("PAXCAST_STORAGE_SEGMENTBYTES", Long.toString(segment))
                 .env("PAXCAST_SNAPSHOT_INTERVALMESSAGES", Long.toString(interval)).build()) {
             nodes.startAll();
