@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Sustained load through a small retention, on real processes: the disk each node's Paxos storage uses
- * (journal segments and their MapDB files), sampled every 10 s, stops growing once retention is
- * reached; what expired answers 410 with the earliest position; every acknowledged message still
+ * (journal segments and their MapDB files), sampled every 10 s, stays under a bound set by the
+ * retention, not by what was published; what expired answers 410 with the earliest position; every acknowledged message still
  * retained is intact at its seq on every node. CI runs it for 40 s; {@code -Dretention.seconds=1200}
  * runs it long.
  *
@@ -89,15 +89,20 @@ class RetentionSoakTest {
             System.out.printf("retention soak: %,d messages acknowledged in %d s, %,d retained%n%s", head, SECONDS,
                     RETAINED, table);
 
-            // disk: from the second sample on (retention is reached within the first), no node's Paxos storage
-            // grows past the largest it had then by more than a quarter and two segments
-            assertTrue(head > 3L * RETAINED, "the run pushed the log well past retention: " + head);
+            // disk: every sample of every node's Paxos storage stays under a bound set by what is retained
+            // (a generous 1,500 B per retained message, five times its payload, plus eight 1 MiB segments
+            // of slack for the snapshot interval and the segments being filled and deleted), whatever was
+            // published. A relative check ("no growth after the second sample") failed on CI: the storage
+            // saws up and down by a few segments as they roll and go (18.5 -> 27.4 MB with 319,400 published).
+            long bound = RETAINED * 1_500L + (8L << 20);
+            assertTrue(head >= 6L * RETAINED, "the run pushed the log well past retention: " + head);
+            assertTrue(head * 400 > bound, "keeping everything (at least 400 B a message) would break the bound: "
+                    + head + " messages, bound " + bound);
             assertTrue(samples.size() >= 3, "samples: " + samples.size());
             for (int k = 0; k < 3; k++) {
-                long reference = samples.get(1).paxos()[k];
-                for (Sample s : samples.subList(2, samples.size())) {
-                    assertTrue(s.paxos()[k] <= reference * 5 / 4 + (2L << 20),
-                            "n" + (k + 1) + "'s Paxos storage grew from " + reference + " to " + s.paxos()[k] + " B\n" + table);
+                for (Sample s : samples) {
+                    assertTrue(s.paxos()[k] <= bound, "n" + (k + 1) + "'s Paxos storage at " + s.second() + " s: "
+                            + s.paxos()[k] + " B, bound " + bound + " B\n" + table);
                 }
             }
 
