@@ -227,7 +227,8 @@ public final class PaxcastNode extends VerticleBase {
         }
         // No snapshot: the index is derived from the log, rebuilt by applying it from slot 1 (or, if the
         // store was compacted, the sequencer asks for a peer's snapshot first: Snapshots installs it).
-        return new BroadcastLog(storage, MessageIndex.create(indexDir), config.dedupeWindowMillis(), config.retention());
+        return new BroadcastLog(storage, MessageIndex.create(indexDir, config.indexSegmentShift()),
+                config.dedupeWindowMillis(), config.retention());
     }
 
     private void registerGauges(BroadcastLog broadcastLog, SubscriptionHub hub) {

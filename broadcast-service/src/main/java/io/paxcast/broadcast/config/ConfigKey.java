@@ -20,6 +20,8 @@ public enum ConfigKey {
     STORAGE_FSYNC_INTERVAL_MILLIS("storage.fsyncIntervalMillis", "5", "commit interval under storage.fsync=interval"),
     STORAGE_SEGMENT_BYTES("storage.segmentBytes", "67108864",
             "the Paxos journal rolls to a new segment file (with its own MapDB file) at this size; compaction deletes whole segments, so disk exceeds what is retained by up to two of them"),
+    STORAGE_INDEX_SEGMENT_RECORDS("storage.indexSegmentRecords", "262144",
+            "records per segment file of the message index (a power of two, 1024 .. 16777216); retention deletes whole segments, so each index file exceeds what is retained by about two of them"),
     PAXOS_TICK_MILLIS("paxos.tickMillis", "10", "length of one core tick"),
     PAXOS_PIPELINE_WINDOW("paxos.pipelineWindow", "64", "slots a leader keeps in flight"),
     PAXOS_MAX_BATCH_COMMANDS("paxos.maxBatchCommands", "512", "publish requests per slot"),

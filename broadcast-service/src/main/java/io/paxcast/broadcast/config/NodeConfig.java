@@ -31,6 +31,7 @@ public record NodeConfig(
         FsyncPolicy fsync,
         long fsyncIntervalMillis,
         long segmentBytes,
+        int indexSegmentRecords,
         long tickMillis,
         PaxosConfig paxos,
         long publishTimeoutMillis,
@@ -46,6 +47,11 @@ public record NodeConfig(
         String jwtSecret,
         KafkaExportConfig kafkaExport,
         KafkaIngestConfig kafkaIngest) {
+
+    /** log2 of {@link #indexSegmentRecords()}: what the message index is created with. */
+    public int indexSegmentShift() {
+        return Integer.numberOfTrailingZeros(indexSegmentRecords);
+    }
 
     /**
      * The bounds that keep a node's memory a function of its configuration (docs/CONFIG.md, "What the
@@ -139,6 +145,7 @@ public record NodeConfig(
                 Path.of(r.string(ConfigKey.DATA_DIR)), fsync,
                 r.longValue(ConfigKey.STORAGE_FSYNC_INTERVAL_MILLIS, 1, 60_000),
                 r.longValue(ConfigKey.STORAGE_SEGMENT_BYTES, 1L << 20, 1L << 34),
+                r.powerOfTwo(ConfigKey.STORAGE_INDEX_SEGMENT_RECORDS, 1 << 10, 1 << 24),
                 tickMillis, paxos,
                 r.longValue(ConfigKey.PUBLISH_TIMEOUT_MILLIS, 1, 3_600_000),
                 r.integer(ConfigKey.PUBLISH_MAX_PAYLOAD_BYTES, 1, 16 * 1024 * 1024),
@@ -277,6 +284,15 @@ public record NodeConfig(
 
         int integer(ConfigKey key, int min, int max) {
             return (int) longValue(key, min, max);
+        }
+
+        /** An integer in {@code [min, max]} that is a power of two. */
+        int powerOfTwo(ConfigKey key, int min, int max) {
+            int value = integer(key, min, max);
+            if (Integer.bitCount(value) != 1) {
+                throw new ConfigException(key, value + " is not a power of two");
+            }
+            return value;
         }
 
         /** A Kafka topic name ([a-zA-Z0-9._-]) short enough for the ingest's idempotency keys. */

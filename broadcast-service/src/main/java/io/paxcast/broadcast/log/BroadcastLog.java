@@ -92,8 +92,9 @@ public final class BroadcastLog implements AutoCloseable {
      */
     public void install(LogSnapshot snapshot, java.nio.file.Path indexDir) {
         IdempotencyStore restoredKeys = readKeys(snapshot, keys.windowMillis());
+        int segmentShift = index.segmentShift();
         index.close();
-        index = MessageIndex.createAt(indexDir, snapshot.index());
+        index = MessageIndex.createAt(indexDir, snapshot.index(), segmentShift);
         keys = restoredKeys;
         retention = new RetentionPoint(retentionLimits, Math.max(snapshot.earliestSlot(), snapshot.slot() + 1));
         lastSlot = snapshot.slot();
@@ -155,6 +156,25 @@ public final class BroadcastLog implements AutoCloseable {
         }
         return new LogSnapshot(owner, checkpoint, lastSeq, payloadBytes, retention.earliestSlot(), bytes.toByteArray(),
                 index.manifest());
+    }
+
+    /**
+     * Compacts the index to what retention keeps ({@link MessageIndex#compact}): call it on the node's
+     * thread right before {@link #snapshot}, never while a {@link #forceThrough} runs. The files it frees
+     * are deleted by {@link #deleteCompactedFiles} once that snapshot is durable.
+     */
+    public void compactIndex() {
+        index.compact(earliestSeq(), retention.earliestSlot());
+    }
+
+    /**
+     * Deletes the index files no longer needed by {@code durable}, a snapshot now on disk. Blocking:
+     * on the snapshot's worker.
+     *
+     * @return the bytes freed
+     */
+    public long deleteCompactedFiles(LogSnapshot durable) {
+        return index.deleteCompactedFiles(durable.index());
     }
 
     /**

@@ -38,16 +38,25 @@ import java.util.zip.CheckedOutputStream;
  * crash of the reopened index means a rebuild, never trust in a stale file.
  */
 record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition, long allocatedEntries,
-                     List<ChannelState> channels, long baseSlot, long baseSeq) {
+                     List<ChannelState> channels, long baseSlot, long baseSeq, int segmentShift) {
     static final String FILE = "index.clean";
     private static final int MAGIC = 0x50584958; // "PXIX"
-    /** 2: slot records of 32 bytes; 3: a base (an index started from an installed snapshot) and each channel's first entry held. */
-    private static final int VERSION = 3;
+    /**
+     * 2: slot records of 32 bytes; 3: a base (slots and seqs not held: compacted, or before an installed
+     * snapshot) and each channel's first entry held; 4: segment files of {@code 2^segmentShift} records,
+     * each channel's directory from its first held block.
+     */
+    private static final int VERSION = 4;
 
     /** An index that holds everything from slot 1. */
     IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition, long allocatedEntries,
-                  List<ChannelState> channels) {
-        this(lastSlot, headSeq, lastTs, lastPosition, allocatedEntries, channels, 0, 0);
+                  List<ChannelState> channels, int segmentShift) {
+        this(lastSlot, headSeq, lastTs, lastPosition, allocatedEntries, channels, 0, 0, segmentShift);
+    }
+
+    /** The lowest channel entry in use: the entries file holds nothing needed below it. */
+    long entriesFloor() {
+        return ChannelLists.floor(channels, allocatedEntries);
     }
 
     void write(Path dir) {
@@ -86,6 +95,7 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
         out.writeLong(allocatedEntries);
         out.writeLong(baseSlot);
         out.writeLong(baseSeq);
+        out.writeInt(segmentShift);
         out.writeInt(channels.size());
         for (ChannelState c : channels) {
             byte[] name = c.name.getBytes(StandardCharsets.UTF_8);
@@ -94,6 +104,7 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
             out.writeLong(c.head);
             out.writeLong(c.lastSeq);
             out.writeLong(c.firstIndex);
+            out.writeInt(c.firstBlock());
             int[] blocks = c.blockUnits();
             out.writeInt(blocks.length);
             for (int unit : blocks) {
@@ -160,9 +171,10 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
         long allocated = in.readLong();
         long baseSlot = in.readLong();
         long baseSeq = in.readLong();
+        int segmentShift = in.readInt();
         int count = in.readInt();
         if (lastSlot < 0 || headSeq < 0 || allocated < 0 || count < 0 || baseSlot < 0 || baseSlot > lastSlot
-                || baseSeq < 0 || baseSeq > headSeq) {
+                || baseSeq < 0 || baseSeq > headSeq || segmentShift < 0 || segmentShift > 26) {
             return Optional.empty();
         }
         List<ChannelState> channels = new ArrayList<>();
@@ -172,22 +184,24 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
             long head = in.readLong();
             long lastSeq = in.readLong();
             long firstIndex = in.readLong();
+            int firstBlock = in.readInt();
             int[] blocks = new int[checkedLength(in.readInt(), 1 << 26)];
             for (int k = 0; k < blocks.length; k++) {
                 blocks[k] = in.readInt();
             }
-            if (firstIndex < 0 || firstIndex > head) {
-                return Optional.empty();
+            if (firstIndex < 0 || firstIndex > head || firstBlock < 0
+                    || (firstBlock > 0 && ChannelLists.firstIndex(firstBlock) > firstIndex)) {
+                return Optional.empty(); // a block left out of the directory would hold entries still read
             }
             ChannelState c = new ChannelState(new String(name, StandardCharsets.UTF_8), id, head, lastSeq, firstIndex,
-                    blocks);
+                    firstBlock, blocks);
             if (!consistent(c, headSeq, allocated)) {
                 return Optional.empty();
             }
             channels.add(c);
         }
         return Optional.of(new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, allocated, channels, baseSlot,
-                baseSeq));
+                baseSeq, segmentShift));
     }
 
     /** The directory matches the head, every block lies inside the allocated entries, seqs in range. */
@@ -197,7 +211,7 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
                 || c.blockCount() != blocks) {
             return false;
         }
-        for (int k = 0; k < blocks; k++) {
+        for (int k = c.firstBlock(); k < blocks; k++) {
             boolean held = ChannelLists.firstIndex(k) + ChannelLists.capacity(k) > c.firstIndex;
             if (c.absent(k) ? held && c.head > c.firstIndex : c.blockStart(k) + ChannelLists.capacity(k) > allocated) {
                 return false; // a block that should hold entries is absent, or one lies outside the file

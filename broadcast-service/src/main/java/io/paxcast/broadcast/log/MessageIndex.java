@@ -18,17 +18,27 @@ import java.util.Set;
  * slot -> (first seq, ts), and per channel offset -> seq. The message bodies stay in the Paxos
  * storage; this only says where each one is and what the log assigned it.
  *
- * <h2>Files (in {@code dir}, memory-mapped, little-endian)</h2>
+ * <h2>Files (in {@code dir}, memory-mapped, little-endian, in segment files {@code <name>.<n>} of
+ * {@code 2^segmentShift} records: {@link MappedRecords})</h2>
  * <ul>
- *   <li>{@code messages.idx}: record {@code seq - 1}, 24 bytes: slot (8), channel id (4), item
+ *   <li>{@code messages.idx.*}: record {@code seq - 1}, 24 bytes: slot (8), channel id (4), item
  *       position (4), offset (8);</li>
- *   <li>{@code slots.idx}: record {@code slot - 1}, 32 bytes: first seq (8), ts (8), payload bytes of
+ *   <li>{@code slots.idx.*}: record {@code slot - 1}, 32 bytes: first seq (8), ts (8), payload bytes of
  *       every message before the slot (8) and the log clock (8): what retention by bytes and by age
  *       measure;</li>
- *   <li>{@code channels.idx}: 8-byte seqs in per-channel blocks of 16, 32 .. 1024 entries
+ *   <li>{@code channels.idx.*}: 8-byte seqs in per-channel blocks of 16, 32 .. 1024 entries
  *       ({@link ChannelLists});</li>
  *   <li>{@code index.clean}: only after {@link #closeDurably()}: the heap state ({@link IndexManifest}).</li>
  * </ul>
+ *
+ * <h2>Compaction</h2>
+ * {@link #compact} forgets what retention expired: the records of the seqs and slots before the
+ * earliest retained ones ({@link #baseSeq()}, {@link #baseSlot()} rise) and each channel's entries
+ * before its first retained offset; a slow channel's block far behind the others moves up. Segments
+ * wholly below what is still held are unmapped at once, and their files deleted by
+ * {@link #deleteCompactedFiles} once a snapshot of the compacted state is durable (until then the
+ * previous snapshot may still be resumed, and it reads them). So the files hold what is retained plus
+ * about two segments of each kind, and up to twice the retained channel entries.
  *
  * <h2>Bounds</h2>
  * <ul>
@@ -37,9 +47,10 @@ import java.util.Set;
  *       directory of one int per 1024 of its messages (at most twice that while the array has room
  *       to grow; about 4.7 KB per 10^6 messages in all). So the heap is a function of the channel
  *       count, and a cap on channels caps it. {@link #heapBytes()} estimates it.</li>
- *   <li>Disk: 24 bytes per message, 8 per channel entry, 16 per slot, and per channel at most one
- *       partly filled block (a one-message channel costs 128 bytes). {@link #diskBytes()} says how
- *       much; the files are sparse, mapped a segment at a time, so their length runs ahead of it.</li>
+ *   <li>Disk: 24 bytes per retained message, 8 per channel entry, 32 per retained slot, and per channel
+ *       at most one partly filled block (a one-message channel costs 128 bytes); compacted, the slack
+ *       above. {@link #diskBytes()} says how much; the files are sparse, mapped a segment at a time, so
+ *       their length runs ahead of it.</li>
  *   <li>RSS: the mapped pages the node touches are page cache in its RSS, not heap; the kernel
  *       reclaims them under memory pressure (writing dirty ones back first).</li>
  * </ul>
@@ -47,8 +58,8 @@ import java.util.Set;
  * <h2>Threading and durability</h2>
  * Not thread-safe: every call on one thread (the node's event loop). No call blocks on fsync except
  * {@link #closeDurably()}: writes are stores into mapped pages that the kernel writes back when it
- * likes; mapping the next segment (every 2^21 records) extends the file and maps it, without I/O
- * wait. The one hazard of mapped sparse files: if the disk is full when a new page is first written,
+ * likes; mapping the next segment (every 2^segmentShift records) creates its file and maps it,
+ * without I/O wait. The one hazard of mapped sparse files: if the disk is full when a new page is first written,
  * the store fails with an {@link InternalError} (the JVM's form of SIGBUS), not an IOException; the
  * apply path then fails as it would on the Paxos storage's own full disk.
  *
@@ -61,8 +72,12 @@ public final class MessageIndex implements AutoCloseable {
     static final String MESSAGES = "messages.idx";
     static final String SLOTS = "slots.idx";
     static final String CHANNELS = "channels.idx";
-    /** 2^21 records per mapping: 48 MiB of messages, 32 MiB of slots, 16 MiB of channel entries. */
-    static final int DEFAULT_SEGMENT_SHIFT = 21;
+    /**
+     * 2^18 records per segment file: 6 MiB of messages, 8 MiB of slots, 2 MiB of channel entries, so
+     * compaction frees the disk in steps that are small beside a retention of 10^6 messages, and a
+     * 10^9-message log without retention still maps only a few thousand segments.
+     */
+    public static final int DEFAULT_SEGMENT_SHIFT = 18;
 
     private static final int MESSAGE_BYTES = 24;
     private static final int M_SLOT = 0;
@@ -76,6 +91,7 @@ public final class MessageIndex implements AutoCloseable {
     private static final int S_LOG_CLOCK = 24;
 
     private final Path dir;
+    private final int segmentShift;
     private final MappedRecords messages;
     private final MappedRecords slots;
     private final ChannelLists lists;
@@ -100,6 +116,7 @@ public final class MessageIndex implements AutoCloseable {
      * @throws IllegalStateException if the files are shorter than the state says (not this index's files)
      */
     static MessageIndex resume(Path dir, IndexManifest state) {
+        // the files' segment size is the manifest's, whatever the configuration says now
         prepare(dir);
         try {
             Files.deleteIfExists(dir.resolve(IndexManifest.FILE)); // an older clean close: the snapshot rules
@@ -110,7 +127,7 @@ public final class MessageIndex implements AutoCloseable {
             throw new IllegalStateException("the index files in " + dir + " do not cover the snapshot's slot "
                     + state.lastSlot());
         }
-        return new MessageIndex(dir, DEFAULT_SEGMENT_SHIFT, state);
+        return new MessageIndex(dir, state.segmentShift(), state);
     }
 
     /**
@@ -119,8 +136,8 @@ public final class MessageIndex implements AutoCloseable {
      * message gets the next seq and offset, and it holds no record of the messages before (they are
      * answered as expired). Files of an earlier index are discarded.
      */
-    static MessageIndex createAt(Path dir, IndexManifest state) {
-        MessageIndex index = create(dir);
+    static MessageIndex createAt(Path dir, IndexManifest state, int segmentShift) {
+        MessageIndex index = create(dir, segmentShift);
         index.baseSlot = state.lastSlot();
         index.baseSeq = state.headSeq();
         index.lastSlot = state.lastSlot();
@@ -131,6 +148,9 @@ public final class MessageIndex implements AutoCloseable {
             index.byName.put(c.name, counters);
             index.byId.add(counters);
         }
+        // nothing before the base is held: the segments start there
+        index.messages.dropBelow(index.baseSeq);
+        index.slots.dropBelow(index.baseSlot);
         return index;
     }
 
@@ -144,7 +164,8 @@ public final class MessageIndex implements AutoCloseable {
         return open(dir, DEFAULT_SEGMENT_SHIFT);
     }
 
-    static MessageIndex create(Path dir, int segmentShift) {
+    /** A new, empty index in {@code dir} in segments of {@code 2^segmentShift} records. */
+    public static MessageIndex create(Path dir, int segmentShift) {
         prepare(dir);
         try {
             Files.deleteIfExists(dir.resolve(IndexManifest.FILE)); // it would describe files truncated here
@@ -158,7 +179,8 @@ public final class MessageIndex implements AutoCloseable {
         prepare(dir);
         Optional<IndexManifest> kept = IndexManifest.readAndRemove(dir)
                 .filter(m -> filesCover(dir, m));
-        return new MessageIndex(dir, segmentShift, kept.orElse(null));
+        // kept files are in the segments they were written in, whatever size is asked for now
+        return new MessageIndex(dir, kept.map(IndexManifest::segmentShift).orElse(segmentShift), kept.orElse(null));
     }
 
     private static void prepare(Path dir) {
@@ -169,23 +191,35 @@ public final class MessageIndex implements AutoCloseable {
         }
     }
 
-    /** A marker is only trusted when the data files are at least as long as it says. */
+    /**
+     * A manifest is only trusted when every segment file it refers to is there: the messages and slots
+     * it holds, and every block in use of every channel.
+     */
     private static boolean filesCover(Path dir, IndexManifest m) {
-        try {
-            return Files.size(dir.resolve(MESSAGES)) >= m.headSeq() * MESSAGE_BYTES
-                    && Files.size(dir.resolve(SLOTS)) >= m.lastSlot() * SLOT_BYTES
-                    && Files.size(dir.resolve(CHANNELS)) >= m.allocatedEntries() * 8;
-        } catch (IOException e) {
+        int shift = m.segmentShift();
+        if (!MappedRecords.filesCover(dir, MESSAGES, MESSAGE_BYTES, shift, m.baseSeq(), m.headSeq())
+                || !MappedRecords.filesCover(dir, SLOTS, SLOT_BYTES, shift, m.baseSlot(), m.lastSlot())) {
             return false;
         }
+        for (ChannelState c : m.channels()) {
+            for (int k = c.firstBlock(); k < c.blockCount(); k++) {
+                if (!c.absent(k) && !MappedRecords.filesCover(dir, CHANNELS, ChannelLists.ENTRY_BYTES, shift,
+                        c.blockStart(k), c.blockStart(k) + ChannelLists.capacity(k))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private MessageIndex(Path dir, int segmentShift, IndexManifest kept) {
         this.dir = dir;
-        boolean fresh = kept == null; // nothing kept: every file below is truncated
-        this.messages = new MappedRecords(dir.resolve(MESSAGES), MESSAGE_BYTES, segmentShift, fresh);
-        this.slots = new MappedRecords(dir.resolve(SLOTS), SLOT_BYTES, segmentShift, fresh);
-        this.lists = new ChannelLists(dir.resolve(CHANNELS), segmentShift, fresh, fresh ? 0 : kept.allocatedEntries());
+        this.segmentShift = segmentShift;
+        boolean fresh = kept == null; // nothing kept: every file below is deleted
+        this.messages = new MappedRecords(dir, MESSAGES, MESSAGE_BYTES, segmentShift, fresh, fresh ? 0 : kept.baseSeq());
+        this.slots = new MappedRecords(dir, SLOTS, SLOT_BYTES, segmentShift, fresh, fresh ? 0 : kept.baseSlot());
+        this.lists = new ChannelLists(dir, CHANNELS, segmentShift, fresh, fresh ? 0 : kept.allocatedEntries(),
+                fresh ? 0 : kept.entriesFloor());
         if (!fresh) {
             lastSlot = kept.lastSlot();
             headSeq = kept.headSeq();
@@ -195,7 +229,8 @@ public final class MessageIndex implements AutoCloseable {
             lastPosition = kept.lastPosition();
             messages.mapThrough(headSeq);
             slots.mapThrough(lastSlot);
-            for (ChannelState c : kept.channels()) {
+            for (ChannelState kc : kept.channels()) {
+                ChannelState c = kc.copy(); // the manifest stays as it was: a snapshot may be resumed again
                 byName.put(c.name, c);
                 byId.add(c);
             }
@@ -276,9 +311,22 @@ public final class MessageIndex implements AutoCloseable {
 
     // ---------------------------------------------------------------- reads
 
-    /** The last slot this index holds nothing of (0, or the slot of the snapshot it was started from). */
+    /**
+     * The last slot this index holds no record of: 0, the slot before the earliest retained one once
+     * {@link #compact compacted}, or the slot of the snapshot it was started from.
+     */
     public long baseSlot() {
         return baseSlot;
+    }
+
+    /** The last seq this index holds no record of (answered as expired), as {@link #baseSlot()}. */
+    public long baseSeq() {
+        return baseSeq;
+    }
+
+    /** log2 of the records per segment file. */
+    public int segmentShift() {
+        return segmentShift;
     }
 
     /** The seq of the last appended message, 0 if none. */
@@ -303,7 +351,8 @@ public final class MessageIndex implements AutoCloseable {
             throw new IllegalArgumentException("no message " + seq + " (head " + headSeq + ")");
         }
         if (seq <= baseSeq) {
-            throw new OffsetExpired("seq " + seq + " (this node started from a snapshot after it)", baseSeq + 1);
+            throw new OffsetExpired("seq " + seq + " (expired, or before the snapshot this node started from)",
+                    baseSeq + 1);
         }
         long record = seq - 1;
         long slot = messages.getLong(record, M_SLOT);
@@ -404,7 +453,7 @@ public final class MessageIndex implements AutoCloseable {
 
     // ---------------------------------------------------------------- accounting
 
-    /** Bytes of the files in use (the written part of each): what the index costs on disk. */
+    /** Bytes of the files in use (the written part of each, from what is held): what the index costs on disk. */
     public long diskBytes() {
         return (headSeq - baseSeq) * MESSAGE_BYTES + (lastSlot - baseSlot) * SLOT_BYTES + lists.usedBytes();
     }
@@ -437,10 +486,10 @@ public final class MessageIndex implements AutoCloseable {
         ensureOpen();
         List<ChannelState> copies = new ArrayList<>(byId.size());
         for (ChannelState c : byId) {
-            copies.add(new ChannelState(c.name, c.id, c.head, c.lastSeq, c.firstIndex, c.blockUnits()));
+            copies.add(c.copy());
         }
         return new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, lists.allocatedEntries(), copies, baseSlot,
-                baseSeq);
+                baseSeq, segmentShift);
     }
 
     /**
@@ -452,6 +501,63 @@ public final class MessageIndex implements AutoCloseable {
         messages.forceThrough(state.headSeq());
         slots.forceThrough(state.lastSlot());
         lists.forceThrough(state.allocatedEntries());
+    }
+
+    // ---------------------------------------------------------------- compaction
+
+    /**
+     * Forgets what retention expired: every seq before {@code earliestSeq} and every slot before
+     * {@code earliestSlot} (the newest slot is kept whatever: the next slot's byte total and the
+     * retention clock start from it), and each channel's entries before its first retained one. A
+     * channel block still in use that lies far behind the allocation pointer is copied up to it. The
+     * segments wholly below what is held are unmapped now; their files stay for
+     * {@link #deleteCompactedFiles} after the next durable snapshot.
+     *
+     * <p>Every write it makes goes beyond the state an earlier {@link #manifest()} records (see
+     * {@link IndexManifest}), so a snapshot taken before it still resumes. It must not run while a
+     * {@link #forceThrough} is in progress (it unmaps what that may be forcing).
+     *
+     * @return whether anything was forgotten or moved
+     */
+    boolean compact(long earliestSeq, long earliestSlot) {
+        ensureOpen();
+        long newBaseSeq = Math.min(Math.max(baseSeq, earliestSeq - 1), headSeq);
+        long newBaseSlot = Math.min(Math.max(baseSlot, earliestSlot - 1), Math.max(baseSlot, lastSlot - 1));
+        long relocateBelow = lists.relocateBelow(headSeq - newBaseSeq);
+        if (newBaseSeq == baseSeq && newBaseSlot == baseSlot && lists.floor() >= relocateBelow) {
+            return false;
+        }
+        long floor = lists.allocatedEntries();
+        for (ChannelState c : byId) {
+            // the binary search reads entries at or above the old first index: all still mapped
+            long first = c.lastSeq <= newBaseSeq ? c.head : lists.upperBound(c, newBaseSeq);
+            floor = Math.min(floor, lists.compact(c, first, relocateBelow));
+        }
+        lists.dropBelow(Math.min(floor, lists.allocatedEntries()));
+        messages.dropBelow(newBaseSeq);
+        slots.dropBelow(newBaseSlot);
+        baseSeq = newBaseSeq;
+        baseSlot = newBaseSlot;
+        return true;
+    }
+
+    /** Channel entries compaction copied up since this index was opened (what relocation costs). */
+    public long relocatedEntries() {
+        return lists.relocatedEntries();
+    }
+
+    /**
+     * Deletes the segment files that nothing in {@code durable} (the manifest of a snapshot now on
+     * disk, and so the oldest state a restart resumes) refers to. Blocking (file deletions): meant for
+     * the snapshot's worker; safe while the node writes on, since it never goes below that state again.
+     *
+     * @return the bytes freed
+     */
+    long deleteCompactedFiles(IndexManifest durable) {
+        int shift = durable.segmentShift();
+        return MappedRecords.deleteFilesBelowRecord(dir, MESSAGES, shift, durable.baseSeq())
+                + MappedRecords.deleteFilesBelowRecord(dir, SLOTS, shift, durable.baseSlot())
+                + MappedRecords.deleteFilesBelowRecord(dir, CHANNELS, shift, durable.entriesFloor());
     }
 
     // ---------------------------------------------------------------- closing
@@ -477,8 +583,8 @@ public final class MessageIndex implements AutoCloseable {
         messages.force();
         slots.force();
         lists.force();
-        new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, lists.allocatedEntries(), byId, baseSlot, baseSeq)
-                .write(dir);
+        new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, lists.allocatedEntries(), byId, baseSlot, baseSeq,
+                segmentShift).write(dir);
         close();
     }
 

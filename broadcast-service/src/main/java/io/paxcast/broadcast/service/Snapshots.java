@@ -31,7 +31,9 @@ import java.util.Optional;
  * Once a snapshot lies below the retention point (the base: {@link SnapshotFiles#base}), nothing before
  * it is served any more and a restart never needs it: the sequencer may forget the slots up to it
  * ({@link SequencerDriver#compact}), and its storage deletes them. So the retained log on disk is what
- * retention keeps plus at most one snapshot interval.
+ * retention keeps plus at most one snapshot interval. The message index is compacted right before each
+ * snapshot ({@link BroadcastLog#compactIndex}), and its files that snapshot no longer refers to are
+ * deleted once it is durable.
  *
  * <h2>Installing</h2>
  * When the sequencer says a peer compacted past what this node has ({@link NodeStatus#installFrom}), the
@@ -103,6 +105,8 @@ public final class Snapshots {
         if (delivery.checkpoint() == null || busy || installing || broadcastLog.headSeq() - lastSeq < intervalMessages) {
             return;
         }
+        // No worker is forcing the index now (not busy): it may unmap what retention expired.
+        broadcastLog.compactIndex();
         LogSnapshot snapshot = broadcastLog.snapshot(owner, delivery.checkpoint());
         long retainedFrom = broadcastLog.earliestSlot();
         busy = true;
@@ -110,6 +114,11 @@ public final class Snapshots {
         writing = vertx.<Optional<Long>>executeBlocking(() -> {
             broadcastLog.forceThrough(snapshot);
             files.write(snapshot, retainedFrom);
+            // durable now, and the newest: a restart resumes this one, so what it does not refer to can go
+            long freed = broadcastLog.deleteCompactedFiles(snapshot);
+            if (freed > 0) {
+                log.debug("event=index_compacted node={} slot={} freedBytes={}", owner, snapshot.slot(), freed);
+            }
             return files.base(retainedFrom);
         }).andThen(ar -> {
             busy = false;

@@ -11,12 +11,18 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * The reference for {@link MessageIndex}: plain lists on the heap, each answer computed the obvious
- * way, plus the checks that compare an index against it.
+ * way, plus the checks that compare an index against it. {@link #compact} models retention: the seqs
+ * and slots up to a base are no longer held (read as expired), nothing else changes.
  */
 final class IndexModel {
+    /** Seqs and slots up to these are not held (compacted). */
+    long baseSeq;
+    long baseSlot;
+
     final List<MessageRef> messages = new ArrayList<>();
     /** Index slot - 1: {firstSeq, ts}. */
     final List<long[]> slots = new ArrayList<>();
@@ -44,6 +50,42 @@ final class IndexModel {
         return messages.size();
     }
 
+    /** What {@link MessageIndex#compact} promises to forget, and no more. */
+    void compact(long earliestSeq, long earliestSlot) {
+        baseSeq = Math.min(Math.max(baseSeq, earliestSeq - 1), headSeq());
+        baseSlot = Math.min(Math.max(baseSlot, earliestSlot - 1), Math.max(baseSlot, lastSlot() - 1));
+    }
+
+    /** The first seq of {@code slot} (1-based). */
+    long slotFirstSeq(long slot) {
+        return slots.get((int) slot - 1)[0];
+    }
+
+    /**
+     * The model as it was when the index had {@code headSeq} messages, {@code lastSlot} slots and the
+     * given base: what an index resumed from a manifest of that moment must answer.
+     */
+    IndexModel truncatedTo(long headSeq, long lastSlot, long baseSeq, long baseSlot) {
+        IndexModel earlier = new IndexModel();
+        earlier.slots.addAll(slots.subList(0, (int) lastSlot));
+        earlier.messages.addAll(messages.subList(0, (int) headSeq));
+        for (String name : names) {
+            List<Long> kept = new ArrayList<>();
+            for (long seq : channels.get(name)) {
+                if (seq <= headSeq) {
+                    kept.add(seq);
+                }
+            }
+            if (!kept.isEmpty()) {
+                earlier.channels.put(name, kept);
+                earlier.names.add(name);
+            }
+        }
+        earlier.baseSeq = baseSeq;
+        earlier.baseSlot = baseSlot;
+        return earlier;
+    }
+
     long lastSlot() {
         return slots.size();
     }
@@ -51,13 +93,16 @@ final class IndexModel {
     long[] channelSeqs(String channel, long afterOffset, int limit) {
         List<Long> seqs = channels.getOrDefault(channel, List.of());
         List<Long> out = new ArrayList<>();
-        for (long offset = Math.max(afterOffset, 0) + 1; offset <= seqs.size() && out.size() < limit; offset++) {
+        long expired = seqs.stream().filter(seq -> seq <= baseSeq).count(); // a prefix: seqs rise
+        for (long offset = Math.max(Math.max(afterOffset, 0), expired) + 1; offset <= seqs.size() && out.size() < limit;
+             offset++) {
             out.add(seqs.get((int) offset - 1));
         }
         return out.stream().mapToLong(Long::longValue).toArray();
     }
 
     long nextSeqIn(Set<String> names, long afterSeq) {
+        afterSeq = Math.max(afterSeq, baseSeq);
         if (names == null) {
             return afterSeq < headSeq() ? Math.max(afterSeq, 0) + 1 : -1;
         }
@@ -82,9 +127,17 @@ final class IndexModel {
     void checkAll(MessageIndex index, Random random) {
         checkCounters(index);
         for (MessageRef m : messages) {
-            assertEquals(m, index.message(m.seq()));
+            if (m.seq() <= baseSeq) {
+                assertExpired(index, m.seq());
+            } else {
+                assertEquals(m, index.message(m.seq()));
+            }
         }
-        for (int s = 1; s <= slots.size(); s++) {
+        for (int s = 1; s <= baseSlot; s++) {
+            int slot = s;
+            assertThrows(IllegalArgumentException.class, () -> index.slotFirstSeq(slot), "slot " + slot + " compacted");
+        }
+        for (int s = (int) baseSlot + 1; s <= slots.size(); s++) {
             assertEquals(slots.get(s - 1)[0], index.slotFirstSeq(s), "first seq of slot " + s);
             assertEquals(slots.get(s - 1)[1], index.slotTs(s), "ts of slot " + s);
         }
@@ -99,6 +152,8 @@ final class IndexModel {
 
     void checkCounters(MessageIndex index) {
         assertEquals(headSeq(), index.headSeq(), "headSeq");
+        assertEquals(baseSeq, index.baseSeq(), "baseSeq");
+        assertEquals(baseSlot, index.baseSlot(), "baseSlot");
         assertEquals(lastSlot(), index.lastSlot(), "lastSlot");
         assertEquals(slots.isEmpty() ? 0 : slots.get(slots.size() - 1)[1], index.lastTs(), "lastTs");
         assertEquals(channels.size(), index.channelCount(), "channelCount");
@@ -112,7 +167,11 @@ final class IndexModel {
             case 0 -> {
                 if (head > 0) {
                     long seq = 1 + (long) (random.nextDouble() * head);
-                    assertEquals(messages.get((int) seq - 1), index.message(seq), "message " + seq);
+                    if (seq <= baseSeq) {
+                        assertExpired(index, seq);
+                    } else {
+                        assertEquals(messages.get((int) seq - 1), index.message(seq), "message " + seq);
+                    }
                 }
             }
             case 1 -> {
@@ -136,6 +195,11 @@ final class IndexModel {
                         "head of " + channel);
             }
         }
+    }
+
+    private void assertExpired(MessageIndex index, long seq) {
+        OffsetExpired e = assertThrows(OffsetExpired.class, () -> index.message(seq), "seq " + seq + " compacted");
+        assertEquals(baseSeq + 1, e.earliest, "the earliest held, after seq " + seq);
     }
 
     /** A known channel, usually; sometimes one never seen. */
