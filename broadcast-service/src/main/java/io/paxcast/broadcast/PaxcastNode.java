@@ -269,6 +269,10 @@ public final class PaxcastNode extends VerticleBase {
         Gauge.builder("paxcast.idempotency.keys", broadcastLog, BroadcastLog::keyCount).register(registry);
         Gauge.builder("paxcast.channels", broadcastLog, BroadcastLog::channelCount).register(registry);
         Gauge.builder("paxcast.index.disk.bytes", broadcastLog, BroadcastLog::indexDiskBytes).register(registry);
+        Gauge.builder("paxcast.index.relocated.entries", broadcastLog, BroadcastLog::indexRelocatedEntries)
+                .description("channel entries index compaction copied up since the start").register(registry);
+        Gauge.builder("paxcast.sequencer.unapplied.bytes", this, n -> n.driver.unappliedBytes())
+                .description("bytes of chosen values handed to the application and not applied yet").register(registry);
         Gauge.builder("paxcast.log.earliest.seq", broadcastLog, BroadcastLog::earliestSeq)
                 .description("the earliest seq retention keeps (1 until something expired)").register(registry);
         Gauge.builder("paxcast.snapshot.slot", this, n -> n.snapshots.lastSlot())

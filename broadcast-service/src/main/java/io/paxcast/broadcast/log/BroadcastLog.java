@@ -234,6 +234,11 @@ public final class BroadcastLog implements AutoCloseable {
         return index.diskBytes();
     }
 
+    /** Channel entries index compaction copied up since this log was started. */
+    public long indexRelocatedEntries() {
+        return index.relocatedEntries();
+    }
+
     /** Applies the next slot; slots must come in order, each once. */
     public Applied apply(Delivery delivery) {
         if (delivery.slot() != lastSlot + 1) {

@@ -42,8 +42,9 @@ import java.util.random.RandomGenerator;
  * context. Output is taken one Ready at a time by a {@link ReadyLoop} (the loop the simulator runs
  * too): its writes go to storage on a dedicated single worker thread, and only when they are durable
  * are its messages sent and its deliveries handed to the application, on the application's context,
- * in order. At most {@link #MAX_UNAPPLIED_SLOTS} slots are handed over and not yet applied; past that
- * the chosen slots wait in storage (bounded memory whatever the application's pace). The storage
+ * in order. At most {@link #MAX_UNAPPLIED_SLOTS} slots and about {@link #MAX_UNAPPLIED_BYTES} bytes of
+ * values are handed over and not yet applied; past either the chosen slots wait in storage (bounded
+ * memory whatever the application's pace and the size of its messages). The storage
  * thread is {@link StorageThread}; the leader it follows, logged and counted, {@link LeaderWatch}.
  *
  * <p>Threading: the public methods are called on the application's context; {@link #status()} and
@@ -53,6 +54,11 @@ public final class SequencerDriver {
     private static final Logger log = LoggerFactory.getLogger(SequencerDriver.class);
     /** Delivered slots handed to the application's context and not yet applied there, at most. */
     static final int MAX_UNAPPLIED_SLOTS = 2048;
+    /**
+     * Bytes of delivered values ({@link io.paxcast.paxos.core.Value#weight}) handed over and not yet
+     * applied, at most (plus the one slot that crossed it): 2048 slots of 128 KiB would be 256 MiB.
+     */
+    static final long MAX_UNAPPLIED_BYTES = 16L << 20;
 
     private final Vertx vertx;
     private final PaxosConfig config;
@@ -66,6 +72,7 @@ public final class SequencerDriver {
     private final StorageThread storageThread;
     private final LeaderWatch leaders;
     private final AtomicInteger unapplied = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong unappliedBytes = new java.util.concurrent.atomic.AtomicLong();
     private final Checkpoint resumeFrom;
 
     private Context appContext;
@@ -127,7 +134,7 @@ public final class SequencerDriver {
         context.runOnContext(v -> storageThread.load().map(state -> {
             node = new PaxosNode(config, state, storage, clock, random, resumeFrom);
             loop = new ReadyLoop(node, storageThread::write, transport::send, new DeliveryApplier(this::handOver),
-                    this::schedulePump, this::fail, () -> MAX_UNAPPLIED_SLOTS - unapplied.get());
+                    this::schedulePump, this::fail, this::deliveryAllowance);
             transport.receive(config.nodeId(), this::onMessage);
             scheduleTick();
             startFlushTimer();
@@ -261,15 +268,37 @@ public final class SequencerDriver {
         return unapplied.get();
     }
 
+    /** Bytes of the values of {@link #unappliedSlots()} (their weight). Any thread. */
+    public long unappliedBytes() {
+        return unappliedBytes.get();
+    }
+
+    /**
+     * How many more slots the application can be handed now: none while either bound is reached, and
+     * no more than the byte room left holds slots of the largest batch (one Ready may hand over many).
+     */
+    private int deliveryAllowance() {
+        long room = MAX_UNAPPLIED_BYTES - unappliedBytes.get();
+        if (room <= 0) {
+            return 0;
+        }
+        long largestSlot = 48 + config.maxBatchBytes() + 64L * config.maxBatchCommands();
+        return (int) Math.min(MAX_UNAPPLIED_SLOTS - unapplied.get(), Math.max(1, room / largestSlot));
+    }
+
     /**
      * The loop's application, on the sequencer's context: hands the delivery to the application's
      * context, where it is applied in order (tasks posted from one thread run in the order posted).
      */
     private void handOver(Delivery delivery) {
+        long weight = delivery.value().weight();
         unapplied.incrementAndGet();
+        unappliedBytes.addAndGet(weight);
         appContext.runOnContext(v -> {
             boolean ok = failure == null && applier.apply(List.of(delivery));
-            if (unapplied.decrementAndGet() == MAX_UNAPPLIED_SLOTS / 2) {
+            long bytesLeft = unappliedBytes.addAndGet(-weight);
+            boolean bytesHalved = bytesLeft < MAX_UNAPPLIED_BYTES / 2 && bytesLeft + weight >= MAX_UNAPPLIED_BYTES / 2;
+            if (unapplied.decrementAndGet() == MAX_UNAPPLIED_SLOTS / 2 || bytesHalved) {
                 context.runOnContext(x -> pump()); // the application caught up: deliver more
             }
             if (!ok && applier.failure() != null) {
