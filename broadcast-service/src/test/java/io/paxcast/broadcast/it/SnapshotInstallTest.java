@@ -1,5 +1,6 @@
 package io.paxcast.broadcast.it;
 
+import io.paxcast.testkit.client.TestClient;
 import io.paxcast.testkit.node.NodeLogsOnFailure;
 import io.paxcast.testkit.node.NodeProcesses;
 import io.vertx.core.json.JsonArray;
@@ -10,6 +11,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,8 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A node stopped while its peers compacted past it rejoins by installing a peer's snapshot, then
  * catches up the retained log and serves it like the others: the same earliest position, the same
- * retained messages at the same seqs, and new publishes through it. Small retention, snapshot interval
- * and checkpoint spacing, so that a few hundred publishes compact the log several times.
+ * retained messages at the same seqs, and new publishes through it. Its subscribers resume correctly:
+ * one asking for what it never held gets {@code offset_expired} with the earliest position (never a
+ * silent gap), one resuming from the earliest gets every retained message in order and then the live
+ * ones. Small retention, snapshot interval and checkpoint spacing, so that a few hundred publishes
+ * compact the log several times.
  */
 class SnapshotInstallTest {
     private static final Pattern METRIC = Pattern.compile("(?m)^(paxcast_[a-z_]+)(?:\\{[^}]*})? ([0-9.eE+-]+)$");
@@ -57,6 +64,11 @@ class SnapshotInstallTest {
                     "n3 installed and kept the snapshot at the first attempt:\n" + nodes.logTail(3, 40));
             assertEquals(1, metric(nodes, 3, "paxcast_snapshot_installs_total"));
 
+            // n3's subscribers: one from before anything it holds, one from its earliest retained seq
+            long earliestOnN3 = metric(nodes, 3, "paxcast_log_earliest_seq");
+            List<JsonObject> fromZero = subscribe(nodes, 3, "/v1/subscribe?channels=*&after=0");
+            List<JsonObject> fromEarliest = subscribe(nodes, 3, "/v1/subscribe?channels=*&after=" + (earliestOnN3 - 1));
+
             publish(nodes, 3, published++); // through the rejoined node
             awaitApplied(nodes, published);
             JsonArray reference = null;
@@ -76,7 +88,43 @@ class SnapshotInstallTest {
                 assertEquals(410, expired.statusCode(), "n" + k + ": " + expired.body());
                 assertEquals(earliest, new JsonObject(expired.body()).getJsonObject("error").getLong("earliest"), expired.body());
             }
+
+            await("n3's subscriber from seq 0 is told what expired").atMost(Duration.ofSeconds(10))
+                    .until(() -> fromZero.stream().anyMatch(f -> "error".equals(f.getString("type"))));
+            JsonObject error = fromZero.stream().filter(f -> "error".equals(f.getString("type"))).findFirst().orElseThrow();
+            assertEquals("offset_expired", error.getString("code"), error.encode());
+            assertEquals(earliestOnN3, error.getLong("earliest"), error.encode());
+            assertTrue(fromZero.stream().noneMatch(f -> "message".equals(f.getString("type"))), "nothing after a gap");
+
+            long expectedFrames = published - earliestOnN3 + 1; // every retained one, then the live publish
+            await("n3's subscriber from its earliest seq gets the retained log and the live publish")
+                    .atMost(Duration.ofSeconds(20)).until(() -> messages(fromEarliest).size() >= expectedFrames);
+            List<JsonObject> got = messages(fromEarliest);
+            assertEquals(expectedFrames, got.size(), "no duplicate");
+            for (int i = 0; i < got.size(); i++) {
+                assertEquals(earliestOnN3 + i, got.get(i).getLong("seq"), "in order, no gap");
+            }
+            for (int i = 0; i < reference.size(); i++) {
+                JsonObject r = reference.getJsonObject(i);
+                JsonObject m = got.get((int) (r.getLong("seq") - earliestOnN3));
+                assertEquals(r.getString("channel"), m.getString("channel"), "seq " + r.getLong("seq"));
+                assertEquals(r.getLong("offset"), m.getLong("offset"), "seq " + r.getLong("seq"));
+                assertEquals(r.getJsonObject("data"), m.getJsonObject("data"), "seq " + r.getLong("seq"));
+            }
+            assertTrue(fromEarliest.stream().noneMatch(f -> "error".equals(f.getString("type"))), fromEarliest.toString());
         }
+    }
+
+    /** The frames of a WebSocket on node {@code k}, collected as they come. */
+    private static List<JsonObject> subscribe(NodeProcesses nodes, int k, String path) throws Exception {
+        List<JsonObject> frames = new CopyOnWriteArrayList<>();
+        new TestClient().webSocket(nodes.wsUri(k, path), Duration.ofSeconds(10),
+                (webSocket, text) -> frames.add(new JsonObject(text))).get(10, TimeUnit.SECONDS);
+        return frames;
+    }
+
+    private static List<JsonObject> messages(List<JsonObject> frames) {
+        return frames.stream().filter(f -> "message".equals(f.getString("type"))).toList();
     }
 
     private static void publish(NodeProcesses nodes, int node, int i) throws Exception {

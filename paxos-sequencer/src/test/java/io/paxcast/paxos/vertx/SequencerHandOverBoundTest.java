@@ -30,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SequencerHandOverBoundTest {
     private static final int PAYLOAD = 60_000;
-    /** At most 120 MB offered. */
-    private static final int COMMANDS = 2_000;
+    /** At most 600 MB offered (a guard: the run stops far earlier). */
+    private static final int COMMANDS = 10_000;
 
     @Test
     void aStalledApplicationHoldsAtMostTheByteBoundOfDeliveries() throws Exception {
@@ -40,7 +40,8 @@ class SequencerHandOverBoundTest {
         CountDownLatch stalled = new CountDownLatch(1);
         AtomicLong applied = new AtomicLong();
         SequencerDriver[] driver = new SequencerDriver[1];
-        PaxosConfig config = PaxosConfig.defaults("n1", List.of("n1"));
+        // room for 32 MiB of own submissions tracked until delivered: enough to hold 50+ slots back
+        PaxosConfig config = PaxosConfig.builder("n1", List.of("n1")).pending(100_000, 32L << 20).build();
         try {
             vertx.deployVerticle(new VerticleBase() {
                 @Override
@@ -58,15 +59,17 @@ class SequencerHandOverBoundTest {
             SequencerDriver d = driver[0];
             await().atMost(Duration.ofSeconds(10)).until(() -> d.status() != null && "leader".equals(d.status().role()));
 
-            // Offered a little at a time (the leader refuses what would pass its queue bound, 8 MiB) until
-            // the hand-over is at its bound and 50 slots more than it holds are chosen.
+            // Offered a little at a time, never past the node's own bounds (the leader's queue, 8 MiB; the
+            // submissions it tracks until delivered), so that none is refused, until the hand-over is at
+            // its bound and 50 slots more than it holds are chosen.
             List<Future<CommandId>> submitted = new ArrayList<>();
             long largestSlot = 48 + config.maxBatchBytes() + 64L * config.maxBatchCommands();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!(d.unappliedBytes() >= SequencerDriver.MAX_UNAPPLIED_BYTES
                     && d.status().chosenPrefix() >= d.unappliedSlots() + 50)
                     && submitted.size() < COMMANDS && System.nanoTime() < deadline) {
-                if (d.status().queuedBytes() < (2 << 20)) {
+                if (d.status().queuedBytes() < (2 << 20)
+                        && d.status().trackedBytes() + 10L * (PAYLOAD + 64) < config.maxPendingBytes()) {
                     for (int i = 0; i < 10; i++) {
                         submitted.add(d.submit(new byte[PAYLOAD]));
                     }
