@@ -179,7 +179,24 @@ class RetentionSoakTest {
         }
     }
 
+    /**
+     * The disk of every node now. Compaction deletes files while the directory is walked (a walk that
+     * meets a file deleted under it fails: seen after 964 s of the long run), so a walk that fails is
+     * taken again.
+     */
     private static Sample sample(NodeProcesses nodes, long second) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return sampleOnce(nodes, second);
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static Sample sampleOnce(NodeProcesses nodes, long second) throws Exception {
         long[] paxos = new long[3];
         long[] index = new long[3];
         for (int k = 1; k <= 3; k++) {
