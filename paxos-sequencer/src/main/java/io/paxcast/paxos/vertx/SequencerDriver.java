@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
@@ -72,7 +73,7 @@ public final class SequencerDriver {
     private final StorageThread storageThread;
     private final LeaderWatch leaders;
     private final AtomicInteger unapplied = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong unappliedBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong unappliedBytes = new AtomicLong();
     private final Checkpoint resumeFrom;
 
     private Context appContext;
