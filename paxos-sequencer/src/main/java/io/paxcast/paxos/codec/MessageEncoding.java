@@ -103,6 +103,7 @@ final class MessageEncoding {
             out.varlong(h.chosenPrefix());
             out.varlong(h.probe());
             out.u8(h.voting() ? 1 : 0);
+            out.varlong(h.storeToken());
         } else if (m instanceof Forward f) {
             writeCommands(out, f.commands());
         } else if (m instanceof CatchupRequest c) {
@@ -226,7 +227,8 @@ final class MessageEncoding {
                 long prefix = in.varlong();
                 long probe = in.varlong();
                 boolean voting = in.version < 2 || flag(in, "voting");
-                return new HeartbeatAck(from, to, ballot, prefix, probe, voting);
+                long storeToken = in.version >= 4 ? in.varlong() : 0;
+                return new HeartbeatAck(from, to, ballot, prefix, probe, voting, storeToken);
             }
             case FORWARD:
                 return new Forward(from, to, Collections.unmodifiableList(readCommands(in)));

@@ -10,7 +10,7 @@ import io.paxcast.paxos.core.Value;
  * The binary form of Paxcast's protocol types: messages on the wire, values and slot records on disk.
  * No JSON, no Java serialization.
  *
- * <h2>Format (version 3)</h2>
+ * <h2>Format (version 4)</h2>
  * Every top-level encoding is {@code [version u8][kind u8][body]} and must be consumed exactly:
  * trailing bytes are an error. Inside a body:
  * <ul>
@@ -19,7 +19,8 @@ import io.paxcast.paxos.core.Value;
  *   <li>strings are a varint byte length + UTF-8; byte arrays a varint length + the bytes; lists a
  *       varint count + the elements;</li>
  *   <li>{@code Ballot} = round, nodeId; {@code Command} = origin, incarnation, counter, floor, payload;
- *       {@code Value} = flags (bit 0: no-op), timestampMillis, logClockMillis, commands;
+ *       {@code Value} = flags (bit 0: no-op, bit 1: membership change), timestampMillis, logClockMillis,
+ *       commands (then, for a change, its {@code Membership}: epoch, voters, learners, join tokens);
  *       {@code SlotEntry} = slot, flags (bit 0: chosen), ballot, value; {@code ChosenEntry} = slot, value;</li>
  *   <li>a message = from, to, then its fields in declaration order.</li>
  * </ul>
@@ -27,7 +28,8 @@ import io.paxcast.paxos.core.Value;
  * Version 1 (stores written before origin command ids) is still read: its commands' free-form ids
  * become {@link CommandId#LEGACY}, its values have log clock 0, its promises are single pages and its
  * heartbeat acks come from voters. Version 2 is read too: its catch-up replies come from nodes that
- * never compacted (log start 1).
+ * never compacted (log start 1). Version 3 is read too: it has no membership changes, and its heartbeat
+ * acks carry no store token (0).
  *
  * <h2>Cost</h2>
  * Encoding walks the object twice (size, then write) and allocates exactly one array of the final
@@ -42,7 +44,7 @@ import io.paxcast.paxos.core.Value;
 public final class PaxosCodec {
 
     /** The format version written as the first byte of every encoding. */
-    public static final int VERSION = 3; // 3: CatchupReply carries the sender's log start
+    public static final int VERSION = 4; // 4: membership changes in values, HeartbeatAck carries the store token
     private static final int OLDEST_READABLE = 1;
 
 

@@ -3,11 +3,14 @@ package io.paxcast.paxos.codec;
 import io.paxcast.paxos.core.Ballot;
 import io.paxcast.paxos.core.Command;
 import io.paxcast.paxos.core.CommandId;
+import io.paxcast.paxos.core.Membership;
 import io.paxcast.paxos.core.Message.SlotEntry;
 import io.paxcast.paxos.core.Value;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The structures inside {@link PaxosCodec}'s encodings, shared by the messages and the standalone
@@ -21,6 +24,7 @@ import java.util.List;
 final class StructureEncoding {
 
     private static final int FLAG_NOOP = 1;
+    private static final int FLAG_MEMBERSHIP = 2; // version 4
     private static final int FLAG_CHOSEN = 1;
 
     // The fewest bytes an element can take; a count larger than remaining/min is garbage.
@@ -41,10 +45,30 @@ final class StructureEncoding {
     }
 
     static void writeValue(WireOut out, Value value) {
-        out.u8(value.noop() ? FLAG_NOOP : 0);
+        out.u8((value.noop() ? FLAG_NOOP : 0) | (value.membership() != null ? FLAG_MEMBERSHIP : 0));
         out.varlong(value.timestampMillis());
         out.varlong(value.logClockMillis());
         writeCommands(out, value.commands());
+        if (value.membership() != null) {
+            writeMembership(out, value.membership());
+        }
+    }
+
+    /** epoch, voters, learners, then per voter that has one (in voters' order): id, join token. */
+    static void writeMembership(WireOut out, Membership m) {
+        out.varlong(m.epoch());
+        out.varlong(m.voters().size());
+        m.voters().forEach(out::string);
+        out.varlong(m.learners().size());
+        m.learners().forEach(out::string);
+        out.varlong(m.joinTokens().size());
+        for (String voter : m.voters()) {
+            Long token = m.joinTokens().get(voter);
+            if (token != null) {
+                out.string(voter);
+                out.varlong(token);
+            }
+        }
     }
 
     static void writeCommands(WireOut out, List<Command> commands) {
@@ -74,7 +98,8 @@ final class StructureEncoding {
 
     static Value readValue(WireIn in) {
         int flags = in.u8();
-        if ((flags & ~FLAG_NOOP) != 0) {
+        int known = in.version >= 4 ? FLAG_NOOP | FLAG_MEMBERSHIP : FLAG_NOOP;
+        if ((flags & ~known) != 0 || flags == (FLAG_NOOP | FLAG_MEMBERSHIP)) {
             throw in.fail("unknown value flags " + flags);
         }
         long timestamp = in.varlong();
@@ -83,7 +108,39 @@ final class StructureEncoding {
         if ((flags & FLAG_NOOP) != 0 && !commands.isEmpty()) {
             throw in.fail("a no-op value with " + commands.size() + " commands");
         }
+        if ((flags & FLAG_MEMBERSHIP) != 0) {
+            if (!commands.isEmpty()) {
+                throw in.fail("a membership change with " + commands.size() + " commands");
+            }
+            return Value.membership(timestamp, logClock, readMembership(in));
+        }
         return new Value(timestamp, logClock, commands, (flags & FLAG_NOOP) != 0);
+    }
+
+    static Membership readMembership(WireIn in) {
+        long epoch = in.varlong();
+        List<String> voters = readIds(in);
+        List<String> learners = readIds(in);
+        int n = in.count("join token count", 2);
+        Map<String, Long> tokens = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String id = in.string();
+            tokens.put(id, in.varlong());
+        }
+        try {
+            return new Membership(epoch, voters, learners, tokens);
+        } catch (IllegalArgumentException e) {
+            throw in.fail("an invalid membership: " + e.getMessage());
+        }
+    }
+
+    private static List<String> readIds(WireIn in) {
+        int n = in.count("member count", 1);
+        List<String> ids = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ids.add(in.string());
+        }
+        return ids;
     }
 
     /** A fresh mutable list: {@link Value} copies it anyway. */

@@ -31,6 +31,7 @@ final class Elections {
     private final PaxosLog log;
     private final Proposer proposer;
     private final Outbox out;
+    private final Configurations members;
 
     private String leaderId;
     private Ballot leaderBallot = Ballot.ZERO;
@@ -41,8 +42,10 @@ final class Elections {
     private long freshLeaderTick;
     private PreVoteRound preVote;
 
-    Elections(PaxosConfig config, RandomGenerator random, PaxosLog log, Proposer proposer, Outbox out) {
+    Elections(PaxosConfig config, RandomGenerator random, PaxosLog log, Proposer proposer, Outbox out,
+              Configurations members) {
         this.config = config;
+        this.members = members;
         this.random = random;
         this.log = log;
         this.proposer = proposer;
@@ -155,12 +158,20 @@ final class Elections {
                 && freshLeaderTick > 0 && probe - freshLeaderTick < config.electionTimeoutTicks();
     }
 
+    /**
+     * Whether this node may campaign: it is a voter of the configuration of the next slot and of the
+     * newest one (a node a change removes leaves leading to the voters that stay).
+     */
+    boolean mayCampaign() {
+        return members.at(log.chosenPrefix() + 1).isVoter(config.nodeId()) && members.latest().isVoter(config.nodeId());
+    }
+
     /** The election timer fired: ask for pre-votes first, or campaign at once. */
     void timeout(long now) {
         leaderId = null;
-        if (config.preVote() && config.quorum() > 1) {
+        if (config.preVote() && members.at(log.chosenPrefix() + 1).quorum() > 1) {
             preVote = new PreVoteRound(proposer.nextBallot(), config.nodeId());
-            preVote.requests(config).forEach(out::send);
+            preVote.requests(config.nodeId(), members.votersFrom(log.chosenPrefix() + 1)).forEach(out::send);
         } else {
             proposer.campaign(now);
         }
@@ -177,7 +188,7 @@ final class Elections {
 
     void onPreVoteReply(PreVoteReply reply, boolean votes, long now) {
         proposer.observe(reply.ballot());
-        if (preVote != null && preVote.onReply(reply, config.quorum()) && votes
+        if (preVote != null && preVote.onReply(reply, members.at(log.chosenPrefix() + 1)) && votes
                 && proposer.role() == Proposer.Role.FOLLOWER) {
             preVote = null;
             proposer.campaign(now);

@@ -29,17 +29,20 @@ class Learner {
     private final Outbox out;
     /** Shared with the {@link Proposer}, which need not propose a command the log already settled. */
     private final AppliedCommands applied;
+    /** Shared with the {@link Proposer}: which membership governs which slot, advanced by deliveries. */
+    private final Configurations members;
 
     private long deliveredUpTo;
     /** The log's stamps after the last delivered slot: running maxima, so they never go back. */
     private long wallTime;
     private long logTime;
 
-    Learner(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied) {
+    Learner(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied, Configurations members) {
         this.config = config;
         this.log = log;
         this.out = out;
         this.applied = applied;
+        this.members = members;
     }
 
     /**
@@ -47,6 +50,7 @@ class Learner {
      * restored its own state at that slot, and the next delivery is the slot after it.
      */
     void resumeFrom(Checkpoint checkpoint) {
+        members.restore(configurationsOf(checkpoint));
         deliveredUpTo = checkpoint.slot();
         wallTime = checkpoint.timestampMillis();
         logTime = checkpoint.logClockMillis();
@@ -139,9 +143,28 @@ class Learner {
                 }
             }
         }
+        members.applied(slot, value.membership());
         Checkpoint checkpoint = slot % config.checkpointEverySlots() == 0
-                ? new Checkpoint(slot, wallTime, logTime, applied.encode()) : null;
+                ? new Checkpoint(slot, wallTime, logTime, applied.encode(), members.encode()) : null;
         return new Delivery(slot, wallTime, logTime, value, fresh, checkpoint);
+    }
+
+    /**
+     * The configurations a checkpoint carries; for one of version 1 (no membership change was possible
+     * then), the bootstrap configuration, applied up to its slot.
+     */
+    Configurations configurationsOf(Checkpoint checkpoint) {
+        byte[] bytes = checkpoint.members();
+        if (bytes.length == 0) {
+            Configurations c = new Configurations(Membership.bootstrap(config.voters()), config.activationDelay());
+            c.applied(checkpoint.slot(), null);
+            return c;
+        }
+        try {
+            return Configurations.decode(bytes);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot resume from " + checkpoint + ": " + e.getMessage(), e);
+        }
     }
 
     /** DESIGN.md P11: whether {@code command} is applied here for the first time (and from now on it is not). */

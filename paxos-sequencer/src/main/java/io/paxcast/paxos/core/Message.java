@@ -55,10 +55,11 @@ public sealed interface Message {
     /**
      * A follower's answer to a heartbeat: how far it has learned (lets the leader see lagging members),
      * {@code probe}, the follower's own tick when it answered, which the leader echoes back, and whether
-     * it votes (a leader counts only voting members towards check-quorum).
+     * it votes (a leader counts only voting members towards check-quorum), and the token of its store
+     * (0: none): what a change that makes a learner a voter records ({@link Membership#joinTokens}).
      */
-    record HeartbeatAck(String from, String to, Ballot ballot, long chosenPrefix, long probe, boolean voting)
-            implements Message {}
+    record HeartbeatAck(String from, String to, Ballot ballot, long chosenPrefix, long probe, boolean voting,
+                        long storeToken) implements Message {}
 
     /** A follower hands client commands to the leader it believes in. */
     record Forward(String from, String to, List<Command> commands) implements Message {}

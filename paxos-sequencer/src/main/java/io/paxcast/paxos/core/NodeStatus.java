@@ -19,10 +19,15 @@ import java.util.Map;
  * @param logStart         the first slot this node still holds (1 until it compacted)
  * @param installFrom      a peer that compacted past what this node lacks: the application must install
  *                         a snapshot from it ({@link PaxosNode#install}); null when none is needed
+ * @param membership       the newest configuration this node applied (it may not govern a slot yet)
+ * @param activeEpoch      the epoch of the configuration that governs this node's next slot
+ * @param storeToken       the token of this node's store (0: none), which a change that makes it a voter
+ *                         records ({@link Membership#joinTokens})
  */
 public record NodeStatus(String nodeId, String role, String leaderId, Ballot ballot, Ballot promised,
                          long chosenPrefix, long deliveredUpTo, int inFlightSlots, int pendingCommands,
                          int trackedSubmissions, Map<String, Long> peerChosenPrefix, boolean leaderInTouch,
                          long leaderCommit, boolean votes, String rejoin, long incarnation, long trackedBytes,
-                         long queuedBytes, long logStart, String installFrom) {
+                         long queuedBytes, long logStart, String installFrom, Membership membership,
+                         long activeEpoch, long storeToken) {
 }

@@ -13,8 +13,10 @@ import java.util.Objects;
  * a leader drops forwarded commands, which their origin hands in again later), never grows.
  *
  * @param nodeId               this node
- * @param voters               the acceptors, this node included; a majority of them is a quorum.
- *                             Comes from configuration, never from a cluster manager's view.
+ * @param voters               the bootstrap voters (epoch 0 of the {@link Membership}); a majority of them
+ *                             is a quorum until a change decided in the log says otherwise. Comes from
+ *                             configuration, never from a cluster manager's view. A node not listed
+ *                             starts as a learner and votes once a change makes it a voter.
  * @param pipelineWindow       the leader proposes a fresh batch only while fewer than this many slots are
  *                             in flight (DESIGN.md P16); the re-proposals of a takeover are all sent at
  *                             once, whatever their number, since the log cannot move on without them
@@ -51,6 +53,10 @@ import java.util.Objects;
  * @param leaderStickiness     while a node hears a live leader it ignores other candidates' Prepares
  * @param preVote              a node asks the voters whether they would vote for it before it campaigns
  *                             (Raft's pre-vote), so a node that cannot win never raises a promise
+ * @param activationDelay      α: a membership change decided in slot s governs the slots from s + α on
+ *                             ({@link Configurations}). Part of the protocol: every node of a cluster
+ *                             must use the same value for its whole life (production never changes the
+ *                             default; the simulator uses small ones)
  */
 public record PaxosConfig(
         String nodeId,
@@ -75,13 +81,14 @@ public record PaxosConfig(
         int checkpointEverySlots,
         boolean voting,
         boolean leaderStickiness,
-        boolean preVote) {
+        boolean preVote,
+        int activationDelay) {
 
     public PaxosConfig {
         Objects.requireNonNull(nodeId, "nodeId");
         voters = List.copyOf(voters);
-        if (!voters.contains(nodeId)) {
-            throw new IllegalArgumentException("node " + nodeId + " is not among the voters " + voters);
+        if (voters.isEmpty()) {
+            throw new IllegalArgumentException("no bootstrap voter");
         }
         if (voters.stream().distinct().count() != voters.size()) {
             throw new IllegalArgumentException("duplicate voter in " + voters);
@@ -104,6 +111,7 @@ public record PaxosConfig(
         requirePositive("maxPromiseBytes", maxPromiseBytes);
         requirePositive("maxDeliveriesPerReady", maxDeliveriesPerReady);
         requirePositive("checkpointEverySlots", checkpointEverySlots);
+        requirePositive("activationDelay", activationDelay);
         if (electionTimeoutTicks <= heartbeatTicks) {
             throw new IllegalArgumentException("electionTimeoutTicks must exceed heartbeatTicks");
         }
@@ -141,11 +149,18 @@ public record PaxosConfig(
         b.voting = voting;
         b.leaderStickiness = leaderStickiness;
         b.preVote = preVote;
+        b.activationDelay = activationDelay;
         return b;
     }
 
+    /** A majority of the bootstrap voters (the quorum of epoch 0; later ones: {@link Membership#quorum}). */
     public int quorum() {
         return voters.size() / 2 + 1;
+    }
+
+    /** Whether this node is one of the bootstrap voters. */
+    public boolean bootstrapVoter() {
+        return voters.contains(nodeId);
     }
 
     public PaxosConfig withTimeouts(int heartbeat, int electionTimeout, int retransmit, int resubmit) {
@@ -200,6 +215,7 @@ public record PaxosConfig(
         private boolean voting = true;
         private boolean leaderStickiness = true;
         private boolean preVote = true;
+        private int activationDelay = 256;
 
         private Builder(String nodeId, List<String> voters) {
             this.nodeId = nodeId;
@@ -284,11 +300,17 @@ public record PaxosConfig(
             return this;
         }
 
+        public Builder activationDelay(int slots) {
+            this.activationDelay = slots;
+            return this;
+        }
+
         public PaxosConfig build() {
             return new PaxosConfig(nodeId, voters, pipelineWindow, maxBatchCommands, maxBatchBytes, heartbeatTicks,
                     electionTimeoutTicks, retransmitTicks, resubmitTicks, catchupBatchSlots, catchupReplyBytes,
                     millisPerTick, maxPendingCommands, maxPendingBytes, maxQueuedBytes, forwardWindowBytes, maxRecentBytes,
-                    maxPromiseBytes, maxDeliveriesPerReady, checkpointEverySlots, voting, leaderStickiness, preVote);
+                    maxPromiseBytes, maxDeliveriesPerReady, checkpointEverySlots, voting, leaderStickiness, preVote,
+                    activationDelay);
         }
     }
 }

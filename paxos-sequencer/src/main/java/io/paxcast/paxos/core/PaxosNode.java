@@ -31,8 +31,12 @@ import java.util.random.RandomGenerator;
  * randomness comes from the seeded generator passed in, so a run is reproducible from its inputs.
  *
  * <p>A node that starts on a blank store (no acceptor state: a new data dir, a lost disk, a store
- * found corrupt) votes only once {@link Rejoin} proved it safe; until then it learns, serves and
- * forwards like a learner.
+ * found corrupt) votes only once it is proved safe; until then it learns, serves and forwards like a
+ * learner. A bootstrap voter proves it by {@link Rejoin}; a node a membership change added, by the
+ * change that made it a voter recording the token its store still holds ({@link Membership#joinTokens}).
+ *
+ * <p>Membership changes ({@link #changeMembership}) are decided in the log, one at a time, and govern
+ * the slots from α after their own ({@link Configurations}).
  *
  * <p>Threading: not thread-safe. The caller invokes every method from one thread (a Vert.x context,
  * or the simulator), and processes Ready values one at a time, in order: persist, send, deliver.
@@ -55,6 +59,14 @@ public final class PaxosNode {
     private final Map<String, Long> peerChosenPrefix = new HashMap<>();
     /** The learner's exactly-once state, shared by the learner and the proposer. */
     private final AppliedCommands applied;
+    /** Which membership governs which slot: learner state, shared by the learner, proposer and elections. */
+    private final Configurations members;
+    /** The token of this node's store (0: none): a change that makes it a voter records it. */
+    private final long storeToken;
+    /** Per peer, the store token of its latest HeartbeatAck (a leader promotes learners with it). */
+    private final Map<String, Long> peerTokens = new HashMap<>();
+    /** True while this node started blank, is no bootstrap voter, and no change made it a voter with its token. */
+    private boolean awaitingJoin;
 
     private long now;
     /** Non-null while this node's acceptor is blank and may not vote yet. */
@@ -103,8 +115,9 @@ public final class PaxosNode {
         this.logClock = roles.logClock(clock, config.millisPerTick(), () -> now);
         this.log = roles.log(config, out, durableLog, state, logClock);
         this.applied = resumeFrom == null ? new AppliedCommands() : restore(resumeFrom);
+        this.members = new Configurations(Membership.bootstrap(config.voters()), config.activationDelay());
         this.acceptor = roles.acceptor(config, log, out);
-        this.learner = roles.learner(config, log, out, applied);
+        this.learner = roles.learner(config, log, out, applied, members);
         if (resumeFrom != null) {
             if (resumeFrom.slot() + 1 < state.logStart()) {
                 throw new IllegalArgumentException("cannot resume from " + resumeFrom + ": the store compacted below slot "
@@ -117,26 +130,31 @@ public final class PaxosNode {
                 log.install(resumeFrom.slot());
             }
         }
-        this.proposer = roles.proposer(config, log, out, applied, logClock);
+        this.proposer = roles.proposer(config, log, out, applied, logClock, members);
         this.catchup = new Catchup(config, log, out);
         this.submissions = new Submissions(config.nodeId(), incarnation, config.maxPendingCommands(),
                 config.maxPendingBytes(), config.forwardWindowBytes(), config.resubmitTicks());
         this.routing = new CommandRouting(config, submissions, proposer, out);
-        this.elections = new Elections(config, random, log, proposer, out);
+        this.elections = new Elections(config, random, log, proposer, out, members);
         this.bootstrap = state.bootstrap();
         boolean intact = state.intact() || state.hasAcceptorState();
+        long token = state.blankToken();
         if (!intact && config.voting()) {
-            long token = state.blankToken();
             if (token == 0) {
                 token = random.nextLong() | 1; // never 0: that means "none"
                 out.write(new StorageWrite.BlankToken(token));
             }
-            rejoin = new Rejoin(config, token);
-            Rejoin.Decision alone = rejoin.alone();
-            if (alone != null) {
-                becomeIntact(alone);
+            if (config.bootstrapVoter()) {
+                rejoin = new Rejoin(config, token);
+                Rejoin.Decision alone = rejoin.alone();
+                if (alone != null) {
+                    becomeIntact(alone);
+                }
+            } else {
+                awaitingJoin = true;
             }
         }
+        this.storeToken = token;
         elections.resetTimer();
         settle();
     }
@@ -155,7 +173,7 @@ public final class PaxosNode {
 
     /** Whether this node's acceptor answers Prepares and Accepts. */
     public boolean votes() {
-        return config.voting() && rejoin == null;
+        return config.voting() && rejoin == null && !awaitingJoin;
     }
 
     // ---------------------------------------------------------------- inputs
@@ -179,7 +197,7 @@ public final class PaxosNode {
             }
         } else {
             proposer.tick(now);
-            if (elections.tickElapsed() && votes()) {
+            if (elections.tickElapsed() && votes() && elections.mayCampaign()) {
                 elections.timeout(now);
             }
         }
@@ -267,6 +285,8 @@ public final class PaxosNode {
     public Ready drain(int maxDeliveries) {
         if (learner.hasUndelivered() && maxDeliveries > 0) {
             deliver(maxDeliveries);
+            proposer.tryTakeOver(now); // a candidate may have waited for the horizon (its promises are still good)
+            settle(); // the applied slots may have moved the membership horizon, or made this node a voter
         }
         return out.drain();
     }
@@ -279,7 +299,11 @@ public final class PaxosNode {
     public NodeStatus status() {
         boolean leading = proposer.isLeader();
         String role = votes() ? proposer.role().name().toLowerCase(java.util.Locale.ROOT) : "learner";
-        String waiting = rejoin == null ? null : rejoin.threshold() == null
+        String waiting = awaitingJoin
+                ? "joined with store token " + Long.toHexString(storeToken) + ": votes once a change makes it a voter"
+                : rejoin == null ? null : members.latest().epoch() > 0
+                ? "blank store of a bootstrap voter after a membership change: replace this member"
+                : rejoin.threshold() == null
                 ? "blank store: waiting for every voter's state (" + rejoin.reports() + " of "
                   + (config.voters().size() - 1) + " answered)"
                 : "blank store: learning the log up to slot " + rejoin.horizon() + " (now " + log.chosenPrefix()
@@ -290,7 +314,57 @@ public final class PaxosNode {
                 proposer.pendingCount(), submissions.size(), Map.copyOf(peerChosenPrefix),
                 leading || elections.leaderInTouch(), leading ? log.chosenPrefix() : elections.leaderCommit(), votes(),
                 waiting,
-                incarnation, submissions.bytes(), proposer.pendingBytes(), log.logStart(), catchup.installFrom());
+                incarnation, submissions.bytes(), proposer.pendingBytes(), log.logStart(), catchup.installFrom(),
+                members.latest(), members.at(log.chosenPrefix() + 1).epoch(), storeToken);
+    }
+
+    /**
+     * Asks this node, if it leads, to propose {@code change} as the next configuration (one change at a
+     * time: refused while the previous one does not govern the next slot yet, or is under way). The
+     * change is done once {@link NodeStatus#membership} has the proposed epoch; if this node stops
+     * leading first, it may or may not be; asking again is safe (a change names its epoch: a second copy
+     * is ignored, and the newest configuration tells which).
+     */
+    public MemberChange.Answer changeMembership(MemberChange change) {
+        if (!proposer.isLeader()) {
+            return answer(MemberChange.Outcome.NOT_LEADER, "this node does not lead", null);
+        }
+        Membership latest = members.latest();
+        if (proposer.changeUnderWay() || members.latestActivation() > log.chosenPrefix() + 1) {
+            return answer(MemberChange.Outcome.BUSY, "epoch " + latest.epoch() + " governs from slot "
+                    + members.latestActivation() + " (now " + (log.chosenPrefix() + 1) + ")"
+                    + (proposer.changeUnderWay() ? "; a change is under way" : ""), null);
+        }
+        Membership next;
+        try {
+            if (change instanceof MemberChange.AddLearner a) {
+                next = latest.withLearner(a.id());
+            } else if (change instanceof MemberChange.Promote p) {
+                long behind = log.chosenPrefix() - peerChosenPrefix.getOrDefault(p.id(), 0L);
+                next = latest.isLearner(p.id()) && behind > config.pipelineWindow()
+                        ? null : latest.promoted(p.id(), peerTokens.getOrDefault(p.id(), 0L));
+            } else {
+                String id = change.id();
+                if (latest.isVoter(id) && latest.voters().size() == 1) {
+                    throw new IllegalArgumentException(id + " is the last voter");
+                }
+                next = latest.without(id);
+            }
+        } catch (IllegalArgumentException e) {
+            return answer(MemberChange.Outcome.INVALID, e.getMessage(), null);
+        }
+        if (next == null) {
+            return answer(MemberChange.Outcome.NOT_CAUGHT_UP, change.id() + " has learned up to slot "
+                    + peerChosenPrefix.getOrDefault(change.id(), 0L) + ", the leader " + log.chosenPrefix(), null);
+        }
+        proposer.proposeChange(next);
+        settle();
+        return answer(MemberChange.Outcome.PROPOSED, null, next);
+    }
+
+    private MemberChange.Answer answer(MemberChange.Outcome outcome, String detail, Membership proposed) {
+        return new MemberChange.Answer(outcome, detail, proposed,
+                proposer.isLeader() ? config.nodeId() : elections.leaderId());
     }
 
     // ---------------------------------------------------------------- dispatch
@@ -316,6 +390,7 @@ public final class PaxosNode {
             onHeartbeat(heartbeat);
         } else if (message instanceof HeartbeatAck ack) {
             peerChosenPrefix.put(ack.from(), ack.chosenPrefix());
+            peerTokens.put(ack.from(), ack.storeToken());
             proposer.onHeartbeatAck(ack, now);
         } else if (message instanceof Forward forward) {
             routing.onForward(forward);
@@ -401,7 +476,7 @@ public final class PaxosNode {
             catchup.need(heartbeat.from(), heartbeat.commitUpTo());
         }
         out.send(new HeartbeatAck(config.nodeId(), heartbeat.from(), heartbeat.ballot(), log.chosenPrefix(), probe(),
-                votes()));
+                votes(), storeToken));
     }
 
     private void heardFromLeader(String from, Ballot ballot) {
@@ -458,11 +533,21 @@ public final class PaxosNode {
                 proposer.flush(now);
             }
         } while (out.hasToSelf());
-        if (rejoin != null) {
-            Rejoin.Decision decision = rejoin.onChosenPrefix(log.chosenPrefix());
+        if (rejoin != null && members.latest().epoch() == 0) {
+            // Rule 3 holds for the voters it probed: the bootstrap ones. Once a change is applied, other
+            // voters may hold what this node forgot: it stays a learner, to be replaced by a fresh member.
+            Rejoin.Decision decision = rejoin.onChosenPrefix(learner.deliveredUpTo());
             if (decision != null) {
                 becomeIntact(decision);
             }
+        }
+        if (awaitingJoin && !Long.valueOf(storeToken).equals(members.latest().joinTokens().get(config.nodeId()))) {
+            // still waiting
+        } else if (awaitingJoin) {
+            // A change made this node a voter with the token its store holds: nothing it forgot can matter.
+            awaitingJoin = false;
+            out.write(new StorageWrite.Intact(Map.of()));
+            elections.resetTimer();
         }
         routing.handIn(now, elections.leaderId());
         proposer.announceCommitIfMoved(now);
@@ -479,7 +564,7 @@ public final class PaxosNode {
         if (leader != null && !leader.equals(config.nodeId())) {
             return leader;
         }
-        for (String voter : config.voters()) {
+        for (String voter : members.latest().voters()) {
             if (!voter.equals(config.nodeId())) {
                 return voter;
             }

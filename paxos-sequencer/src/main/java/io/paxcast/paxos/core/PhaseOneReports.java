@@ -5,6 +5,8 @@ import io.paxcast.paxos.core.Message.SlotEntry;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -53,6 +55,17 @@ final class PhaseOneReports {
 
     int complete() {
         return entries.size() - nextPage.size();
+    }
+
+    /** The acceptors whose report is complete. */
+    Set<String> completeIds() {
+        Set<String> ids = new HashSet<>();
+        for (String id : entries.keySet()) {
+            if (!nextPage.containsKey(id)) {
+                ids.add(id);
+            }
+        }
+        return ids;
     }
 
     /** The highest chosen prefix a complete report gave. */

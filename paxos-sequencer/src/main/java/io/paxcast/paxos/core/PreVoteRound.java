@@ -32,16 +32,16 @@ final class PreVoteRound {
     }
 
     /** The questions to send. */
-    List<Message> requests(PaxosConfig config) {
-        return config.voters().stream().filter(v -> !v.equals(config.nodeId()))
-                .<Message>map(v -> new PreVote(config.nodeId(), v, ballot)).toList();
+    List<Message> requests(String self, List<String> voters) {
+        return voters.stream().filter(v -> !v.equals(self))
+                .<Message>map(v -> new PreVote(self, v, ballot)).toList();
     }
 
-    /** Records an answer; true once a quorum granted. */
-    boolean onReply(PreVoteReply reply, int quorum) {
+    /** Records an answer; true once a quorum of {@code voters} granted. */
+    boolean onReply(PreVoteReply reply, Membership voters) {
         if (reply.granted() && reply.ballot().equals(ballot)) {
             granted.add(reply.from());
         }
-        return granted.size() >= quorum;
+        return voters.isQuorum(granted);
     }
 }

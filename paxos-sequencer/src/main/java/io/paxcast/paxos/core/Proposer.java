@@ -9,6 +9,9 @@ import io.paxcast.paxos.core.Message.Promise;
 import io.paxcast.paxos.core.Message.SlotEntry;
 
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -26,6 +29,15 @@ import java.util.TreeMap;
  * back-off, only to the voters that did not answer, and never once the slot is chosen. The queue of
  * commands waiting for a slot is bounded by {@link PaxosConfig#maxQueuedBytes}.
  *
+ * <p>Membership change (DESIGN.md P19): every slot has one configuration ({@link Configurations}), and
+ * the proposer treats each slot as a classic Paxos instance among that configuration's voters: its
+ * Accepts for a slot go to them, a majority of them chooses it, and it proposes in a slot only with
+ * promises from a majority of them. So it proposes only up to the {@link Configurations#horizon}, the
+ * last slot whose configuration the applied log determines; re-proposals found in phase 1 above it
+ * wait there. When a configuration it holds no quorum of promises from comes within the horizon, it
+ * runs phase 1 again, at once, with a higher ballot, among the voters of every configuration it now
+ * knows.
+ *
  * <p>What it knows of the log (its own acceptor's promise, what is chosen) it reads from the
  * {@link PaxosLog} the roles share, and it learns there what its Accepts got chosen; its messages go
  * out through the {@link Outbox}.
@@ -41,6 +53,8 @@ class Proposer {
     /** Shared with the {@link Learner}: a command the applied log settled is not proposed again. */
     private final AppliedCommands applied;
     private final LogClock clock;
+    /** Shared with the {@link Learner}, which applies membership changes in slot order. */
+    private final Configurations members;
 
     private Role role = Role.FOLLOWER;
     private Ballot ballot = Ballot.ZERO;
@@ -52,6 +66,13 @@ class Proposer {
     private long prepareFromSlot;
     private long lastPrepareTick;
     private long awaitedPrefix;
+    /** The acceptors whose complete promise this leader's phase 1 holds: it proposes where they are a quorum. */
+    private final Set<String> promisedBy = new HashSet<>();
+    /** Phase 1's re-proposals above the horizon, waiting for their configuration to be known. */
+    private final TreeMap<Long, Value> deferred = new TreeMap<>();
+    /** A membership change waiting for a slot, then the slot it got (its proposal is in flight until applied). */
+    private Membership proposedChange;
+    private long changeSlot = Long.MAX_VALUE;
 
     // phase 2
     private long nextSlot;
@@ -65,12 +86,14 @@ class Proposer {
     /** A blank voter waits for the slots up to here to be chosen: fill them with no-ops if idle. */
     private long fillUpTo;
 
-    Proposer(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied, LogClock clock) {
+    Proposer(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied, LogClock clock,
+             Configurations members) {
         this.config = config;
         this.log = log;
         this.out = out;
         this.applied = applied;
         this.clock = clock;
+        this.members = members;
         this.pending = new CommandQueue(config.maxQueuedBytes());
         this.highestSeen = log.promised();
     }
@@ -134,7 +157,7 @@ class Proposer {
      * and overridable only for the simulator's self-test, as {@link #becomeLeader}.)
      */
     void sendPrepares() {
-        for (String voter : config.voters()) {
+        for (String voter : members.votersFrom(prepareFromSlot)) {
             out.send(new Prepare(config.nodeId(), voter, ballot, prepareFromSlot));
         }
     }
@@ -168,8 +191,9 @@ class Proposer {
      * @return the prefix to catch up to before taking over, or 0
      */
     long tryTakeOver(long tick) {
-        if (role != Role.CANDIDATE || reports.complete() < config.quorum()) {
-            return 0;
+        if (role != Role.CANDIDATE || log.chosenPrefix() + 1 > members.horizon()
+                || !quorumOfEvery(members.governing(log.chosenPrefix() + 1), reports.completeIds())) {
+            return 0; // (beyond the horizon the next slot's voters are unknown: it waits for the learner)
         }
         long maxPrefix = reports.maxChosenPrefix();
         if (maxPrefix > log.chosenPrefix()) {
@@ -198,17 +222,63 @@ class Proposer {
         TreeMap<Long, SlotEntry> highest = summary.highestAccepted();
         log.advancePrefix();
         long maxSlot = Math.max(log.highestKnownChosenSlot(), highest.isEmpty() ? 0 : highest.lastKey());
+        Set<String> quorum = reports.completeIds();
         becomeLeader(tick, log.chosenPrefix() + 1);
+        promisedBy.addAll(quorum);
         for (long slot = log.chosenPrefix() + 1; slot <= maxSlot; slot++) {
             if (log.isChosen(slot)) {
                 continue;
             }
             SlotEntry entry = highest.get(slot);
-            Value value = entry != null ? entry.value() : Value.NOOP;
-            propose(slot, value, tick);
+            deferred.put(slot, entry != null ? entry.value() : Value.NOOP);
         }
         nextSlot = Math.max(nextSlot, maxSlot + 1);
         clearPromises();
+        proposeDeferred(tick);
+    }
+
+    private static boolean quorumOfEvery(List<Membership> configurations, Set<String> answered) {
+        for (Membership m : configurations) {
+            if (!m.isQuorum(answered)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether this leader may propose in {@code slot}: its configuration is known, and the promises of
+     * this ballot include a quorum of its voters. If the configuration is known but the quorum is not
+     * there (the voters changed since phase 1), it starts phase 1 again among them and returns false.
+     */
+    private boolean mayPropose(long slot, long tick) {
+        if (slot > members.horizon()) {
+            return false;
+        }
+        Membership m = members.at(slot);
+        if (!m.isVoter(config.nodeId())) {
+            return false; // removed: it lets the others elect a leader among the voters (see tick)
+        }
+        if (!m.isQuorum(promisedBy)) {
+            campaign(tick); // phase 1 again, now that it knows whom to ask
+            return false;
+        }
+        return true;
+    }
+
+    /** Proposes phase 1's re-proposals that came within the horizon, in slot order. */
+    private void proposeDeferred(long tick) {
+        while (role == Role.LEADER && !deferred.isEmpty()) {
+            long slot = deferred.firstKey();
+            if (log.isChosen(slot)) {
+                deferred.pollFirstEntry();
+                continue;
+            }
+            if (!mayPropose(slot, tick)) {
+                return;
+            }
+            propose(slot, deferred.pollFirstEntry().getValue(), tick);
+        }
     }
 
     /**
@@ -221,13 +291,31 @@ class Proposer {
         lastHeartbeatTick = tick - config.heartbeatTicks();
         lastAnnouncedCommit = -1;
         lastProbe.clear(); // probes answer heartbeats of this ballot only
-        for (String voter : config.voters()) {
+        promisedBy.clear();
+        deferred.clear();
+        for (String voter : members.votersFrom(firstFreeSlot)) {
             lastHeardFrom.put(voter, tick);
         }
     }
 
     private void clearPromises() {
         reports.clear();
+    }
+
+    // ---------------------------------------------------------------- membership change
+
+    /**
+     * Proposes {@code next} (the epoch after the newest) in the next free slot. The caller checked that
+     * this node leads and that no other change is under way ({@link #changeUnderWay}).
+     */
+    void proposeChange(Membership next) {
+        proposedChange = next;
+        changeSlot = Long.MAX_VALUE;
+    }
+
+    /** Whether a change this leader proposed is not applied yet (or waits for its slot). */
+    boolean changeUnderWay() {
+        return proposedChange != null && members.appliedUpTo() < changeSlot;
     }
 
     // ---------------------------------------------------------------- phase 2
@@ -260,11 +348,24 @@ class Proposer {
         if (role != Role.LEADER) {
             return;
         }
-        while (!pending.isEmpty() && inFlight.size() < config.pipelineWindow()) {
+        proposeDeferred(tick);
+        if (!deferred.isEmpty()) {
+            return; // fresh values go above phase 1's
+        }
+        if (proposedChange != null && changeSlot == Long.MAX_VALUE && inFlight.size() < config.pipelineWindow()
+                && mayPropose(nextSlot, tick)) {
+            changeSlot = nextSlot;
+            propose(nextSlot++, Value.membership(clock.wallStamp(), clock.logStamp(), proposedChange), tick);
+            // an idle log must still reach the slot the change governs from: fill up to it with no-ops
+            fillUpTo = Math.max(fillUpTo, changeSlot + members.activationDelay());
+        }
+        while (role == Role.LEADER && !pending.isEmpty() && inFlight.size() < config.pipelineWindow()
+                && mayPropose(nextSlot, tick)) {
             var batch = pending.takeBatch(config.maxBatchCommands(), config.maxBatchBytes());
             propose(nextSlot++, Value.batch(clock.wallStamp(), clock.logStamp(), batch), tick);
         }
-        while (pending.isEmpty() && nextSlot <= fillUpTo && inFlight.size() < config.pipelineWindow()) {
+        while (role == Role.LEADER && pending.isEmpty() && nextSlot <= fillUpTo
+                && inFlight.size() < config.pipelineWindow() && mayPropose(nextSlot, tick)) {
             propose(nextSlot++, Value.NOOP, tick);
         }
     }
@@ -272,7 +373,7 @@ class Proposer {
     private void propose(long slot, Value value, long tick) {
         clock.observe(value); // a re-proposed value's stamps: later batches go above them
         inFlight.add(slot, value, tick);
-        for (String voter : config.voters()) {
+        for (String voter : members.at(slot).voters()) {
             out.send(new Accept(config.nodeId(), voter, ballot, slot, value, log.chosenPrefix()));
         }
     }
@@ -290,9 +391,13 @@ class Proposer {
         if (proposal == null) {
             return;
         }
+        Membership voters = members.at(accepted.slot());
+        if (!voters.isVoter(accepted.from())) {
+            return; // not an acceptor of this slot (a stale answer from before a change): it counts for nothing
+        }
         proposal.acceptedBy.add(accepted.from());
-        if (proposal.acceptedBy.size() >= config.quorum()) {
-            // Chosen: a majority accepted the same (ballot, value) (DESIGN.md P10).
+        if (voters.isQuorum(proposal.acceptedBy)) {
+            // Chosen: a majority of the slot's voters accepted the same (ballot, value) (DESIGN.md P10, P19).
             inFlight.remove(accepted.slot());
             boolean storedHere = proposal.acceptedBy.contains(config.nodeId());
             log.learn(accepted.slot(), proposal.value, storedHere);
@@ -325,6 +430,10 @@ class Proposer {
         clearInFlight();
         pending.clear();
         awaitedPrefix = 0;
+        promisedBy.clear();
+        deferred.clear();
+        proposedChange = null; // its requester sees no change and asks again (the epoch makes a retry safe)
+        changeSlot = Long.MAX_VALUE;
     }
 
     /**
@@ -346,7 +455,7 @@ class Proposer {
         if (role == Role.CANDIDATE) {
             if (tick - lastPrepareTick >= config.retransmitTicks()) {
                 lastPrepareTick = tick;
-                for (String voter : config.voters()) {
+                for (String voter : members.votersFrom(prepareFromSlot)) {
                     if (voter.equals(config.nodeId())) {
                         continue;
                     }
@@ -371,7 +480,7 @@ class Proposer {
             if (tick - proposal.lastSentTick >= (long) config.retransmitTicks() << proposal.resends) {
                 proposal.lastSentTick = tick;
                 proposal.resends = Math.min(proposal.resends + 1, MAX_BACKOFF_SHIFT);
-                for (String voter : config.voters()) {
+                for (String voter : members.at(entry.getKey()).voters()) {
                     if (!proposal.acceptedBy.contains(voter)) {
                         out.send(new Accept(config.nodeId(), voter, ballot, entry.getKey(), proposal.value,
                                 log.chosenPrefix()));
@@ -379,14 +488,21 @@ class Proposer {
                 }
             }
         }
+        Membership current = members.at(log.chosenPrefix() + 1);
+        if (!current.isVoter(config.nodeId())) {
+            stepDown(); // a change removed this node: the voters elect a leader among themselves
+            return false;
+        }
         int inTouch = 0;
-        for (String voter : config.voters()) {
+        for (String voter : current.voters()) {
             Long heard = lastHeardFrom.get(voter);
             if (voter.equals(config.nodeId()) || (heard != null && tick - heard <= 2L * config.electionTimeoutTicks())) {
                 inTouch++;
+            } else if (heard == null) {
+                lastHeardFrom.put(voter, tick); // a voter a change just added: it gets an election timeout too
             }
         }
-        if (inTouch < config.quorum()) {
+        if (inTouch < current.quorum()) {
             stepDown();
             return false;
         }
@@ -416,10 +532,18 @@ class Proposer {
     private void announceCommit(long tick) {
         lastHeartbeatTick = tick;
         lastAnnouncedCommit = log.chosenPrefix();
-        for (String voter : config.voters()) {
-            if (!voter.equals(config.nodeId())) {
-                out.send(new Heartbeat(config.nodeId(), voter, ballot, log.chosenPrefix(),
-                        lastProbe.getOrDefault(voter, 0L)));
+        // the voters of every configuration it proposes for, and the newest configuration's learners
+        List<String> to = members.votersFrom(log.chosenPrefix() + 1);
+        for (String id : members.latest().voters()) {
+            if (!to.contains(id)) {
+                to.add(id);
+            }
+        }
+        to.addAll(members.latest().learners());
+        for (String peer : to) {
+            if (!peer.equals(config.nodeId())) {
+                out.send(new Heartbeat(config.nodeId(), peer, ballot, log.chosenPrefix(),
+                        lastProbe.getOrDefault(peer, 0L)));
             }
         }
     }

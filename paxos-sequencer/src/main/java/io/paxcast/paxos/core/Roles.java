@@ -25,12 +25,13 @@ interface Roles {
         return new Acceptor(config, log, out);
     }
 
-    default Learner learner(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied) {
-        return new Learner(config, log, out, applied);
+    default Learner learner(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied,
+                            Configurations members) {
+        return new Learner(config, log, out, applied, members);
     }
 
     default Proposer proposer(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied,
-                              LogClock logClock) {
-        return new Proposer(config, log, out, applied, logClock);
+                              LogClock logClock, Configurations members) {
+        return new Proposer(config, log, out, applied, logClock, members);
     }
 }

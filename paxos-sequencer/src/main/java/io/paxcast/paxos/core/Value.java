@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a slot decides: a batch of commands stamped by the leader that proposed it, or a no-op.
+ * What a slot decides: a batch of commands stamped by the leader that proposed it, a no-op, or a
+ * membership change ({@link Membership}, applied as {@link Configurations} says).
  *
  * <p>One slot carries a whole batch so that one consensus instance and one storage record serve many
  * messages (Paxos Made Live, section 5). A no-op fills a hole the new leader found below the highest
@@ -22,7 +23,8 @@ import java.util.Objects;
  *       identically everywhere.</li>
  * </ul>
  */
-public record Value(long timestampMillis, long logClockMillis, List<Command> commands, boolean noop) {
+public record Value(long timestampMillis, long logClockMillis, List<Command> commands, boolean noop,
+                    Membership membership) {
 
     public static final Value NOOP = new Value(0, 0, List.of(), true);
 
@@ -32,13 +34,29 @@ public record Value(long timestampMillis, long logClockMillis, List<Command> com
         if (noop && !commands.isEmpty()) {
             throw new IllegalArgumentException("a no-op carries no command");
         }
+        if (membership != null && (noop || !commands.isEmpty())) {
+            throw new IllegalArgumentException("a membership change is a value of its own");
+        }
+    }
+
+    /** A batch or a no-op: no membership change. */
+    public Value(long timestampMillis, long logClockMillis, List<Command> commands, boolean noop) {
+        this(timestampMillis, logClockMillis, commands, noop, null);
+    }
+
+    /**
+     * A membership change ({@link Configurations}): it carries no command; applied in slot order, it
+     * governs the slots from its own plus the activation delay on, if it names the next epoch.
+     */
+    public static Value membership(long timestampMillis, long logClockMillis, Membership next) {
+        return new Value(timestampMillis, logClockMillis, List.of(), false, Objects.requireNonNull(next, "next"));
     }
 
     public static Value batch(long timestampMillis, long logClockMillis, List<Command> commands) {
         if (commands.isEmpty()) {
             throw new IllegalArgumentException("an empty batch: propose a no-op instead");
         }
-        return new Value(timestampMillis, logClockMillis, commands, false);
+        return new Value(timestampMillis, logClockMillis, commands, false, null);
     }
 
     public int size() {
@@ -47,7 +65,7 @@ public record Value(long timestampMillis, long logClockMillis, List<Command> com
 
     /** Approximate heap bytes of the batch: the sum of its commands' weights. */
     public long weight() {
-        long bytes = 48;
+        long bytes = membership == null ? 48 : 48 + 64L * (membership.voters().size() + membership.learners().size());
         for (Command command : commands) {
             bytes += command.weight();
         }
@@ -56,6 +74,9 @@ public record Value(long timestampMillis, long logClockMillis, List<Command> com
 
     @Override
     public String toString() {
+        if (membership != null) {
+            return "Change[" + membership + "]";
+        }
         return noop ? "NOOP" : "Batch[ts=" + timestampMillis + ", clock=" + logClockMillis + ", " + commands.size()
                 + " cmds, first=" + commands.get(0).id() + "]";
     }

@@ -16,6 +16,7 @@ import io.paxcast.paxos.core.Message.Nack;
 import io.paxcast.paxos.core.Message.Prepare;
 import io.paxcast.paxos.core.Message.Promise;
 import io.paxcast.paxos.core.Message.SlotEntry;
+import io.paxcast.paxos.core.Membership;
 import io.paxcast.paxos.core.Value;
 import org.junit.jupiter.api.Test;
 
@@ -51,7 +52,8 @@ class PaxosCodecTest {
         GENERATORS.put(Accepted.class, r -> new Accepted(id(r), id(r), ballot(r), slot(r)));
         GENERATORS.put(Nack.class, r -> new Nack(id(r), id(r), ballot(r), ballot(r)));
         GENERATORS.put(Heartbeat.class, r -> new Heartbeat(id(r), id(r), ballot(r), slot(r), slot(r)));
-        GENERATORS.put(HeartbeatAck.class, r -> new HeartbeatAck(id(r), id(r), ballot(r), slot(r), slot(r), r.nextBoolean()));
+        GENERATORS.put(HeartbeatAck.class, r -> new HeartbeatAck(id(r), id(r), ballot(r), slot(r), slot(r), r.nextBoolean(),
+                r.nextBoolean() ? 0 : r.nextLong()));
         GENERATORS.put(Message.PreVote.class, r -> new Message.PreVote(id(r), id(r), ballot(r)));
         GENERATORS.put(Message.PreVoteReply.class, r -> new Message.PreVoteReply(id(r), id(r), ballot(r), r.nextBoolean()));
         GENERATORS.put(Message.StateProbe.class, r -> new Message.StateProbe(id(r), id(r), slot(r)));
@@ -313,9 +315,19 @@ class PaxosCodecTest {
     }
 
     private static Value value(Random r) {
-        int kind = r.nextInt(6);
+        int kind = r.nextInt(7);
         if (kind == 0) {
             return Value.NOOP;
+        }
+        if (kind == 6) {
+            List<String> voters = new java.util.ArrayList<>();
+            for (int i = 1 + r.nextInt(5); i > 0; i--) {
+                voters.add("v" + voters.size() + id(r));
+            }
+            List<String> learners = r.nextBoolean() ? List.of() : List.of("l" + id(r));
+            java.util.Map<String, Long> tokens = r.nextBoolean() ? java.util.Map.of()
+                    : java.util.Map.of(voters.get(0), r.nextLong());
+            return Value.membership(slot(r), slot(r), new Membership(slot(r) & Long.MAX_VALUE, voters, learners, tokens));
         }
         if (kind == 1) {
             return new Value(slot(r), slot(r), List.of(), false);

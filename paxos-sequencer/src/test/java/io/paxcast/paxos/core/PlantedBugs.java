@@ -78,9 +78,10 @@ public final class PlantedBugs {
             }
 
             @Override
-            public Learner learner(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied) {
-                return !bugs.contains(InjectedBug.SKIP_DEDUPE) ? Roles.super.learner(config, log, out, applied)
-                        : new Learner(config, log, out, applied) {
+            public Learner learner(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied,
+                                   Configurations members) {
+                return !bugs.contains(InjectedBug.SKIP_DEDUPE) ? Roles.super.learner(config, log, out, applied, members)
+                        : new Learner(config, log, out, applied, members) {
                             @Override
                             boolean firstApplication(Command command) {
                                 super.firstApplication(command);
@@ -91,9 +92,10 @@ public final class PlantedBugs {
 
             @Override
             public Proposer proposer(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied,
-                                     LogClock logClock) {
-                return !bugs.contains(InjectedBug.LEADER_SKIPS_PHASE_1) ? Roles.super.proposer(config, log, out, applied, logClock)
-                        : new Proposer(config, log, out, applied, logClock) {
+                                     LogClock logClock, Configurations members) {
+                return !bugs.contains(InjectedBug.LEADER_SKIPS_PHASE_1)
+                        ? Roles.super.proposer(config, log, out, applied, logClock, members)
+                        : new Proposer(config, log, out, applied, logClock, members) {
                             @Override
                             void sendPrepares() {
                                 // asks only itself, then claims the slots above what it knows without

@@ -30,8 +30,20 @@ public enum Scenario {
      * every heal must leave the leader and its ballot as they were (no needless leader change).
      */
     HEAL_3(spec(3).delay(3).isolateFollowers(0.01)),
-    HEAL_5(spec(5).delay(3).isolateFollowers(0.01));
+    HEAL_5(spec(5).delay(3).isolateFollowers(0.01)),
+    /**
+     * Membership change (DESIGN.md P19): two spare nodes start outside the configuration; an operator
+     * adds them as learners, promotes them, removes voters (the leader too), one change at a time,
+     * while messages are lost, nodes crash and the network splits. α is small, so changes take effect
+     * while slots are in flight.
+     */
+    MEMBERS_3(spec(3).drop(0.03).duplicate(0.03).delay(4).crash(0.01).partition(0.004).spares(2).reconfigure(0.03)),
+    MEMBERS_5(spec(5).drop(0.05).duplicate(0.03).delay(6).crash(0.01).partition(0.004).oneWay(0.005).skew(200)
+            .spares(2).reconfigure(0.03)),
+    /** Membership change under leader churn: short election timeouts, frequent crashes. */
+    MEMBERS_CHURN_3(spec(3).drop(0.05).duplicate(0.05).delay(6).crash(0.03).election(6).spares(2).reconfigure(0.05));
 
+    /** The bootstrap voters; {@link #spares} more nodes start outside the configuration. */
     final int nodes;
     final double dropRate;
     final double duplicateRate;
@@ -46,6 +58,8 @@ public enum Scenario {
     final double clockJumpRate;
     final double applyFailRate;
     final double isolateFollowerRate;
+    final int spares;
+    final double reconfigureRate;
 
     Scenario(Spec s) {
         this.nodes = s.nodes;
@@ -62,6 +76,8 @@ public enum Scenario {
         this.clockJumpRate = s.clockJumps;
         this.applyFailRate = s.applyFails;
         this.isolateFollowerRate = s.isolateFollowers;
+        this.spares = s.spares;
+        this.reconfigureRate = s.reconfigure;
     }
 
     public static Scenario forSeed(long seed) {
@@ -80,7 +96,8 @@ public enum Scenario {
      * timeout (short ones, near the network delay, provoke duelling leaders); bridges (two nodes lose
      * their link both ways while a third still talks to both: a non-transitive partition); wipes (a
      * crash that loses the disk); wall-clock jumps of minutes; deliveries the application cannot apply;
-     * a follower cut off and healed.
+     * a follower cut off and healed; spare nodes outside the bootstrap configuration, and the chance
+     * per tick that an operator asks the leader for a membership change.
      */
     private static final class Spec {
         final int nodes;
@@ -97,6 +114,8 @@ public enum Scenario {
         double clockJumps;
         double applyFails;
         double isolateFollowers;
+        int spares;
+        double reconfigure;
 
         Spec(int nodes) {
             this.nodes = nodes;
@@ -115,5 +134,7 @@ public enum Scenario {
         Spec clockJumps(double p) { clockJumps = p; return this; }
         Spec applyFails(double p) { applyFails = p; return this; }
         Spec isolateFollowers(double p) { isolateFollowers = p; return this; }
+        Spec spares(int n) { spares = n; return this; }
+        Spec reconfigure(double p) { reconfigure = p; return this; }
     }
 }

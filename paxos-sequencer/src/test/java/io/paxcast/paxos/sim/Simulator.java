@@ -3,6 +3,8 @@ package io.paxcast.paxos.sim;
 import io.paxcast.paxos.core.Ballot;
 import io.paxcast.paxos.core.InjectedBug;
 import io.paxcast.paxos.core.Message;
+import io.paxcast.paxos.core.MemberChange;
+import io.paxcast.paxos.core.Membership;
 import io.paxcast.paxos.core.PaxosConfig;
 
 import java.util.ArrayList;
@@ -37,7 +39,8 @@ public final class Simulator {
 
     public record Result(long seed, Scenario scenario, List<String> violations, long ticks, int submitted,
                          int acked, long messages, long groupCommits, List<String> trace, int heals,
-                         int snapshotsTaken, int resumedFromSnapshot, int snapshotInstalls) {
+                         int snapshotsTaken, int resumedFromSnapshot, int snapshotInstalls, int reconfigurations,
+                         long finalEpoch) {
         public boolean ok() {
             return violations.isEmpty();
         }
@@ -59,6 +62,8 @@ public final class Simulator {
     private final List<String> trace = new ArrayList<>();
     private long now;
     private int commandCounter;
+    /** Membership changes the operator got proposed. */
+    private int reconfigurations;
     /** For the HEAL scenarios: the leader and ballot that must survive the current cut, and when to check. */
     private String healLeader;
     private Ballot healBallot;
@@ -79,11 +84,16 @@ public final class Simulator {
         // during a run, and restarts, which replay the log, must expire them identically.
         this.windowMillis = 50 + random.nextInt(151);
         this.history = new History(windowMillis);
-        for (int i = 1; i <= scenario.nodes; i++) {
+        for (int i = 1; i <= scenario.nodes + scenario.spares; i++) {
             ids.add("n" + i);
         }
+        List<String> bootstrap = List.copyOf(ids.subList(0, scenario.nodes));
+        // α is part of the protocol (one value for the run); small here, so that changes take effect while
+        // slots are in flight and phase 1 spans two configurations
+        int activationDelay = scenario.spares > 0 ? 2 + random.nextInt(14) : 256;
         for (String id : ids) {
-            PaxosConfig config = PaxosConfig.builder(id, ids)
+            PaxosConfig config = PaxosConfig.builder(id, bootstrap)
+                    .activationDelay(activationDelay)
                     .timeouts(2, scenario.electionTicks, 4, 25)
                     .batching(8, 8, 4096)
                     .millisPerTick(1)
@@ -135,7 +145,7 @@ public final class Simulator {
                     + " ticks after faults stopped");
         }
         if (history.violations().isEmpty()) {
-            history.checkAllHold(nodes);
+            history.checkAllHold(members());
         }
         long groups = 0;
         int snapshots = 0;
@@ -148,7 +158,8 @@ public final class Simulator {
             installs += node.installs;
         }
         return new Result(seed, scenario, List.copyOf(history.violations()), now, history.submitted().size(),
-                history.ackedCount(), network.sent, groups, trace, healsChecked, snapshots, resumed, installs);
+                history.ackedCount(), network.sent, groups, trace, healsChecked, snapshots, resumed, installs,
+                reconfigurations, newestMembership() == null ? 0 : newestMembership().epoch());
     }
 
     private void start(SimNode node) {
@@ -189,7 +200,88 @@ public final class Simulator {
 
     // ---------------------------------------------------------------- faults
 
+    /**
+     * The nodes of the newest configuration any node applied: what liveness and durability are owed to
+     * (a removed node keeps what it had and learns no more).
+     */
+    private List<SimNode> members() {
+        Membership newest = newestMembership();
+        if (newest == null) {
+            return nodes;
+        }
+        List<SimNode> out = new ArrayList<>();
+        for (SimNode n : nodes) {
+            if (newest.isMember(n.id)) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /** The configuration of the highest epoch a running node applied, or null if none runs. */
+    private Membership newestMembership() {
+        Membership newest = null;
+        for (SimNode n : nodes) {
+            if (n.isUp()) {
+                Membership m = n.node.status().membership();
+                if (newest == null || m.epoch() > newest.epoch()) {
+                    newest = m;
+                }
+            }
+        }
+        return newest;
+    }
+
+    /**
+     * An operator asks the leader for one membership change: add a spare as a learner, promote a
+     * learner, or remove a member (the leader included), while at least three voters stay. The leader
+     * may refuse (one change at a time, a learner not caught up): the operator asks again later.
+     */
+    private void reconfigure() {
+        SimNode leader = null;
+        for (SimNode n : nodes) {
+            if (n.isUp() && "leader".equals(n.node.status().role())) {
+                leader = n;
+            }
+        }
+        if (leader == null) {
+            return;
+        }
+        Membership m = leader.node.status().membership();
+        List<MemberChange> options = new ArrayList<>();
+        for (String id : ids) {
+            if (!m.isMember(id) && node(id).isUp() && node(id).node.status().storeToken() != 0) {
+                options.add(new MemberChange.AddLearner(id));
+            }
+        }
+        for (String id : m.learners()) {
+            options.add(new MemberChange.Promote(id));
+            options.add(new MemberChange.Remove(id));
+        }
+        if (m.voters().size() > 3) {
+            for (String id : m.voters()) {
+                options.add(new MemberChange.Remove(id));
+            }
+        }
+        if (options.isEmpty()) {
+            return;
+        }
+        MemberChange change = options.get(random.nextInt(options.size()));
+        SimNode target = leader;
+        guarded(target, () -> {
+            MemberChange.Answer answer = target.node.changeMembership(change);
+            if (answer.outcome() == MemberChange.Outcome.PROPOSED) {
+                reconfigurations++;
+            }
+            log("operator asks " + target.id + " to " + change + ": " + answer.outcome()
+                    + (answer.detail() == null ? "" : " (" + answer.detail() + ")"));
+        });
+    }
+
     private void injectFaults() {
+        if (scenario.reconfigureRate > 0 && random.nextDouble() < scenario.reconfigureRate) {
+            reconfigure();
+        }
         for (var it = restartAt.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
             if (entry.getValue() <= now) {
@@ -452,8 +544,11 @@ public final class Simulator {
     }
 
     private boolean everythingDelivered() {
-        for (SimNode node : nodes) {
-            if (!node.isUp() || !node.node.votes() || !node.appliedKeys.containsAll(history.submitted().keySet())) {
+        Membership newest = newestMembership();
+        for (SimNode node : members()) {
+            boolean voter = newest == null || newest.isVoter(node.id);
+            if (!node.isUp() || (voter && !node.node.votes())
+                    || !node.appliedKeys.containsAll(history.submitted().keySet())) {
                 return false;
             }
         }
