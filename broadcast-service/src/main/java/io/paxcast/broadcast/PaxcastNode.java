@@ -53,6 +53,7 @@ public final class PaxcastNode extends VerticleBase {
     private long pingTimer = -1;
     private SequencerDriver driver;
     private PeerStatus peers;
+    private io.paxcast.broadcast.cluster.MembershipAdmin membershipAdmin;
     private HttpServer server;
     private BroadcastService service;
     private KafkaBridge kafka;
@@ -146,6 +147,8 @@ public final class PaxcastNode extends VerticleBase {
             peers = new PeerStatus(vertx, config.nodeId(), () -> new JsonObject()
                     .put("commitSeq", broadcastLog.headSeq()).put("ready", service.isReady())
                     .put("role", driver.status() != null && driver.status().votes() ? "voter" : "learner")
+                    .put("http", config.members().stream().filter(m -> m.id().equals(config.nodeId())).findFirst()
+                            .map(m -> m.host() + ":" + config.httpPort()).orElse(null))
                     .put("kafkaExport", kafka == null ? null : kafka.gossip()));
             peers.start();
             kafka = KafkaBridge.create(vertx, config, service, registry, peers::view);
@@ -153,8 +156,12 @@ public final class PaxcastNode extends VerticleBase {
                 service.kafkaView(kafka::clusterView);
             }
             pingTimer = vertx.setPeriodic(config.limits().subscribePingSeconds() * 1000L, t -> hub.pingAll());
+            membershipAdmin = new io.paxcast.broadcast.cluster.MembershipAdmin(vertx, config.nodeId(), driver, peers::view,
+                    60_000);
+            membershipAdmin.start();
             HttpApi api = new HttpApi(service, new SubscriptionGateway(service, hub), peers::view,
-                    PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.auth.Access(vertx, config.jwtSecret()));
+                    PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.auth.Access(vertx, config.jwtSecret()),
+                    membershipAdmin);
             // HTTP/1.1 only: no h2c. A client that asks to upgrade (the JDK's HttpClient does by default) is
             // answered in HTTP/1.1 on the same connection. Over an h2c upgrade, the overload test's client
             // once read 'xxxx' of a 260 KB history page where a frame header belonged (ProtocolException:
@@ -314,6 +321,9 @@ public final class PaxcastNode extends VerticleBase {
     public Future<?> stop() {
         log.info("event=node_stopping node={} commitSeq={}", config.nodeId(),
                 service == null ? 0 : service.log().headSeq());
+        if (membershipAdmin != null) {
+            membershipAdmin.stop();
+        }
         if (peers != null) {
             peers.stop();
         }

@@ -17,13 +17,14 @@ import java.util.List;
  * request is allowed (the node logs that it runs open). With a secret, a request carries an HS256
  * JWT ({@code Authorization: Bearer <JWT>}, or {@code ?token=<JWT>} on the WebSocket URL) whose claims
  * {@code pub} and {@code sub} list channel patterns: {@code room-*} (a prefix), {@code *} (all), or an
- * exact name. Reading the global log or subscribing to {@code *} needs {@code sub: ["*"]}.
+ * exact name. Reading the global log or subscribing to {@code *} needs {@code sub: ["*"]}; the admin routes
+ * ({@code /v1/admin/*}, membership change) need {@code admin: true}.
  */
 public final class Access {
 
     /** What one bearer may do. */
-    public record Grant(List<String> pub, List<String> sub) {
-        public static final Grant ALL = new Grant(List.of("*"), List.of("*"));
+    public record Grant(List<String> pub, List<String> sub, boolean admin) {
+        public static final Grant ALL = new Grant(List.of("*"), List.of("*"), true);
 
         public boolean mayPublish(String channel) {
             return new ChannelPatterns(pub).matches(channel);
@@ -60,7 +61,8 @@ public final class Access {
                     "a bearer token is required: Authorization: Bearer <JWT> (or ?token=<JWT> on the WebSocket URL)"));
         }
         return jwt.authenticate(new TokenCredentials(token))
-                .map(user -> new Grant(patterns(user.principal().getValue("pub")), patterns(user.principal().getValue("sub"))))
+                .map(user -> new Grant(patterns(user.principal().getValue("pub")), patterns(user.principal().getValue("sub")),
+                        Boolean.TRUE.equals(user.principal().getValue("admin"))))
                 .recover(e -> Future.failedFuture(new ApiException(401, "unauthorized", "invalid token: " + e.getMessage())));
     }
 

@@ -88,9 +88,29 @@ public record NodeConfig(
         }
         Member self = members.stream().filter(m -> m.id().equals(nodeId)).findFirst()
                 .orElseThrow(() -> new ConfigException(ConfigKey.NODE_ID, "'" + nodeId + "' is not in cluster.members"));
-        List<String> voters = members.stream().map(Member::id).toList();
-        if (voters.stream().distinct().count() != voters.size()) {
+        List<String> ids = members.stream().map(Member::id).toList();
+        if (ids.stream().distinct().count() != ids.size()) {
             throw new ConfigException(ConfigKey.CLUSTER_MEMBERS, "duplicate member id");
+        }
+        List<String> voters = ids;
+        String votersText = r.string(ConfigKey.CLUSTER_VOTERS);
+        if (!votersText.isBlank()) {
+            voters = new ArrayList<>();
+            for (String part : votersText.split(",")) {
+                String id = part.trim();
+                if (id.isEmpty()) {
+                    continue;
+                }
+                if (!ids.contains(id) || voters.contains(id)) {
+                    throw new ConfigException(ConfigKey.CLUSTER_VOTERS, "'" + id + "' is " + (voters.contains(id)
+                            ? "listed twice" : "not in cluster.members"));
+                }
+                voters.add(id);
+            }
+            if (voters.isEmpty()) {
+                throw new ConfigException(ConfigKey.CLUSTER_VOTERS, "no voter");
+            }
+            voters = List.copyOf(voters);
         }
         String host = r.string(ConfigKey.CLUSTER_HOST);
         if (host.isBlank()) {

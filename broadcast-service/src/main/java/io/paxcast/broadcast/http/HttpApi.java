@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.paxcast.broadcast.cluster.MembershipAdmin;
 import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import org.slf4j.Logger;
@@ -50,10 +51,12 @@ public final class HttpApi {
     private final Handler<RoutingContext> metricsHandler;
     private final Access access;
     private final BodyBudget bodies;
+    private final MembershipAdmin admin;
 
     public HttpApi(BroadcastService service, SubscriptionGateway gateway, Supplier<Map<String, JsonObject>> peers,
-                   Handler<RoutingContext> metricsHandler, Access access) {
+                   Handler<RoutingContext> metricsHandler, Access access, MembershipAdmin admin) {
         this.access = access;
+        this.admin = admin;
         this.bodies = new BodyBudget(service.config().limits().httpMaxBufferedBodyBytes());
         this.service = service;
         this.gateway = gateway;
@@ -85,6 +88,13 @@ public final class HttpApi {
         router.get("/v1/messages").handler(this::globalHistory);
         router.get("/v1/subscribe").handler(this::subscribe);
         router.get("/v1/cluster").handler(ctx -> json(ctx, 200, service.clusterView(peers.get())));
+        router.route("/v1/admin/*").handler(HttpApi::requireAdmin);
+        router.get("/v1/admin/members").handler(ctx -> json(ctx, 200, admin.members()));
+        router.post("/v1/admin/members").handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::addMember);
+        router.delete("/v1/admin/members/:id").handler(ctx -> {
+            String id = memberId(ctx.pathParam("id"));
+            answerWithin(ctx, admin.remove(id), "removing " + id);
+        });
         router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
                 .put("node", service.config().nodeId())));
         router.get("/ready").handler(this::ready);
@@ -139,6 +149,70 @@ public final class HttpApi {
             ctx.put(GRANT, grant);
             ctx.next();
         }).onFailure(ctx::fail);
+    }
+
+    /** Membership change needs a token with the {@code admin} claim when auth is on. */
+    private static void requireAdmin(RoutingContext ctx) {
+        if (!grant(ctx).admin()) {
+            throw new ApiException(403, "forbidden", "the admin routes need a token with the claim \"admin\": true");
+        }
+        ctx.next();
+    }
+
+    // ---------------------------------------------------------------- membership
+
+    private static final java.util.regex.Pattern MEMBER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final java.util.regex.Pattern ADDRESS = java.util.regex.Pattern.compile("[A-Za-z0-9_.:\\[\\]-]{1,255}:[0-9]{1,5}");
+
+    private void addMember(RoutingContext ctx) {
+        if (!(parseJson(ctx.body().buffer()) instanceof JsonObject body)) {
+            throw ApiException.badRequest("invalid_member", "the body is {\"id\", \"address\"?, \"role\"?: \"voter\" | \"learner\"}");
+        }
+        String id = memberId(body.getValue("id") instanceof String s ? s : null);
+        Object role = body.getValue("role", "voter");
+        if (!"voter".equals(role) && !"learner".equals(role)) {
+            throw ApiException.badRequest("invalid_member", "role is \"voter\" or \"learner\", got " + role);
+        }
+        Object address = body.getValue("address");
+        if (address != null && !(address instanceof String a && ADDRESS.matcher(a).matches())) {
+            throw ApiException.badRequest("invalid_member", "address is host:port, got " + address);
+        }
+        answerWithin(ctx, admin.add(id, (String) role), "adding " + id + " as a " + role);
+    }
+
+    /**
+     * A membership change can take longer than a client (or this server's read-idle timeout) waits: a
+     * voter to add first catches up. Done within {@link #ADMIN_ANSWER_MILLIS}: 200 with the members;
+     * else 202 with the members so far and what goes on, which goes on (GET /v1/admin/members tells
+     * when it is done; a failure after the 202 is logged).
+     */
+    private void answerWithin(RoutingContext ctx, io.vertx.core.Future<JsonObject> change, String what) {
+        long timer = ctx.vertx().setTimer(ADMIN_ANSWER_MILLIS, t -> {
+            if (!ctx.response().ended()) {
+                json(ctx, 202, admin.members().put("inProgress", what));
+            }
+        });
+        change.onComplete(ar -> {
+            ctx.vertx().cancelTimer(timer);
+            if (ctx.response().ended()) {
+                if (ar.failed()) {
+                    log.warn("event=membership_change_failed change=\"{}\" error=\"{}\"", what, ar.cause().getMessage());
+                }
+            } else if (ar.succeeded()) {
+                json(ctx, 200, ar.result());
+            } else {
+                ctx.fail(ar.cause());
+            }
+        });
+    }
+
+    private static final long ADMIN_ANSWER_MILLIS = 5000;
+
+    private static String memberId(String id) {
+        if (id == null || !MEMBER_ID.matcher(id).matches()) {
+            throw ApiException.badRequest("invalid_member", "a member id is 1..64 of [A-Za-z0-9_.-], got " + id);
+        }
+        return id;
     }
 
     private static Access.Grant grant(RoutingContext ctx) {

@@ -5,6 +5,8 @@ import io.paxcast.paxos.core.NodeStatus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -32,14 +34,23 @@ final class ClusterView {
         NodeConfig config = service.config();
         NodeStatus status = service.status();
         JsonArray members = new JsonArray();
-        for (var member : config.members()) {
-            JsonObject m = new JsonObject().put("id", member.id());
-            if (member.id().equals(config.nodeId())) {
-                m.put("role", status != null && status.votes() ? "voter" : "learner");
+        // the members of the newest decided configuration (before the node started: the configured ones)
+        List<String> ids = new ArrayList<>();
+        if (status != null) {
+            ids.addAll(status.membership().voters());
+            ids.addAll(status.membership().learners());
+        } else {
+            config.members().forEach(member -> ids.add(member.id()));
+        }
+        for (String id : ids) {
+            JsonObject m = new JsonObject().put("id", id);
+            boolean learner = status != null && status.membership().isLearner(id);
+            if (id.equals(config.nodeId())) {
+                m.put("role", status != null && status.votes() && !learner ? "voter" : "learner");
                 m.put("commitSeq", service.log().headSeq()).put("alive", true);
             } else {
-                JsonObject peer = peers.get(member.id());
-                m.put("role", peer == null ? "voter" : peer.getString("role", "voter"));
+                JsonObject peer = peers.get(id);
+                m.put("role", learner ? "learner" : peer == null ? "voter" : peer.getString("role", "voter"));
                 m.put("commitSeq", peer == null ? null : peer.getLong("commitSeq"));
                 m.put("alive", peer != null && peer.getBoolean("alive", false));
             }
@@ -56,6 +67,9 @@ final class ClusterView {
                 .put("appliedSlot", service.log().lastSlot())
                 .put("ready", service.isReady());
         view.put("voting", status != null && status.votes());
+        if (status != null) {
+            view.put("epoch", status.membership().epoch());
+        }
         if (status != null && status.rejoin() != null) {
             view.put("rejoin", status.rejoin());
         }

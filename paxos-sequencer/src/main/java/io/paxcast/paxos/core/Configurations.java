@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * before stay with the configuration they had. So the configuration of every slot is a function of the
  * log below it, the same on every node, and each slot is one classic Paxos instance with one fixed set
  * of acceptors: two quorums that decide a slot always come from the same configuration, and intersect
- * (DESIGN.md P19). The price is the rule a proposer keeps: it proposes in slot t only once it has
+ * (DESIGN.md P17). The price is the rule a proposer keeps: it proposes in slot t only once it has
  * applied every slot up to t - α, so that it knows t's configuration ({@link #horizon}). A change is
  * applied only if it names the epoch after the newest one ({@code epoch = latest + 1}): a change
  * chosen twice (re-proposed by a new leader while its first copy was chosen too) or raced by

@@ -29,7 +29,7 @@ import java.util.TreeMap;
  * back-off, only to the voters that did not answer, and never once the slot is chosen. The queue of
  * commands waiting for a slot is bounded by {@link PaxosConfig#maxQueuedBytes}.
  *
- * <p>Membership change (DESIGN.md P19): every slot has one configuration ({@link Configurations}), and
+ * <p>Membership change (DESIGN.md P17): every slot has one configuration ({@link Configurations}), and
  * the proposer treats each slot as a classic Paxos instance among that configuration's voters: its
  * Accepts for a slot go to them, a majority of them chooses it, and it proposes in a slot only with
  * promises from a majority of them. So it proposes only up to the {@link Configurations#horizon}, the
@@ -397,7 +397,7 @@ class Proposer {
         }
         proposal.acceptedBy.add(accepted.from());
         if (voters.isQuorum(proposal.acceptedBy)) {
-            // Chosen: a majority of the slot's voters accepted the same (ballot, value) (DESIGN.md P10, P19).
+            // Chosen: a majority of the slot's voters accepted the same (ballot, value) (DESIGN.md P10, P17).
             inFlight.remove(accepted.slot());
             boolean storedHere = proposal.acceptedBy.contains(config.nodeId());
             log.learn(accepted.slot(), proposal.value, storedHere);

@@ -7,6 +7,7 @@ import io.paxcast.paxos.core.Clock;
 import io.paxcast.paxos.core.CommandId;
 import io.paxcast.paxos.core.Delivery;
 import io.paxcast.paxos.core.Message;
+import io.paxcast.paxos.core.MemberChange;
 import io.paxcast.paxos.core.NodeStatus;
 import io.paxcast.paxos.core.PaxosConfig;
 import io.paxcast.paxos.core.PaxosNode;
@@ -172,6 +173,28 @@ public final class SequencerDriver {
                 pump();
             }
             appContext.runOnContext(x -> promise.complete(id[0]));
+        });
+        return promise.future();
+    }
+
+    /**
+     * Asks the node to propose a membership change ({@link PaxosNode#changeMembership}); completes on the
+     * application's context with the node's answer, or with {@link MemberChange.Outcome#NOT_LEADER} if
+     * the node is not running.
+     */
+    public Future<MemberChange.Answer> changeMembership(MemberChange change) {
+        MemberChange.Answer stopped = new MemberChange.Answer(MemberChange.Outcome.NOT_LEADER, "the node is not running",
+                null, null);
+        if (context == null || failure != null) {
+            return Future.succeededFuture(stopped);
+        }
+        Promise<MemberChange.Answer> promise = Promise.promise();
+        context.runOnContext(v -> {
+            MemberChange.Answer[] answer = {stopped};
+            if (node != null && failure == null && guard(() -> answer[0] = node.changeMembership(change))) {
+                pump();
+            }
+            appContext.runOnContext(x -> promise.complete(answer[0]));
         });
         return promise.future();
     }

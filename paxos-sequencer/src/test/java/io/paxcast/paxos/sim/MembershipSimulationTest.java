@@ -13,7 +13,7 @@ import java.util.concurrent.Future;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Membership change in the simulator (DESIGN.md P19): {@code sim.memberSeeds} seeds (default 300) of
+ * Membership change in the simulator (DESIGN.md P17): {@code sim.memberSeeds} seeds (default 300) of
  * the {@code MEMBERS_*} scenarios, where an operator adds learners, promotes them and removes voters
  * (the leader too) while the network loses, duplicates and reorders messages, nodes crash and
  * partitions come and go. Every check of the {@link History} holds across every configuration

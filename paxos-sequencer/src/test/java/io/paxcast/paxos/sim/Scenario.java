@@ -32,7 +32,7 @@ public enum Scenario {
     HEAL_3(spec(3).delay(3).isolateFollowers(0.01)),
     HEAL_5(spec(5).delay(3).isolateFollowers(0.01)),
     /**
-     * Membership change (DESIGN.md P19): two spare nodes start outside the configuration; an operator
+     * Membership change (DESIGN.md P17): two spare nodes start outside the configuration; an operator
      * adds them as learners, promotes them, removes voters (the leader too), one change at a time,
      * while messages are lost, nodes crash and the network splits. α is small, so changes take effect
      * while slots are in flight.
