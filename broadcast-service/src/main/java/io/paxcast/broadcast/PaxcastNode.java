@@ -21,6 +21,8 @@ import io.paxcast.broadcast.ws.SubscriptionHub;
 import io.paxcast.paxos.core.NodeStatus;
 import io.paxcast.paxos.storage.MapDbStorage;
 import io.paxcast.paxos.transport.EventBusTransport;
+import io.paxcast.paxos.transport.TcpTransport;
+import io.paxcast.paxos.transport.Transport;
 import io.paxcast.paxos.vertx.SequencerDriver;
 import io.vertx.core.Future;
 import io.vertx.core.internal.ContextInternal;
@@ -129,7 +131,13 @@ public final class PaxcastNode extends VerticleBase {
                     snapshotFiles, config.dataDir().resolve(INDEX), resumed);
             snapshotTransfer = new SnapshotTransfer(vertx, config.nodeId(), snapshotFiles);
             SubscriptionHub hub = new SubscriptionHub();
-            EventBusTransport transport = new EventBusTransport(vertx);
+            // Paxos on connections of its own by default: the event bus waits on Hazelcast's view of a
+            // dead or cut-off member (TcpTransport's comment); the event bus stays for everything else.
+            Transport transport = config.tcpTransport()
+                    ? new TcpTransport(vertx, config.clusterHost(), config.hazelcastPort() + config.paxosPortOffset(),
+                            id -> id.equals(config.nodeId()) ? null : config.paxosAddress(id),
+                            config.members().stream().map(m -> m.id()).filter(id -> !id.equals(config.nodeId())).toList())
+                    : new EventBusTransport(vertx);
             RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
                     .create(System.nanoTime() ^ config.nodeId().hashCode());
             // One way: the service makes the sequencer with its delivery and failure callbacks.
@@ -174,7 +182,8 @@ public final class PaxcastNode extends VerticleBase {
                     .setIdleTimeoutUnit(TimeUnit.SECONDS);
             ContextInternal nodeContext = (ContextInternal) vertx.getOrCreateContext();
             return driver.start()
-                    .compose(v -> transport.ready())
+                    .compose(v -> transport instanceof TcpTransport tcp ? tcp.ready()
+                            : ((EventBusTransport) transport).ready())
                     .compose(v -> snapshotTransfer.serve())
                     .onSuccess(v -> snapshots.start(driver, snapshotTransfer))
                     // The registration completes on the sequencer's thread. Continue on the node's context:

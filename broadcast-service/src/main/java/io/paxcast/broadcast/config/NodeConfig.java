@@ -46,7 +46,27 @@ public record NodeConfig(
         long snapshotIntervalMessages,
         String jwtSecret,
         KafkaExportConfig kafkaExport,
-        KafkaIngestConfig kafkaIngest) {
+        KafkaIngestConfig kafkaIngest,
+        boolean tcpTransport,
+        int paxosPortOffset) {
+
+    private static boolean transport(Reader r) {
+        String t = r.string(ConfigKey.CLUSTER_TRANSPORT).trim();
+        if (!t.equals("tcp") && !t.equals("eventbus")) {
+            throw new ConfigException(ConfigKey.CLUSTER_TRANSPORT, "is tcp or eventbus, got '" + t + "'");
+        }
+        return t.equals("tcp");
+    }
+
+    /** Where member {@code id} listens for Paxos (tcp transport), or null if it is not in cluster.members. */
+    public io.vertx.core.net.SocketAddress paxosAddress(String id) {
+        for (Member m : members) {
+            if (m.id().equals(id)) {
+                return io.vertx.core.net.SocketAddress.inetSocketAddress(m.port() + paxosPortOffset, m.host());
+            }
+        }
+        return null;
+    }
 
     /** log2 of {@link #indexSegmentRecords()}: what the message index is created with. */
     public int indexSegmentShift() {
@@ -180,7 +200,8 @@ public record NodeConfig(
                 r.longValue(ConfigKey.SNAPSHOT_INTERVAL_MESSAGES, 1, Long.MAX_VALUE),
                 r.string(ConfigKey.AUTH_JWT_SECRET),
                 kafkaExport(r, r.string(ConfigKey.CLUSTER_NAME)),
-                kafkaIngest(r, r.integer(ConfigKey.PUBLISH_MAX_BATCH_ITEMS, 1, 100_000)));
+                kafkaIngest(r, r.integer(ConfigKey.PUBLISH_MAX_BATCH_ITEMS, 1, 100_000)),
+                transport(r), r.integer(ConfigKey.CLUSTER_PAXOS_PORT_OFFSET, 1, 60000));
     }
 
     /** Null (export off) unless {@code kafka.export.bootstrapServers} is set. */

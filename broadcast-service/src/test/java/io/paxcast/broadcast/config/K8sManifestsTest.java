@@ -87,6 +87,8 @@ class K8sManifestsTest {
             }
             assertEquals(ports.get("hazelcast"), c.hazelcastPort());
             assertEquals(ports.get("eventbus"), c.eventBusPort());
+            assertEquals(ports.get("paxos"), c.hazelcastPort() + c.paxosPortOffset(), "Paxos listens on the port the pod declares");
+            assertTrue(c.tcpTransport(), "Paxos on its own connections");
             assertEquals(ports.get("http"), c.httpPort());
             assertEquals(Path.of(dataMount), c.dataDir(), "the node keeps its store on the claimed volume");
         }
