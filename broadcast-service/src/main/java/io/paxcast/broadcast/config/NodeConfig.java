@@ -50,6 +50,18 @@ public record NodeConfig(
         boolean tcpTransport,
         int paxosPortOffset) {
 
+    /** Whether this node may ever vote: false for an edge node (node.role=edge), which is no bootstrap voter. */
+    private static boolean edge(Reader r, String nodeId, List<String> voters) {
+        String role = r.string(ConfigKey.NODE_ROLE).trim();
+        if (!role.equals("member") && !role.equals("edge")) {
+            throw new ConfigException(ConfigKey.NODE_ROLE, "is member or edge, got '" + role + "'");
+        }
+        if (role.equals("edge") && voters.contains(nodeId)) {
+            throw new ConfigException(ConfigKey.NODE_ROLE, "an edge node cannot be one of cluster.voters");
+        }
+        return role.equals("member");
+    }
+
     private static boolean transport(Reader r) {
         String t = r.string(ConfigKey.CLUSTER_TRANSPORT).trim();
         if (!t.equals("tcp") && !t.equals("eventbus")) {
@@ -144,6 +156,7 @@ public record NodeConfig(
         long tickMillis = r.longValue(ConfigKey.PAXOS_TICK_MILLIS, 1, 10_000);
         int maxPending = r.integer(ConfigKey.PUBLISH_MAX_PENDING, 1, 10_000_000);
         long maxPendingBytes = r.longValue(ConfigKey.PUBLISH_MAX_PENDING_BYTES, 1024, 1L << 40);
+        boolean mayVote = edge(r, nodeId, voters);
         PaxosConfig paxos;
         try {
             paxos = PaxosConfig.builder(nodeId, voters)
@@ -161,6 +174,7 @@ public record NodeConfig(
                     .forwardWindowBytes(r.longValue(ConfigKey.PAXOS_FORWARD_WINDOW_BYTES, 1024, 1L << 40))
                     .maxRecentBytes(r.longValue(ConfigKey.PAXOS_MAX_RECENT_BYTES, 1024, 1L << 40))
                     .checkpointEverySlots(r.integer(ConfigKey.SNAPSHOT_CHECKPOINT_EVERY_SLOTS, 1, 1 << 30))
+                    .voting(mayVote)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new ConfigException(ConfigKey.PAXOS_ELECTION_TIMEOUT_TICKS, e.getMessage());

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,6 +70,28 @@ class ConfigLoaderTest {
         assertTrue(fsync.getCause().getMessage().contains("storage.fsync"), fsync.getCause().getMessage());
         var member = assertThrows(ExecutionException.class, () -> configs.load(null, Map.of("PAXCAST_NODE_ID", "n9")));
         assertTrue(member.getCause().getMessage().contains("node.id"), member.getCause().getMessage());
+    }
+
+    @Test
+    void bootstrapVotersEdgeNodesAndTheTransportComeFromConfiguration() throws Exception {
+        String four = "n1@127.0.0.1:5701,n2@127.0.0.1:5702,n3@127.0.0.1:5703,n4@127.0.0.1:5704";
+        NodeConfig learner = configs.load(null, Map.of("PAXCAST_NODE_ID", "n4", "PAXCAST_CLUSTER_MEMBERS", four,
+                "PAXCAST_CLUSTER_VOTERS", "n1,n2,n3"));
+        assertEquals(List.of("n1", "n2", "n3"), learner.paxos().voters(), "n4 starts outside the configuration");
+        assertTrue(learner.paxos().voting(), "a member a change can make a voter");
+        assertTrue(learner.tcpTransport(), "Paxos on its own connections by default");
+        assertEquals(7704, learner.hazelcastPort() + learner.paxosPortOffset());
+        assertEquals(7701, learner.paxosAddress("n1").port());
+        NodeConfig edge = configs.load(null, Map.of("PAXCAST_NODE_ID", "n4", "PAXCAST_CLUSTER_MEMBERS", four,
+                "PAXCAST_CLUSTER_VOTERS", "n1,n2,n3", "PAXCAST_NODE_ROLE", "edge", "PAXCAST_CLUSTER_TRANSPORT", "eventbus"));
+        assertFalse(edge.paxos().voting(), "an edge node never votes");
+        assertFalse(edge.tcpTransport());
+        var voterEdge = assertThrows(ExecutionException.class, () -> configs.load(null, Map.of("PAXCAST_NODE_ROLE", "edge")));
+        assertTrue(voterEdge.getCause().getMessage().contains("node.role"), voterEdge.getCause().getMessage());
+        var stranger = assertThrows(ExecutionException.class, () -> configs.load(null, Map.of("PAXCAST_CLUSTER_VOTERS", "n1,n9")));
+        assertTrue(stranger.getCause().getMessage().contains("cluster.voters"), stranger.getCause().getMessage());
+        var transport = assertThrows(ExecutionException.class, () -> configs.load(null, Map.of("PAXCAST_CLUSTER_TRANSPORT", "udp")));
+        assertTrue(transport.getCause().getMessage().contains("cluster.transport"), transport.getCause().getMessage());
     }
 
     @Test
