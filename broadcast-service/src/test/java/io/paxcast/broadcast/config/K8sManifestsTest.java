@@ -79,6 +79,7 @@ class K8sManifestsTest {
             NodeConfig c = configs.load(configFile.toString(), Map.of("PAXCAST_NODE_ID", pod));
             assertEquals(pod, c.nodeId());
             assertEquals(replicas, c.members().size(), "one voter per replica");
+            assertEquals(replicas, c.paxos().voters().size(), "the bootstrap voters are the replicas, set explicitly");
             for (int j = 0; j < replicas; j++) {
                 Member m = c.members().get(j);
                 assertEquals(stsName + "-" + j, m.id());
