@@ -136,7 +136,8 @@ public final class PaxcastNode extends VerticleBase {
             Transport transport = config.tcpTransport()
                     ? new TcpTransport(vertx, config.clusterHost(), config.hazelcastPort() + config.paxosPortOffset(),
                             id -> id.equals(config.nodeId()) ? null : config.paxosAddress(id),
-                            config.members().stream().map(m -> m.id()).filter(id -> !id.equals(config.nodeId())).toList())
+                            config.members().stream().map(m -> m.id()).filter(id -> !id.equals(config.nodeId())).toList(),
+                            TcpTransport.frameBound(config.paxos(), config.maxPayloadBytes() + 65536L))
                     : new EventBusTransport(vertx);
             RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
                     .create(System.nanoTime() ^ config.nodeId().hashCode());

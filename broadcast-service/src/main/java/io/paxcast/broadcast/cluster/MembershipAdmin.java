@@ -135,7 +135,7 @@ public final class MembershipAdmin {
                 case "PROPOSED" -> {
                     long epoch = answer.getLong("epoch");
                     log.info("event=membership_change_proposed change=\"{}\" epoch={}", change, epoch);
-                    awaitEpoch(epoch, deadline, done);
+                    awaitEpoch(change, epoch, deadline, done);
                 }
                 case "INVALID" -> done.fail(new ApiException(409, "invalid_change", detail));
                 default -> retryOrFail(change, deadline, done, outcome.toLowerCase(java.util.Locale.ROOT)
@@ -153,16 +153,35 @@ public final class MembershipAdmin {
         vertx.setTimer(POLL_MILLIS * 2, t -> attempt(change, deadline, done));
     }
 
-    private void awaitEpoch(long epoch, long deadline, Promise<Void> done) {
+    /**
+     * Waits until this node applied {@code epoch}, then checks that the configuration shows the change:
+     * another change may have taken the same epoch (a new leader re-proposing its predecessor's), and
+     * then this one was ignored everywhere and is asked for again.
+     */
+    private void awaitEpoch(MemberChange change, long epoch, long deadline, Promise<Void> done) {
         NodeStatus status = driver.status();
         if (status != null && status.membership().epoch() >= epoch) {
-            done.complete();
+            if (shows(status.membership(), change)) {
+                done.complete();
+            } else {
+                retryOrFail(change, deadline, done, "epoch " + epoch + " was taken by another change");
+            }
         } else if (System.currentTimeMillis() >= deadline) {
             done.fail(new ApiException(503, "change_timeout", "epoch " + epoch + " was proposed but not applied here within "
                     + deadlineMillis + " ms (a leader change?); GET /v1/admin/members tells whether it was", 1));
         } else {
-            vertx.setTimer(POLL_MILLIS, t -> awaitEpoch(epoch, deadline, done));
+            vertx.setTimer(POLL_MILLIS, t -> awaitEpoch(change, epoch, deadline, done));
         }
+    }
+
+    /** Whether {@code m} has what {@code change} asked for. */
+    static boolean shows(Membership m, MemberChange change) {
+        if (change instanceof MemberChange.AddLearner) {
+            return m.isMember(change.id());
+        } else if (change instanceof MemberChange.Promote) {
+            return m.isVoter(change.id());
+        }
+        return !m.isMember(change.id());
     }
 
     /** The leader's answer: this node's own if it leads, else relayed to the leader it follows. */

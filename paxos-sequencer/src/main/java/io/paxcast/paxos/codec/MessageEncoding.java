@@ -128,11 +128,15 @@ final class MessageEncoding {
             out.varlong(r.reporterToken());
             writeBallot(out, r.promised());
             out.varlong(r.highestSlot());
-            out.u8((r.empty() ? 1 : 0) | (r.blank() ? 2 : 0));
+            // flag 4: an epoch follows (a format-4 reader refuses the flag: only a blank node reads reports)
+            out.u8((r.empty() ? 1 : 0) | (r.blank() ? 2 : 0) | (r.epoch() > 0 ? 4 : 0));
             out.varlong(r.bootstrap().size());
             for (var e : new java.util.TreeMap<>(r.bootstrap()).entrySet()) {
                 out.string(e.getKey());
                 out.varlong(e.getValue());
+            }
+            if (r.epoch() > 0) {
+                out.varlong(r.epoch());
             }
         } else if (m instanceof FillRequest f) {
             out.varlong(f.upTo());
@@ -259,7 +263,7 @@ final class MessageEncoding {
                 Ballot promised = readBallot(in);
                 long highestSlot = in.varlong();
                 int flags = in.u8();
-                if ((flags & ~3) != 0) {
+                if ((flags & ~7) != 0) {
                     throw in.fail("unknown state report flags " + flags);
                 }
                 int n = in.count("bootstrap token count", 2);
@@ -267,8 +271,9 @@ final class MessageEncoding {
                 for (int i = 0; i < n; i++) {
                     bootstrap.put(in.string(), in.varlong());
                 }
+                long epoch = (flags & 4) != 0 ? in.varlong() : 0;
                 return new StateReport(from, to, token, reporterToken, promised, highestSlot, (flags & 1) != 0,
-                        (flags & 2) != 0, bootstrap);
+                        (flags & 2) != 0, bootstrap, epoch);
             }
             case FILL_REQUEST:
                 return new FillRequest(from, to, in.varlong());

@@ -84,6 +84,28 @@ public record Membership(long epoch, List<String> voters, List<String> learners,
         return n >= quorum();
     }
 
+    /** The token this configuration admits {@code id} with: its join token, 0 for a bootstrap voter. */
+    public long tokenOf(String id) {
+        return joinTokens.getOrDefault(id, 0L);
+    }
+
+    /**
+     * Whether {@code promised} (voter -> the {@link #tokenOf token} it was admitted with when it promised)
+     * includes a quorum of this configuration's voters in the incarnation this configuration admits. A
+     * promise made by a member's earlier store (before it was removed, wiped and admitted again with a
+     * new token) is forgotten by the store that votes now, so it counts for nothing here.
+     */
+    public boolean isQuorumOfIncarnations(Map<String, Long> promised) {
+        int n = 0;
+        for (String voter : voters) {
+            Long token = promised.get(voter);
+            if (token != null && token == tokenOf(voter)) {
+                n++;
+            }
+        }
+        return n >= quorum();
+    }
+
     // ---------------------------------------------------------------- the changes, one member at a time
 
     /** The next epoch with {@code id} added as a learner. */

@@ -109,10 +109,11 @@ public sealed interface Message {
      * promised ballot; the highest slot it accepted or knows chosen; whether it holds nothing at all ({@code empty}: nothing promised, accepted or
      * chosen); whether it is blank itself, and then {@code reporterToken}, its own probe token; and the
      * tokens of the blank voters it found empty when it started the cluster from nothing
-     * ({@code bootstrap}).
+     * ({@code bootstrap}); and the epoch of the newest configuration it knows ({@code epoch}: above 0,
+     * the membership changed, and the bootstrap voters no longer speak for the cluster).
      */
     record StateReport(String from, String to, long token, long reporterToken, Ballot promised, long highestSlot,
-                       boolean empty, boolean blank, Map<String, Long> bootstrap) implements Message {}
+                       boolean empty, boolean blank, Map<String, Long> bootstrap, long epoch) implements Message {}
 
     /**
      * A blank node waits until every slot up to {@code upTo} (the highest any voter knew of when it

@@ -301,8 +301,9 @@ public final class PaxosNode {
         String role = votes() ? proposer.role().name().toLowerCase(java.util.Locale.ROOT) : "learner";
         String waiting = awaitingJoin
                 ? "joined with store token " + Long.toHexString(storeToken) + ": votes once a change makes it a voter"
-                : rejoin == null ? null : members.latest().epoch() > 0
-                ? "blank store of a bootstrap voter after a membership change: replace this member"
+                : rejoin == null ? null : members.latest().epoch() > 0 || rejoin.superseded()
+                ? "blank store (token " + Long.toHexString(storeToken) + ") of a bootstrap voter after a membership"
+                  + " change: remove this member and add it again, or replace it"
                 : rejoin.threshold() == null
                 ? "blank store: waiting for every voter's state (" + rejoin.reports() + " of "
                   + (config.voters().size() - 1) + " answered)"
@@ -328,6 +329,11 @@ public final class PaxosNode {
     public MemberChange.Answer changeMembership(MemberChange change) {
         if (!proposer.isLeader()) {
             return answer(MemberChange.Outcome.NOT_LEADER, "this node does not lead", null);
+        }
+        if (config.voters().size() == 1) {
+            // its one bootstrap voter, wiped, could not tell that the cluster grew (see Rejoin)
+            return answer(MemberChange.Outcome.INVALID, "a cluster bootstrapped with a single voter cannot change"
+                    + " its membership: start it with three (cluster.voters)", null);
         }
         Membership latest = members.latest();
         if (proposer.changeUnderWay() || members.latestActivation() > log.chosenPrefix() + 1) {
@@ -410,7 +416,7 @@ public final class PaxosNode {
             onStateProbe(probe);
         } else if (message instanceof StateReport report) {
             if (rejoin != null) {
-                Rejoin.Decision decision = rejoin.onReport(report, log.chosenPrefix());
+                Rejoin.Decision decision = rejoin.onReport(report, log.chosenPrefix(), members.latest().epoch());
                 if (decision != null) {
                     becomeIntact(decision);
                 }
@@ -498,11 +504,17 @@ public final class PaxosNode {
         elections.resetTimer();
     }
 
+    /** Whether the newest configuration has this node as a voter admitted with its store's token. */
+    private boolean admittedWithThisStore() {
+        Membership latest = members.latest();
+        return latest.isVoter(config.nodeId()) && Long.valueOf(storeToken).equals(latest.joinTokens().get(config.nodeId()));
+    }
+
     private void onStateProbe(StateProbe probe) {
         long highestSlot = Math.max(log.highestAcceptedSlot(), log.highestKnownChosenSlot());
         boolean empty = log.acceptorIsEmpty() && highestSlot == 0;
         out.send(new StateReport(config.nodeId(), probe.from(), probe.token(), rejoin == null ? 0 : rejoin.token(),
-                log.promised(), highestSlot, empty, rejoin != null, bootstrap));
+                log.promised(), highestSlot, empty, rejoin != null, bootstrap, members.latest().epoch()));
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -533,19 +545,21 @@ public final class PaxosNode {
                 proposer.flush(now);
             }
         } while (out.hasToSelf());
-        if (rejoin != null && members.latest().epoch() == 0) {
+        if (rejoin != null) {
             // Rule 3 holds for the voters it probed: the bootstrap ones. Once a change is applied, other
-            // voters may hold what this node forgot: it stays a learner, to be replaced by a fresh member.
-            Rejoin.Decision decision = rejoin.onChosenPrefix(learner.deliveredUpTo());
+            // voters may hold what this node forgot: Rejoin gives up, and only a change can admit it.
+            Rejoin.Decision decision = rejoin.onChosenPrefix(learner.deliveredUpTo(), members.latest().epoch());
             if (decision != null) {
                 becomeIntact(decision);
             }
         }
-        if (awaitingJoin && !Long.valueOf(storeToken).equals(members.latest().joinTokens().get(config.nodeId()))) {
-            // still waiting
-        } else if (awaitingJoin) {
-            // A change made this node a voter with the token its store holds: nothing it forgot can matter.
+        if ((awaitingJoin || rejoin != null) && admittedWithThisStore()) {
+            // A change made this node a voter with the token its store holds: it learned (and applied) the
+            // log up to that change before it votes, so a candidate it promises catches up past every slot
+            // an earlier store of this id could have touched; and leaders count only promises made by
+            // this store (Membership#isQuorumOfIncarnations).
             awaitingJoin = false;
+            rejoin = null;
             out.write(new StorageWrite.Intact(Map.of()));
             elections.resetTimer();
         }

@@ -66,8 +66,17 @@ class Proposer {
     private long prepareFromSlot;
     private long lastPrepareTick;
     private long awaitedPrefix;
-    /** The acceptors whose complete promise this leader's phase 1 holds: it proposes where they are a quorum. */
-    private final Set<String> promisedBy = new HashSet<>();
+    /**
+     * The acceptors whose complete promise this leader's phase 1 holds, each with the token the newest
+     * configuration admitted it with then: it proposes where they are a quorum of that incarnation
+     * ({@link Membership#isQuorumOfIncarnations}).
+     */
+    private final Map<String, Long> promisedBy = new HashMap<>();
+    /**
+     * The incarnation this ballot's Prepares went to, per voter: the token the newest configuration
+     * with it as a voter admitted it with when phase 1 began.
+     */
+    private final Map<String, Long> campaignTokens = new HashMap<>();
     /** Phase 1's re-proposals above the horizon, waiting for their configuration to be known. */
     private final TreeMap<Long, Value> deferred = new TreeMap<>();
     /** A membership change waiting for a slot, then the slot it got (its proposal is in flight until applied). */
@@ -145,6 +154,12 @@ class Proposer {
         clearPromises();
         clearInFlight();
         prepareFromSlot = log.chosenPrefix() + 1;
+        campaignTokens.clear();
+        for (Membership m : members.governing(prepareFromSlot)) { // oldest first: the newest token wins
+            for (String voter : m.voters()) {
+                campaignTokens.put(voter, m.tokenOf(voter));
+            }
+        }
         awaitedPrefix = 0;
         lastPrepareTick = tick;
         sendPrepares();
@@ -224,7 +239,11 @@ class Proposer {
         long maxSlot = Math.max(log.highestKnownChosenSlot(), highest.isEmpty() ? 0 : highest.lastKey());
         Set<String> quorum = reports.completeIds();
         becomeLeader(tick, log.chosenPrefix() + 1);
-        promisedBy.addAll(quorum);
+        for (String id : quorum) {
+            // the incarnations this ballot's Prepares went to: a member admitted again since then
+            // (a new store, a new token) promised nothing of this ballot
+            promisedBy.put(id, campaignTokens.getOrDefault(id, 0L));
+        }
         for (long slot = log.chosenPrefix() + 1; slot <= maxSlot; slot++) {
             if (log.isChosen(slot)) {
                 continue;
@@ -237,9 +256,13 @@ class Proposer {
         proposeDeferred(tick);
     }
 
-    private static boolean quorumOfEvery(List<Membership> configurations, Set<String> answered) {
+    private boolean quorumOfEvery(List<Membership> configurations, Set<String> answered) {
+        Map<String, Long> incarnations = new HashMap<>();
+        for (String id : answered) {
+            incarnations.put(id, campaignTokens.getOrDefault(id, 0L));
+        }
         for (Membership m : configurations) {
-            if (!m.isQuorum(answered)) {
+            if (!m.isQuorumOfIncarnations(incarnations)) {
                 return false;
             }
         }
@@ -259,7 +282,7 @@ class Proposer {
         if (!m.isVoter(config.nodeId())) {
             return false; // removed: it lets the others elect a leader among the voters (see tick)
         }
-        if (!m.isQuorum(promisedBy)) {
+        if (!m.isQuorumOfIncarnations(promisedBy)) {
             campaign(tick); // phase 1 again, now that it knows whom to ask
             return false;
         }
@@ -364,6 +387,9 @@ class Proposer {
             var batch = pending.takeBatch(config.maxBatchCommands(), config.maxBatchBytes());
             propose(nextSlot++, Value.batch(clock.wallStamp(), clock.logStamp(), batch), tick);
         }
+        // a decided change must take effect even if an earlier leader proposed it and the log is idle
+        // now: fill to the slot before the one it governs from (a new leader learns it from the log)
+        fillUpTo = Math.max(fillUpTo, members.latestActivation() - 1);
         while (role == Role.LEADER && pending.isEmpty() && nextSlot <= fillUpTo
                 && inFlight.size() < config.pipelineWindow() && mayPropose(nextSlot, tick)) {
             propose(nextSlot++, Value.NOOP, tick);

@@ -40,7 +40,17 @@ import java.util.Map;
  *       cluster lets it back in too.</li>
  * </ol>
  * Every voter must answer: with one down, a value may be held by it alone, and the node stays a learner
- * until it is back. (An earlier form of rule 3 waited for a new leader elected without the node instead
+ * until it is back.
+ *
+ * <p>The rules speak for the cluster only while its voters are the bootstrap ones: once a membership
+ * change was applied, other voters may hold what this node forgot, and probing the bootstrap voters
+ * proves nothing (a member that was added and holds the log is not asked). So a report or the node's
+ * own log showing an epoch above 0 ends rules 1 and 3 for good ({@link #superseded}; rule 2 still holds:
+ * it proves this store never held anything, like a new acceptor's); the node stays a
+ * learner until a change admits it again with the token of its store (removed, then added: the way a
+ * member added by a change votes, see {@link Membership}). And a cluster bootstrapped with a single
+ * voter never changes its membership ({@link PaxosNode#changeMembership}): that voter, wiped, would
+ * find no one to ask. (An earlier form of rule 3 waited for a new leader elected without the node instead
  * of the chosen prefix: the simulator found it unsafe when that leader died before its re-proposals
  * were chosen; seed 2996.)
  */
@@ -55,6 +65,7 @@ final class Rejoin {
     private long horizon;
     private long lastProbeTick = Long.MIN_VALUE / 2;
     private long lastFillTick = Long.MIN_VALUE / 2;
+    private boolean superseded;
 
     Rejoin(PaxosConfig config, long token) {
         this.config = config;
@@ -79,6 +90,11 @@ final class Rejoin {
         return reports.size();
     }
 
+    /** Whether a voter reported a membership change: the rules no longer apply (see the class comment). */
+    boolean superseded() {
+        return superseded;
+    }
+
     /** What to send now: probes to voters that did not answer; a fill request to the leader. */
     List<Message> tick(long now, String leaderId, long chosenPrefix) {
         List<Message> out = new ArrayList<>();
@@ -99,14 +115,21 @@ final class Rejoin {
     }
 
     /** A report arrived; returns the decision to become intact, or null to keep waiting. */
-    Decision onReport(StateReport report, long chosenPrefix) {
+    Decision onReport(StateReport report, long chosenPrefix, long knownEpoch) {
         if (report.token() != token || !config.voters().contains(report.from())
                 || report.from().equals(config.nodeId())) {
             return null; // an answer to an earlier blank store, or from a stranger
         }
         Long listed = report.bootstrap().get(config.nodeId());
         if (listed != null && listed == token) {
-            return new Decision(report.bootstrap(), null); // rule 2
+            // rule 2, in any epoch: this store has held nothing since the cluster began, a new acceptor
+            return new Decision(report.bootstrap(), null);
+        }
+        if (report.epoch() > 0 || knownEpoch > 0) {
+            superseded = true;
+        }
+        if (superseded) {
+            return null;
         }
         reports.put(report.from(), report);
         if (reports.size() < config.voters().size() - 1) {
@@ -132,12 +155,13 @@ final class Rejoin {
         }
         threshold = highest;
         horizon = highestSlot;
-        return onChosenPrefix(chosenPrefix);
+        return onChosenPrefix(chosenPrefix, knownEpoch);
     }
 
     /** Rule 3: every slot up to the horizon is known chosen here. */
-    Decision onChosenPrefix(long chosenPrefix) {
-        if (threshold != null && chosenPrefix >= horizon) {
+    Decision onChosenPrefix(long chosenPrefix, long knownEpoch) {
+        superseded |= knownEpoch > 0;
+        if (!superseded && threshold != null && chosenPrefix >= horizon) {
             return new Decision(Map.of(), threshold);
         }
         return null;

@@ -35,13 +35,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Best-effort, as the {@link Transport} contract allows (DESIGN.md P14): a message to a peer that
  * is not connected, or whose socket's write queue is full (a paused peer), is dropped and counted; the
  * core retransmits. {@link #send} never blocks. A link that hears nothing from its peer for
- * {@link #SILENCE_MILLIS} (no frame, not even the pong to its pings) is closed and dialled again, so a
+ * {@link #SILENCE_MILLIS} (no bytes, not even the pong to its pings) is closed and dialled again, so a
  * healed network cut is used at once instead of after TCP's retransmission back-off.
  *
  * <p>Frames: a 4-byte length, then a kind byte: {@code H} hello (the sender's node id, the first frame
  * on every connection), {@code M} a {@link PaxosCodec} message, {@code P} ping, {@code Q} pong.
  * Connections are symmetric: a peer whose address this node does not know (a member added later) is
- * reached over the connection it opened.
+ * reached over the connection it opened. A connection speaks for the node that said hello on it: a frame
+ * before the hello or longer than the bound closes it (nothing of it is buffered), a message whose
+ * sender or addressee is another node is dropped; all are counted ({@link #refused}). That keeps a
+ * confused or stale peer from speaking for another; it is not authentication (a private network, or
+ * TLS, is).
  *
  * <p>Threading: everything runs on the context {@link #receive} was called on (the sequencer's).
  */
@@ -52,7 +56,8 @@ public final class TcpTransport implements Transport {
     private static final int CONNECT_TIMEOUT_MILLIS = 1000;
     private static final long MAX_REDIAL_MILLIS = 1000;
     private static final int WRITE_QUEUE_BYTES = 8 << 20;
-    private static final int MAX_FRAME_BYTES = 256 << 20;
+    /** The frame bound when none is given: far above what the default configuration sends. */
+    static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
     private static final byte HELLO = 'H';
     private static final byte MESSAGE = 'M';
     private static final byte PING = 'P';
@@ -67,6 +72,8 @@ public final class TcpTransport implements Transport {
     private final Map<String, NetSocket> inbound = new HashMap<>();
     private final Map<NetSocket, Long> heardAt = new HashMap<>();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final int maxFrameBytes;
     private final java.util.List<String> peers;
     private String selfId;
     private Consumer<Message> handler;
@@ -83,11 +90,41 @@ public final class TcpTransport implements Transport {
      */
     public TcpTransport(Vertx vertx, String host, int port, Function<String, SocketAddress> addressOf,
                         java.util.Collection<String> peers) {
+        this(vertx, host, port, addressOf, peers, DEFAULT_MAX_FRAME_BYTES);
+    }
+
+    /**
+     * @param maxFrameBytes the largest frame read; a peer announcing a larger one is cut off before any
+     *                      of it is buffered ({@link #frameBound} for what a configuration can send)
+     */
+    public TcpTransport(Vertx vertx, String host, int port, Function<String, SocketAddress> addressOf,
+                        java.util.Collection<String> peers, int maxFrameBytes) {
+        if (maxFrameBytes < 1024) {
+            throw new IllegalArgumentException("maxFrameBytes must be at least 1024, was " + maxFrameBytes);
+        }
+        this.maxFrameBytes = maxFrameBytes;
         this.vertx = vertx;
         this.host = host;
         this.port = port;
         this.addressOf = addressOf;
         this.peers = java.util.List.copyOf(peers);
+    }
+
+    /**
+     * A frame bound no message of {@code config} reaches: the largest Accept (a batch, or one command of
+     * {@code maxCommandBytes} alone), catch-up reply, promise page and forward window, twice over for the
+     * encoding, and never below {@link #DEFAULT_MAX_FRAME_BYTES}.
+     */
+    public static int frameBound(io.paxcast.paxos.core.PaxosConfig config, long maxCommandBytes) {
+        long largest = Math.max(Math.max(config.maxBatchBytes(), maxCommandBytes),
+                Math.max(Math.max(config.catchupReplyBytes() + maxCommandBytes, config.maxPromiseBytes() + maxCommandBytes),
+                        config.forwardWindowBytes() + maxCommandBytes));
+        return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(DEFAULT_MAX_FRAME_BYTES, 2 * largest + 4096));
+    }
+
+    /** Frames refused: too long, of an unknown kind, before the hello, or a message not from the peer that said hello. */
+    public long refused() {
+        return refused.get();
     }
 
     /** Messages dropped because their peer was not connected or not reading. */
@@ -174,9 +211,8 @@ public final class TcpTransport implements Transport {
         parser.handler(buffer -> {
             if (header[0]) {
                 int length = buffer.getInt(0);
-                if (length < 1 || length > MAX_FRAME_BYTES) {
-                    log.warn("event=paxos_bad_frame length={} peer={}", length, from[0]);
-                    socket.close();
+                if (length < 1 || length > maxFrameBytes) {
+                    refuse(socket, "length " + length + " (bound " + maxFrameBytes + ")", from[0]);
                     return;
                 }
                 header[0] = false;
@@ -185,11 +221,19 @@ public final class TcpTransport implements Transport {
             }
             header[0] = true;
             parser.fixedSizeMode(4);
-            heardAt.put(socket, System.currentTimeMillis());
             byte kind = buffer.getByte(0);
+            if (kind != HELLO && from[0] == null) {
+                refuse(socket, "kind " + (char) kind + " before the hello", null);
+                return;
+            }
             switch (kind) {
                 case HELLO -> {
-                    from[0] = buffer.getString(1, buffer.length(), StandardCharsets.UTF_8.name());
+                    String said = buffer.getString(1, buffer.length(), StandardCharsets.UTF_8.name());
+                    if (from[0] != null && !from[0].equals(said)) {
+                        refuse(socket, "a second hello as " + said, from[0]);
+                        return;
+                    }
+                    from[0] = said;
                     if (peer == null) {
                         NetSocket previous = inbound.put(from[0], socket);
                         if (previous != null && previous != socket) {
@@ -207,17 +251,24 @@ public final class TcpTransport implements Transport {
                         log.warn("event=paxos_decode_failed peer={} error=\"{}\"", from[0], e.getMessage());
                         return;
                     }
+                    if (!m.from().equals(from[0]) || !m.to().equals(selfId)) {
+                        // a connection speaks for the node that said hello on it, to this node only
+                        refused.incrementAndGet();
+                        log.warn("event=paxos_message_refused peer={} from={} to={}", from[0], m.from(), m.to());
+                        return;
+                    }
                     if (!closed && handler != null) {
                         handler.accept(m);
                     }
                 }
-                default -> {
-                    log.warn("event=paxos_bad_frame kind={} peer={}", kind, from[0]);
-                    socket.close();
-                }
+                default -> refuse(socket, "kind " + kind, from[0]);
             }
         });
-        socket.handler(parser);
+        socket.handler(bytes -> {
+            // any bytes prove the peer alive: a frame longer than the silence limit must not cut the link
+            heardAt.put(socket, System.currentTimeMillis());
+            parser.handle(bytes);
+        });
         socket.closeHandler(v -> {
             heardAt.remove(socket);
             if (peer == null && from[0] != null) {
@@ -231,6 +282,12 @@ public final class TcpTransport implements Transport {
             }
         });
         socket.exceptionHandler(e -> log.debug("event=paxos_socket_error peer={} error=\"{}\"", from[0], e.toString()));
+    }
+
+    private void refuse(NetSocket socket, String what, String peer) {
+        refused.incrementAndGet();
+        log.warn("event=paxos_bad_frame frame=\"{}\" peer={}", what, peer);
+        socket.close();
     }
 
     /** Pings every connection; closes those silent for too long (a cut or a dead peer that sent no FIN). */

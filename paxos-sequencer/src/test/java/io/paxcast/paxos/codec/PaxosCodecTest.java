@@ -58,7 +58,7 @@ class PaxosCodecTest {
         GENERATORS.put(Message.PreVoteReply.class, r -> new Message.PreVoteReply(id(r), id(r), ballot(r), r.nextBoolean()));
         GENERATORS.put(Message.StateProbe.class, r -> new Message.StateProbe(id(r), id(r), slot(r)));
         GENERATORS.put(Message.StateReport.class, r -> new Message.StateReport(id(r), id(r), slot(r), slot(r), ballot(r), slot(r),
-                r.nextBoolean(), r.nextBoolean(), tokens(r)));
+                r.nextBoolean(), r.nextBoolean(), tokens(r), r.nextBoolean() ? 0 : 1 + r.nextInt(1 << 20)));
         GENERATORS.put(Message.FillRequest.class, r -> new Message.FillRequest(id(r), id(r), slot(r)));
         GENERATORS.put(Message.ForwardAck.class, r -> new Message.ForwardAck(id(r), id(r), ballot(r), slot(r), list(r, 5, PaxosCodecTest::slot), list(r, 5, PaxosCodecTest::slot)));
         GENERATORS.put(Forward.class, r -> new Forward(id(r), id(r), list(r, 8, PaxosCodecTest::command)));

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MembershipSimulationTest {
     private static final Set<Scenario> MEMBERSHIP = EnumSet.of(Scenario.MEMBERS_3, Scenario.MEMBERS_5,
-            Scenario.MEMBERS_CHURN_3);
+            Scenario.MEMBERS_CHURN_3, Scenario.MEMBERS_WIPE_3, Scenario.MEMBERS_WIPE_5);
 
     @Test
     void agreementAndDurabilityHoldAcrossMembershipChanges() throws Exception {

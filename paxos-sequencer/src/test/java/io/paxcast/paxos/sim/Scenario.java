@@ -41,7 +41,15 @@ public enum Scenario {
     MEMBERS_5(spec(5).drop(0.05).duplicate(0.03).delay(6).crash(0.01).partition(0.004).oneWay(0.005).skew(200)
             .spares(2).reconfigure(0.03)),
     /** Membership change under leader churn: short election timeouts, frequent crashes. */
-    MEMBERS_CHURN_3(spec(3).drop(0.05).duplicate(0.05).delay(6).crash(0.03).election(6).spares(2).reconfigure(0.05));
+    MEMBERS_CHURN_3(spec(3).drop(0.05).duplicate(0.05).delay(6).crash(0.03).election(6).spares(2).reconfigure(0.05)),
+    /**
+     * Membership change with lost disks: a wiped bootstrap voter must not earn its vote back by
+     * {@code Rejoin} once a change was applied (voters it does not probe may hold what it forgot); the
+     * operator removes such a member and adds it again, and it votes with its new store's token.
+     */
+    MEMBERS_WIPE_3(spec(3).drop(0.03).duplicate(0.03).delay(4).crash(0.01).wipe(0.01).partition(0.003)
+            .spares(2).reconfigure(0.04)),
+    MEMBERS_WIPE_5(spec(5).drop(0.03).duplicate(0.03).delay(6).crash(0.01).wipe(0.015).spares(2).reconfigure(0.04));
 
     /** The bootstrap voters; {@link #spares} more nodes start outside the configuration. */
     final int nodes;

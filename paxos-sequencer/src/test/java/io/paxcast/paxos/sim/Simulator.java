@@ -128,6 +128,8 @@ public final class Simulator {
             traceStatus();
             if (faulty) {
                 clients();
+            } else if (scenario.reconfigureRate > 0 && now % 20 == 0) {
+                repairMembership(); // an operator replaces the members that lost their vote
             }
             retryClients();
             deliverMessages();
@@ -258,8 +260,10 @@ public final class Simulator {
             options.add(new MemberChange.Promote(id));
             options.add(new MemberChange.Remove(id));
         }
-        if (m.voters().size() > 3) {
-            for (String id : m.voters()) {
+        for (String id : m.voters()) {
+            // a voter that lost its disk after a change never votes again: replace it (remove, add again)
+            boolean lostItsVote = node(id).isUp() && !node(id).node.votes();
+            if (m.voters().size() > 3 || lostItsVote) {
                 options.add(new MemberChange.Remove(id));
             }
         }
@@ -276,6 +280,48 @@ public final class Simulator {
             log("operator asks " + target.id + " to " + change + ": " + answer.outcome()
                     + (answer.detail() == null ? "" : " (" + answer.detail() + ")"));
         });
+    }
+
+    /**
+     * After the faults: the operator only repairs. A voter that lost its disk after a change is removed,
+     * then added again (as a learner, then promoted once caught up), until every voter votes.
+     */
+    private void repairMembership() {
+        SimNode leader = leader();
+        if (leader == null) {
+            return;
+        }
+        Membership m = leader.node.status().membership();
+        MemberChange change = null;
+        for (String id : m.voters()) {
+            if (node(id).isUp() && !node(id).node.votes() && m.voters().size() > 1) {
+                change = new MemberChange.Remove(id);
+            }
+        }
+        if (change == null && m.voters().size() < scenario.nodes) {
+            for (String id : m.learners()) {
+                change = new MemberChange.Promote(id);
+            }
+            for (String id : ids) {
+                if (change == null && !m.isMember(id) && node(id).isUp() && node(id).node.status().storeToken() != 0) {
+                    change = new MemberChange.AddLearner(id);
+                }
+            }
+        }
+        if (change != null) {
+            MemberChange asked = change;
+            guarded(leader, () -> log("operator repairs: asks " + leader.id + " to " + asked + ": "
+                    + leader.node.changeMembership(asked).outcome()));
+        }
+    }
+
+    private SimNode leader() {
+        for (SimNode n : nodes) {
+            if (n.isUp() && "leader".equals(n.node.status().role())) {
+                return n;
+            }
+        }
+        return null;
     }
 
     private void injectFaults() {

@@ -81,6 +81,57 @@ class TcpTransportTest {
         }
     }
 
+    @Test
+    void aConnectionSpeaksOnlyForTheNodeThatSaidHelloOnIt() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            int port = freePort();
+            List<Message> atB = new CopyOnWriteArrayList<>();
+            Context ctx = vertx.getOrCreateContext();
+            TcpTransport b = on(ctx, () -> start(vertx, "b", port, Map.of(), List.of(), atB));
+            try (java.net.Socket raw = connect(port)) {
+                var out = new java.io.DataOutputStream(raw.getOutputStream());
+                frame(out, 'M', io.paxcast.paxos.codec.PaxosCodec.encode(heartbeat("a", "b", 1)));
+                await("a message before the hello closes the connection").atMost(Duration.ofSeconds(10))
+                        .until(() -> raw.getInputStream().read() == -1);
+            }
+            assertEquals(1, b.refused());
+            try (java.net.Socket raw = connect(port)) {
+                var out = new java.io.DataOutputStream(raw.getOutputStream());
+                frame(out, 'H', "a".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                frame(out, 'M', io.paxcast.paxos.codec.PaxosCodec.encode(heartbeat("c", "b", 2))); // forged sender
+                frame(out, 'M', io.paxcast.paxos.codec.PaxosCodec.encode(heartbeat("a", "b", 3)));
+                await("a's own message arrives").atMost(Duration.ofSeconds(10)).until(() -> !atB.isEmpty());
+                assertEquals(List.of(heartbeat("a", "b", 3)), atB, "the message claiming to be c's was dropped");
+                assertEquals(2, b.refused());
+                out.writeInt(TcpTransport.DEFAULT_MAX_FRAME_BYTES + 1); // announced, never buffered
+                out.flush();
+                await("a frame above the bound closes the connection").atMost(Duration.ofSeconds(10))
+                        .until(() -> raw.getInputStream().read() == -1);
+                assertEquals(3, b.refused());
+            }
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static java.net.Socket connect(int port) throws Exception {
+        java.net.Socket[] socket = new java.net.Socket[1];
+        await("the transport listens").atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+            socket[0] = new java.net.Socket("127.0.0.1", port);
+            return true;
+        });
+        socket[0].setSoTimeout(10_000);
+        return socket[0];
+    }
+
+    private static void frame(java.io.DataOutputStream out, char kind, byte[] body) throws java.io.IOException {
+        out.writeInt(1 + body.length);
+        out.writeByte(kind);
+        out.write(body);
+        out.flush();
+    }
+
     private static TcpTransport start(Vertx vertx, String id, int port, Map<String, SocketAddress> known,
                                       List<String> peers, List<Message> received) {
         TcpTransport t = new TcpTransport(vertx, "127.0.0.1", port, known::get, peers);
