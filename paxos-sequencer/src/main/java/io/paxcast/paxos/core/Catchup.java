@@ -21,6 +21,9 @@ import java.util.Optional;
  */
 final class Catchup {
     private static final int MAX_BACKOFF_SHIFT = 3;
+    /** Unanswered requests to a follower before a learner asks the leader instead. */
+    static final int FALLBACK_AFTER = 2;
+    private static final int RETRY_AFTER_REQUESTS = 64;
 
     private final PaxosConfig config;
     private final PaxosLog log;
@@ -29,6 +32,11 @@ final class Catchup {
     /** The chosen prefix to reach, and from whom (0 / null: nothing to catch up). */
     private long target;
     private String source;
+    /** Whom to ask when {@link #source} does not answer (null: nobody else). */
+    private String fallback;
+    /** The source last given up on, asked again only after {@link #RETRY_AFTER_REQUESTS} requests elsewhere. */
+    private String unresponsive;
+    private int requestsSinceFallback;
     /** A peer that compacted past this node's next slot: only a snapshot from it helps (null: none). */
     private String installFrom;
     private long lastRequest = Long.MIN_VALUE / 2;
@@ -46,6 +54,19 @@ final class Catchup {
             this.source = source;
         }
         target = Math.max(target, upTo);
+    }
+
+    /**
+     * Catch up to {@code upTo} from {@code source} (a follower, which may be down or behind), or from
+     * {@code fallback} (the leader, which knows {@code upTo} chosen) once {@code source} leaves
+     * {@link #FALLBACK_AFTER} requests unanswered.
+     */
+    void need(String source, long upTo, String fallback) {
+        this.fallback = fallback;
+        if (source.equals(unresponsive) && requestsSinceFallback < RETRY_AFTER_REQUESTS) {
+            source = fallback; // it did not answer lately: don't make every new commit point wait for it again
+        }
+        need(source, upTo);
     }
 
     /**
@@ -142,6 +163,13 @@ final class Catchup {
         if (now - lastRequest < (long) config.retransmitTicks() << resends) {
             return; // the last request is unanswered: back off, a loaded peer is not asked the same page again and again
         }
+        if (resends >= FALLBACK_AFTER && fallback != null && !fallback.equals(source)) {
+            unresponsive = source; // the follower is down, cut off or behind: the leader has every chosen slot
+            requestsSinceFallback = 0;
+            source = fallback;
+            resends = 0;
+        }
+        requestsSinceFallback++;
         lastRequest = now;
         resends = Math.min(resends + 1, MAX_BACKOFF_SHIFT);
         out.send(new CatchupRequest(config.nodeId(), source, log.chosenPrefix() + 1));

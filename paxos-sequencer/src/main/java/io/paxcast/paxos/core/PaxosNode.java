@@ -479,7 +479,13 @@ public final class PaxosNode {
         elections.echoed(heartbeat.from(), heartbeat.echo(), probe());
         elections.raiseLeaderCommit(heartbeat.commitUpTo());
         if (learner.onCommitPoint(heartbeat.ballot(), heartbeat.commitUpTo())) {
-            catchup.need(heartbeat.from(), heartbeat.commitUpTo());
+            if (votes()) {
+                catchup.need(heartbeat.from(), heartbeat.commitUpTo());
+            } else {
+                // a learner fetches from a follower, so that learners add no work to the leader (it
+                // falls back to the leader when that follower does not answer)
+                catchup.need(followerFor(heartbeat.from()), heartbeat.commitUpTo(), heartbeat.from());
+            }
         }
         out.send(new HeartbeatAck(config.nodeId(), heartbeat.from(), heartbeat.ballot(), log.chosenPrefix(), probe(),
                 votes(), storeToken));
@@ -502,6 +508,14 @@ public final class PaxosNode {
             proposer.observe(decision.adopt());
         }
         elections.resetTimer();
+    }
+
+    /** The follower this learner fetches the log from: one of the voters besides the leader, spread by id. */
+    private String followerFor(String leader) {
+        java.util.List<String> followers = new java.util.ArrayList<>(members.at(log.chosenPrefix() + 1).voters());
+        followers.remove(leader);
+        followers.remove(config.nodeId());
+        return followers.isEmpty() ? leader : followers.get(Math.floorMod(config.nodeId().hashCode(), followers.size()));
     }
 
     /** Whether the newest configuration has this node as a voter admitted with its store's token. */

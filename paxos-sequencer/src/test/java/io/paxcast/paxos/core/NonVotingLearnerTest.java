@@ -45,6 +45,32 @@ class NonVotingLearnerTest {
     }
 
     @Test
+    void aLearnerFetchesFromAFollowerAndFromTheLeaderOnlyWhenTheFollowerIsSilent() {
+        TestCluster c = TestCluster.builder(5).nonVoting("n5").build();
+        c.elect("n1");
+        c.submit("n1", "a");
+        c.flush("n1");
+        c.runUntilQuiet();
+        List<Message> asked = c.sent("n5").stream().filter(is(Message.CatchupRequest.class)).toList();
+        assertTrue(!asked.isEmpty() && asked.stream().noneMatch(m -> m.to().equals("n1")),
+                "the learner asks a follower, not the leader: " + asked);
+        assertEquals(List.of("a"), TestCluster.appliedIds(c.delivered("n5")));
+
+        String follower = asked.get(0).to();
+        int mark = c.sent("n5").size();
+        c.isolate(follower);
+        c.submit("n1", "b");
+        c.flush("n1");
+        for (int i = 0; i < 20 && TestCluster.appliedIds(c.delivered("n5")).size() < 2; i++) {
+            c.tick("n5", TestCluster.RETRANSMIT_TICKS);
+            c.runUntilQuiet();
+        }
+        assertTrue(c.sentSince("n5", mark).stream().filter(is(Message.CatchupRequest.class))
+                .anyMatch(m -> m.to().equals("n1")), "with " + follower + " silent it asks the leader");
+        assertEquals(List.of("a", "b"), TestCluster.appliedIds(c.delivered("n5")));
+    }
+
+    @Test
     void withOneVoterDownAndOneLearnerNothingIsChosen() {
         TestCluster c = TestCluster.builder(3).nonVoting("n3").build();
         c.elect("n1");
