@@ -98,6 +98,7 @@ public final class PaxcastNode extends VerticleBase {
             log.warn("event=old_non_voting_marker_removed node={} note=\"the store next to it is blank and rejoins safely\"",
                     config.nodeId());
         }
+        io.paxcast.broadcast.cluster.BootstrapVoters.check(dir, config.paxos().voters());
         try {
             return new MapDbStorage(dir, config.fsync(), config.fsyncIntervalMillis(), config.segmentBytes());
         } catch (io.paxcast.paxos.storage.StorageException corrupt) {
@@ -113,6 +114,7 @@ public final class PaxcastNode extends VerticleBase {
             }
             log.error("event=storage_corrupt node={} error=\"{}\" action=\"moved to {}; starting blank: a learner until"
                     + " rejoining is proven safe\"", config.nodeId(), corrupt.getMessage(), aside);
+            io.paxcast.broadcast.cluster.BootstrapVoters.check(dir, config.paxos().voters());
             return new MapDbStorage(dir, config.fsync(), config.fsyncIntervalMillis(), config.segmentBytes());
         }
     }

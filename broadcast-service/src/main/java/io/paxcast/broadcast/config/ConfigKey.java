@@ -14,7 +14,7 @@ public enum ConfigKey {
     CLUSTER_MEMBERS("cluster.members", "n1@127.0.0.1:5701,n2@127.0.0.1:5702,n3@127.0.0.1:5703",
             "the nodes, as id@host:hazelcastPort, comma-separated; Hazelcast joins these addresses over TCP; the bootstrap voters unless cluster.voters names fewer"),
     CLUSTER_VOTERS("cluster.voters", "",
-            "the bootstrap voters, ids of cluster.members, comma-separated (empty: every member); a member not listed starts as a learner and votes once a membership change (POST /v1/admin/members) makes it a voter"),
+            "the bootstrap voters, ids of cluster.members, comma-separated (empty: every member); a member not listed starts as a learner and votes once a membership change (POST /v1/admin/members) makes it a voter; recorded in the data directory at the first start, and a later start with other voters is refused (it is epoch 0 of the membership)"),
     CLUSTER_HOST("cluster.host", "", "address Hazelcast and the event bus bind and advertise (default: this node's host in cluster.members)"),
     CLUSTER_TRANSPORT("cluster.transport", "tcp",
             "how Paxos messages travel: tcp (one connection per peer, on the Hazelcast port + cluster.paxosPortOffset; never waits on Hazelcast's view of a dead or cut-off member) | eventbus (the clustered event bus)"),
