@@ -135,12 +135,15 @@ final class Catchup {
         log.advancePrefix();
         if (reply.senderChosenPrefix() > log.chosenPrefix()) {
             need(reply.from(), reply.senderChosenPrefix());
-            if (!reply.chosen().isEmpty()) {
-                // a page arrived: ask for the next one in the next output, which leaves only once this
-                // page is durable (the Ready order), so a node catches up at the pace of its own disk
-                lastRequest = Long.MIN_VALUE / 2;
-                resends = 0;
-            }
+        }
+        if (!reply.chosen().isEmpty()) {
+            // a page arrived, so the request was answered: ask for the next one (more of this source's,
+            // or a commit point announced meanwhile) in the next output, without the retransmission
+            // wait; it leaves only once this page is durable (the Ready order), so a node catches up at
+            // the pace of its own disk. A learner follows a live log this way within a round trip of
+            // each commit point, not a retransmission period later.
+            lastRequest = Long.MIN_VALUE / 2;
+            resends = 0;
         }
         return learned;
     }
@@ -148,10 +151,12 @@ final class Catchup {
     /** Sends the next request if this node is behind its target and the last one is due again. */
     void requestIfBehind(long now) {
         if (target <= log.chosenPrefix()) {
+            // caught up: the next commit point this node misses is asked for at once
             target = 0;
             source = null;
             resends = 0;
             installFrom = null;
+            lastRequest = Long.MIN_VALUE / 2;
             return;
         }
         if (installFrom != null && now - lastRequest < (long) config.retransmitTicks() << MAX_BACKOFF_SHIFT) {

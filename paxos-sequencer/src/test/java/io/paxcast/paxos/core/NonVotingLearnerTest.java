@@ -71,6 +71,25 @@ class NonVotingLearnerTest {
     }
 
     @Test
+    void aLearnerFollowingALiveLogAsksForEachNewCommitPointAtOnceNotARetransmissionLater() {
+        TestCluster c = TestCluster.builder(5).nonVoting("n5").build();
+        c.elect("n1");
+        c.submit("n1", "a");
+        c.flush("n1");
+        c.runUntilQuiet();
+        assertEquals(List.of("a"), TestCluster.appliedIds(c.delivered("n5")));
+        for (String id : List.of("b", "c", "d")) {
+            // no tick between the decisions: only messages move, so a learner that waited for its
+            // retransmission period before asking again (100 ms in production) would not have them
+            c.submit("n1", id);
+            c.flush("n1");
+            c.runUntilQuiet();
+        }
+        assertEquals(List.of("a", "b", "c", "d"), TestCluster.appliedIds(c.delivered("n5")),
+                "the learner is a round trip behind each commit point");
+    }
+
+    @Test
     void withOneVoterDownAndOneLearnerNothingIsChosen() {
         TestCluster c = TestCluster.builder(3).nonVoting("n3").build();
         c.elect("n1");
