@@ -1,7 +1,10 @@
 #!/bin/sh
 # Starts one Paxcast node in the container: the same JVM flags as bin/paxcast-local (Hazelcast
 # needs the add-opens; SerialGC keeps pauses short on small heaps). Configuration comes from
-# PAXCAST_CONFIG and PAXCAST_* variables (docs/CONFIG.md).
+# PAXCAST_CONFIG and PAXCAST_* variables (docs/CONFIG.md). PAXCAST_MAIN picks the entry point: the
+# all-in-one node (default, paxcast.yaml), io.paxcast.broadcast.SequencerMain or
+# io.paxcast.broadcast.EdgeMain (the split deployment, paxcast-split.yaml); the jar's manifest puts
+# lib/ on the class path either way.
 exec java "-Xmx${PAXCAST_HEAP:-384m}" \
   --add-modules java.se \
   --add-exports java.base/jdk.internal.ref=ALL-UNNAMED \
@@ -13,4 +16,4 @@ exec java "-Xmx${PAXCAST_HEAP:-384m}" \
   -XX:+ExitOnOutOfMemoryError \
   -Djava.net.preferIPv4Stack=true \
   ${PAXCAST_JAVA_OPTS:-} \
-  -jar /opt/paxcast/paxcast-node.jar "$@"
+  -cp /opt/paxcast/paxcast-node.jar "${PAXCAST_MAIN:-io.paxcast.broadcast.Main}" "$@"

@@ -21,6 +21,10 @@ import java.util.concurrent.TimeUnit;
  * Starts one node process: loads the configuration (a bad value stops the process with a message
  * naming the key), joins the Hazelcast cluster as a clustered Vert.x, and deploys {@link PaxcastNode}.
  * Usage: {@code java io.paxcast.broadcast.Main [--config FILE]}; see docs/CONFIG.md.
+ *
+ * <p>This is the all-in-one node, whatever {@code node.role} says: the default of bin/paxcast-local.
+ * The split deployment starts {@link SequencerMain} (the voters) and {@link EdgeMain} (the edge nodes)
+ * instead, from the same jar.
  */
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -29,25 +33,52 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        run("paxcast-node", args, null);
+    }
+
+    /**
+     * Parses {@code args}, loads the configuration and starts the node; exits the process when either
+     * fails (2: bad arguments or configuration, 1: the start failed). {@code role}, if not null, is the
+     * only {@code node.role} the entry point runs: {@code edge} is set above the configuration file (an
+     * environment variable naming another role is refused); {@code member} refuses a configuration
+     * that makes the node an edge node.
+     */
+    static void run(String name, String[] args, String role) {
         String configFile = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--config") && i + 1 < args.length) {
                 configFile = args[++i];
             } else {
-                System.err.println("usage: paxcast-node [--config FILE]   (unknown argument " + args[i] + ")");
+                System.err.println("usage: " + name + " [--config FILE]   (unknown argument " + args[i] + ")");
                 System.exit(2);
             }
+        }
+        java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        String roleVariable = io.paxcast.broadcast.config.ConfigKey.NODE_ROLE.envName();
+        if ("edge".equals(role)) {
+            String given = env.get(roleVariable);
+            if (given != null && !given.isBlank() && !given.trim().equals(role)) {
+                System.err.println("paxcast: cannot start: " + name + " runs node.role=" + role + ", but " + roleVariable
+                        + "=" + given.trim());
+                System.exit(2);
+            }
+            env.put(roleVariable, role); // above the configuration file, as every variable is
         }
         NodeConfig config;
         Vertx bootstrap = Vertx.vertx();
         try {
-            config = get(ConfigLoader.load(bootstrap, configFile, System.getenv()).toCompletionStage().toCompletableFuture());
+            config = get(ConfigLoader.load(bootstrap, configFile, env).toCompletionStage().toCompletableFuture());
         } catch (Exception e) {
             System.err.println("paxcast: cannot start: " + rootMessage(e));
             System.exit(2);
             return;
         } finally {
             bootstrap.close();
+        }
+        if ("member".equals(role) && !config.paxos().voting()) {
+            System.err.println("paxcast: cannot start: " + name + " runs sequencer nodes (node.role=member), and this"
+                    + " configuration makes " + config.nodeId() + " an edge node: start it with io.paxcast.broadcast.EdgeMain");
+            System.exit(2);
         }
         try {
             start(config);

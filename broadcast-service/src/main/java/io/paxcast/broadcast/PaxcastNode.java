@@ -56,6 +56,8 @@ public final class PaxcastNode extends VerticleBase {
     private SequencerDriver driver;
     private PeerStatus peers;
     private io.paxcast.broadcast.cluster.MembershipAdmin membershipAdmin;
+    /** An edge node's own joining and leaving (edge.autoJoin); null on other nodes. */
+    private io.paxcast.broadcast.cluster.EdgeMembership edgeMembership;
     private HttpServer server;
     private BroadcastService service;
     private KafkaBridge kafka;
@@ -75,6 +77,9 @@ public final class PaxcastNode extends VerticleBase {
         this.registry = registry;
         this.storage = opened;
     }
+
+    /** How long a stopping edge node waits for the leader to confirm its removal (edge.autoJoin). */
+    static final long EDGE_LEAVE_MILLIS = 4_000;
 
     /** The directory of the snapshots of the broadcast state, in the data directory. */
     static final String SNAPSHOTS = "snapshots";
@@ -158,6 +163,7 @@ public final class PaxcastNode extends VerticleBase {
             peers = new PeerStatus(vertx, config.nodeId(), () -> new JsonObject()
                     .put("commitSeq", broadcastLog.headSeq()).put("ready", service.isReady())
                     .put("role", driver.status() != null && driver.status().votes() ? "voter" : "learner")
+                    .put("edge", !config.paxos().voting()) // an edge node: never to be made a voter
                     .put("http", config.members().stream().filter(m -> m.id().equals(config.nodeId())).findFirst()
                             .map(m -> m.host() + ":" + config.httpPort()).orElse(null))
                     .put("kafkaExport", kafka == null ? null : kafka.gossip()));
@@ -217,6 +223,11 @@ public final class PaxcastNode extends VerticleBase {
             }
             log.info("event=node_started node={} http={}:{} data={} fsync={} voters={}", config.nodeId(),
                     config.httpHost(), s.actualPort(), config.dataDir(), config.fsync(), config.paxos().voters());
+            if (config.edgeAutoJoin()) {
+                // in the background: the node serves what it holds meanwhile, and /ready says when it is caught up
+                edgeMembership = new io.paxcast.broadcast.cluster.EdgeMembership(vertx, config.nodeId(), driver);
+                edgeMembership.join();
+            }
         });
     }
 
@@ -333,6 +344,13 @@ public final class PaxcastNode extends VerticleBase {
     public Future<?> stop() {
         log.info("event=node_stopping node={} commitSeq={}", config.nodeId(),
                 service == null ? 0 : service.log().headSeq());
+        if (edgeMembership != null) {
+            // leave first, while the node still talks to the cluster; bounded: Main's hook gives Vert.x 10 s
+            io.paxcast.broadcast.cluster.EdgeMembership leaving = edgeMembership;
+            edgeMembership = null;
+            leaving.stop();
+            return leaving.leave(EDGE_LEAVE_MILLIS).compose(v -> stop().mapEmpty());
+        }
         if (membershipAdmin != null) {
             membershipAdmin.stop();
         }

@@ -102,6 +102,12 @@ public final class MembershipAdmin {
             }
             return step(new MemberChange.AddLearner(id)).map(v -> members());
         }
+        JsonObject peer = peers.get().get(id);
+        if (peer != null && peer.getBoolean("edge", false)) {
+            // it would count in the quorum and never answer: one voter fewer than the configuration says
+            return Future.failedFuture(new ApiException(409, "invalid_change", id
+                    + " is an edge node (node.role=edge): it never votes, so it cannot be a voter"));
+        }
         Future<Void> learner = now.isLearner(id) ? Future.succeededFuture() : step(new MemberChange.AddLearner(id));
         return learner.compose(v -> step(new MemberChange.Promote(id))).map(v -> members());
     }

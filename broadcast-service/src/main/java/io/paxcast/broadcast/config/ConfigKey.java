@@ -10,6 +10,8 @@ public enum ConfigKey {
     NODE_ID("node.id", "n1", "this node's id; must be one of cluster.members"),
     NODE_ROLE("node.role", "member",
             "member (a voter of cluster.voters, or a node a membership change can make one) | edge (never votes: added as a learner, it holds the decided log with retention, serves HTTP, history and WebSocket, forwards publishes, and counts in no quorum)"),
+    EDGE_AUTO_JOIN("edge.autoJoin", "true",
+            "with node.role=edge: at start the node asks the cluster to add it as a learner, and on a graceful stop (SIGTERM) to remove it, so edge nodes scale with no admin call (false: an operator adds and removes it through /v1/admin/members)"),
     CLUSTER_NAME("cluster.name", "paxcast", "Hazelcast cluster name: nodes with another name never join"),
     CLUSTER_MEMBERS("cluster.members", "n1@127.0.0.1:5701,n2@127.0.0.1:5702,n3@127.0.0.1:5703",
             "the nodes, as id@host:hazelcastPort, comma-separated; Hazelcast joins these addresses over TCP; the bootstrap voters unless cluster.voters names fewer"),

@@ -48,7 +48,8 @@ public record NodeConfig(
         KafkaExportConfig kafkaExport,
         KafkaIngestConfig kafkaIngest,
         boolean tcpTransport,
-        int paxosPortOffset) {
+        int paxosPortOffset,
+        boolean edgeAutoJoin) {
 
     /** Whether this node may ever vote: false for an edge node (node.role=edge), which is no bootstrap voter. */
     private static boolean edge(Reader r, String nodeId, List<String> voters) {
@@ -215,7 +216,8 @@ public record NodeConfig(
                 r.string(ConfigKey.AUTH_JWT_SECRET),
                 kafkaExport(r, r.string(ConfigKey.CLUSTER_NAME)),
                 kafkaIngest(r, r.integer(ConfigKey.PUBLISH_MAX_BATCH_ITEMS, 1, 100_000)),
-                transport(r), r.integer(ConfigKey.CLUSTER_PAXOS_PORT_OFFSET, 1, 60000));
+                transport(r), r.integer(ConfigKey.CLUSTER_PAXOS_PORT_OFFSET, 1, 60000),
+                r.bool(ConfigKey.EDGE_AUTO_JOIN) && !mayVote);
     }
 
     /** Null (export off) unless {@code kafka.export.bootstrapServers} is set. */
@@ -335,6 +337,14 @@ public record NodeConfig(
         /** A bound of at least {@code min}, or {@code unlimited} ({@link Long#MAX_VALUE}). */
         long limit(ConfigKey key, long min) {
             return "unlimited".equals(string(key).trim()) ? Long.MAX_VALUE : longValue(key, min, Long.MAX_VALUE - 1);
+        }
+
+        boolean bool(ConfigKey key) {
+            String text = string(key);
+            if (!text.equals("true") && !text.equals("false")) {
+                throw new ConfigException(key, "is true or false, got '" + text + "'");
+            }
+            return text.equals("true");
         }
 
         int integer(ConfigKey key, int min, int max) {

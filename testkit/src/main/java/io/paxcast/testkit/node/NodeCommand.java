@@ -20,10 +20,11 @@ final class NodeCommand {
     private final List<String> jvmArgs;
     private final String classpath;
     private final String mainClass;
+    private final Map<Integer, String> nodeMainClasses;
     private final Map<String, String> extraEnv;
 
     NodeCommand(int size, Network network, String java, String heap, List<String> jvmArgs, String classpath,
-                String mainClass, Map<String, String> extraEnv) {
+                String mainClass, Map<Integer, String> nodeMainClasses, Map<String, String> extraEnv) {
         this.size = size;
         this.network = network;
         this.java = java;
@@ -31,6 +32,7 @@ final class NodeCommand {
         this.jvmArgs = List.copyOf(jvmArgs);
         this.classpath = classpath;
         this.mainClass = mainClass;
+        this.nodeMainClasses = Map.copyOf(nodeMainClasses);
         this.extraEnv = Map.copyOf(extraEnv);
     }
 
@@ -65,7 +67,7 @@ final class NodeCommand {
         cmd.addAll(network.markers(k));
         cmd.add("-cp");
         cmd.add(classpath);
-        cmd.add(mainClass);
+        cmd.add(nodeMainClasses.getOrDefault(k, mainClass));
         return cmd;
     }
 }

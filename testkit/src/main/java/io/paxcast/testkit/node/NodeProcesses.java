@@ -77,7 +77,7 @@ public final class NodeProcesses implements AutoCloseable {
         String classpath = b.classpath != null ? b.classpath : NodeJvm.thisClasspath(b.mainClass.equals(MAIN_CLASS));
         this.run = new RunResources(b, network, classpath);
         this.launch = new NodeCommand(size, network, b.java != null ? b.java : NodeJvm.javaBinary(), b.heap, b.jvmArgs,
-                run.classpath, b.mainClass, b.env);
+                run.classpath, b.mainClass, b.nodeMainClasses, b.env);
         this.shutdownHook = new Thread(this::teardown, label + "-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }

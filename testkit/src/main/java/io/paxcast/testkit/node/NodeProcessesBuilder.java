@@ -28,6 +28,7 @@ public final class NodeProcessesBuilder {
     Duration readyPoll = Duration.ofMillis(250);
     final List<String> jvmArgs = new ArrayList<>();
     final Map<String, String> env = new LinkedHashMap<>();
+    final Map<Integer, String> nodeMainClasses = new java.util.HashMap<>();
 
     NodeProcessesBuilder() {
     }
@@ -130,6 +131,15 @@ public final class NodeProcessesBuilder {
     /** Another main class, for the harness's own test; the node itself is {@link NodeProcesses#MAIN_CLASS}. */
     public NodeProcessesBuilder mainClass(String mainClass) {
         this.mainClass = mainClass;
+        return this;
+    }
+
+    /**
+     * Node k's main class, in place of the cluster's: the split deployment's entry points
+     * ({@code io.paxcast.broadcast.SequencerMain}, {@code io.paxcast.broadcast.EdgeMain}).
+     */
+    public NodeProcessesBuilder mainClass(int k, String mainClass) {
+        this.nodeMainClasses.put(k, mainClass);
         return this;
     }
 
