@@ -22,9 +22,12 @@ import java.util.List;
  */
 public final class Access {
 
-    /** What one bearer may do. */
-    public record Grant(List<String> pub, List<String> sub, boolean admin) {
-        public static final Grant ALL = new Grant(List.of("*"), List.of("*"), true);
+    /**
+     * What one bearer may do. {@code bearer} names the token for per-token limits (a digest of it, so
+     * no secret is kept), null when the node runs open.
+     */
+    public record Grant(List<String> pub, List<String> sub, boolean admin, String bearer) {
+        public static final Grant ALL = new Grant(List.of("*"), List.of("*"), true, null);
 
         public boolean mayPublish(String channel) {
             return new ChannelPatterns(pub).matches(channel);
@@ -62,8 +65,19 @@ public final class Access {
         }
         return jwt.authenticate(new TokenCredentials(token))
                 .map(user -> new Grant(patterns(user.principal().getValue("pub")), patterns(user.principal().getValue("sub")),
-                        Boolean.TRUE.equals(user.principal().getValue("admin"))))
+                        Boolean.TRUE.equals(user.principal().getValue("admin")), digest(token)))
                 .recover(e -> Future.failedFuture(new ApiException(401, "unauthorized", "invalid token: " + e.getMessage())));
+    }
+
+    /** A short digest of a token: what per-token limits key on. */
+    private static String digest(String token) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static List<String> patterns(Object claim) {

@@ -92,7 +92,40 @@ public record NodeConfig(
      */
     public record Limits(long maxPendingBytes, int idempotencyMaxKeys, int maxChannels, long subscribeMaxQueuedBytes,
                          int subscribePingSeconds, int httpMaxConnections, int httpIdleTimeoutSeconds,
-                         int httpReadIdleTimeoutSeconds, long httpMaxBufferedBodyBytes) {}
+                         int httpReadIdleTimeoutSeconds, long httpMaxBufferedBodyBytes, long readMaxWaitMillis,
+                         int readMaxWaiting, Set<String> allowedOrigins, int subscribeMaxFrameBytes,
+                         int subscribeMaxChannels, int httpMaxConnectionsPerIp, double publishRatePerIp,
+                         double publishRatePerToken, double publishRateBurstSeconds) {
+        /** Whether a browser page from {@code origin} may subscribe (no Origin header: no browser, allowed). */
+        public boolean originAllowed(String origin) {
+            return origin == null || allowedOrigins.isEmpty() || allowedOrigins.contains(origin);
+        }
+    }
+
+    /** {@code subscribe.allowedOrigins}: empty for {@code *}, else each origin as a browser sends it. */
+    private static Set<String> origins(Reader r) {
+        String text = r.string(ConfigKey.SUBSCRIBE_ALLOWED_ORIGINS);
+        if (text.equals("*")) {
+            return Set.of();
+        }
+        Set<String> origins = new java.util.LinkedHashSet<>();
+        for (String part : text.split(",")) {
+            String origin = part.trim();
+            if (origin.isEmpty()) {
+                continue;
+            }
+            if (!origin.matches("(?i)^https?://[^/\\s]+$")) {
+                throw new ConfigException(ConfigKey.SUBSCRIBE_ALLOWED_ORIGINS,
+                        "is `*` or a list of origins like https://app.example.com (scheme://host[:port], no path), got '"
+                                + origin + "'");
+            }
+            origins.add(origin.toLowerCase(java.util.Locale.ROOT));
+        }
+        if (origins.isEmpty()) {
+            throw new ConfigException(ConfigKey.SUBSCRIBE_ALLOWED_ORIGINS, "names no origin; `*` allows any");
+        }
+        return Set.copyOf(origins);
+    }
 
     /**
      * How much of the global log a node keeps: whichever bound is reached first expires the oldest
@@ -188,7 +221,16 @@ public record NodeConfig(
                 r.integer(ConfigKey.HTTP_MAX_CONNECTIONS, 1, 1_000_000),
                 r.integer(ConfigKey.HTTP_IDLE_TIMEOUT_SECONDS, 1, 86_400),
                 r.integer(ConfigKey.HTTP_READ_IDLE_TIMEOUT_SECONDS, 1, 86_400),
-                r.longValue(ConfigKey.HTTP_MAX_BUFFERED_BODY_BYTES, 1024, 1L << 40));
+                r.longValue(ConfigKey.HTTP_MAX_BUFFERED_BODY_BYTES, 1024, 1L << 40),
+                r.longValue(ConfigKey.READ_MAX_WAIT_MILLIS, 1, 600_000),
+                r.integer(ConfigKey.READ_MAX_WAITING, 1, 10_000_000),
+                origins(r),
+                r.integer(ConfigKey.SUBSCRIBE_MAX_FRAME_BYTES, 1024, 64 * 1024 * 1024),
+                r.integer(ConfigKey.SUBSCRIBE_MAX_CHANNELS, 1, 1_000_000),
+                r.integer(ConfigKey.HTTP_MAX_CONNECTIONS_PER_IP, 1, 1_000_000),
+                r.decimal(ConfigKey.PUBLISH_RATE_PER_IP, 0, 1e9),
+                r.decimal(ConfigKey.PUBLISH_RATE_PER_TOKEN, 0, 1e9),
+                r.decimal(ConfigKey.PUBLISH_RATE_BURST_SECONDS, 0.001, 3600));
         FsyncPolicy fsync;
         try {
             fsync = FsyncPolicy.parse(r.string(ConfigKey.STORAGE_FSYNC));
@@ -345,6 +387,20 @@ public record NodeConfig(
                 throw new ConfigException(key, "is true or false, got '" + text + "'");
             }
             return text.equals("true");
+        }
+
+        double decimal(ConfigKey key, double min, double max) {
+            String text = string(key);
+            double value;
+            try {
+                value = Double.parseDouble(text);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, "is a number, got '" + text + "'");
+            }
+            if (!(value >= min && value <= max)) {
+                throw new ConfigException(key, "is within " + min + ".." + max + ", got " + text);
+            }
+            return value;
         }
 
         int integer(ConfigKey key, int min, int max) {

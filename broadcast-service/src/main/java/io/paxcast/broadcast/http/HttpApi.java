@@ -9,6 +9,7 @@ import io.paxcast.broadcast.log.PublishResult;
 import io.paxcast.broadcast.log.OffsetExpired;
 import io.paxcast.broadcast.log.PublishedMessage;
 import io.paxcast.broadcast.ws.SubscriptionGateway;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -51,11 +52,13 @@ public final class HttpApi {
     private final Handler<RoutingContext> metricsHandler;
     private final Access access;
     private final BodyBudget bodies;
+    private final PublishRateLimiter rates;
     private final MembershipAdmin admin;
 
     public HttpApi(BroadcastService service, SubscriptionGateway gateway, Supplier<Map<String, JsonObject>> peers,
-                   Handler<RoutingContext> metricsHandler, Access access, MembershipAdmin admin) {
+                   Handler<RoutingContext> metricsHandler, Access access, MembershipAdmin admin, PublishRateLimiter rates) {
         this.access = access;
+        this.rates = rates;
         this.admin = admin;
         this.bodies = new BodyBudget(service.config().limits().httpMaxBufferedBodyBytes());
         this.service = service;
@@ -70,7 +73,7 @@ public final class HttpApi {
         router.route("/v1/*").handler(CorsHandler.create()
                 .addOrigin("*")
                 .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
-                .allowedHeaders(Set.of("Content-Type", "Idempotency-Key", "Authorization"))
+                .allowedHeaders(Set.of("Content-Type", "Idempotency-Key", "Authorization", IF_CHANNEL_OFFSET))
                 .exposedHeader("Retry-After"));
         router.route("/v1/*").handler(this::authenticate);
         int payloadLimit = service.config().maxPayloadBytes();
@@ -84,9 +87,9 @@ public final class HttpApi {
         router.post("/v1/messages")
                 .handler(BodyHandler.create(false).setBodyLimit(requestLimit))
                 .handler(this::publishBatch);
-        router.get("/v1/channels/:channel/messages").handler(this::channelHistory);
-        router.get("/v1/messages").handler(this::globalHistory);
-        router.get("/v1/subscribe").handler(this::subscribe);
+        router.get("/v1/channels/:channel/messages").handler(this::awaitMinSeq).handler(this::channelHistory);
+        router.get("/v1/messages").handler(this::awaitMinSeq).handler(this::globalHistory);
+        router.get("/v1/subscribe").handler(this::awaitMinSeq).handler(this::subscribe);
         router.get("/v1/cluster").handler(ctx -> json(ctx, 200, service.clusterView(peers.get())));
         router.route("/v1/admin/*").handler(HttpApi::requireAdmin);
         router.get("/v1/admin/members").handler(ctx -> json(ctx, 200, admin.members()));
@@ -124,11 +127,49 @@ public final class HttpApi {
     /** Past the node's publish bounds, a publish is refused before its body is read. */
     private void refuseWhenOverloaded(RoutingContext ctx) {
         ApiException overloaded = service.overloaded();
+        if (overloaded == null) {
+            overloaded = rates.admit(clientAddress(ctx), grant(ctx).bearer(), 1);
+        }
         if (overloaded != null) {
-            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close"); // the body stays unread
             throw overloaded;
         }
         ctx.next();
+    }
+
+    private static String clientAddress(RoutingContext ctx) {
+        return ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
+    }
+
+    /**
+     * Read-your-writes: with {@code minSeq=<seq>} the read (history, or a subscription's start) goes on
+     * only once this node has applied {@code seq}, waiting at most {@code read.maxWaitMillis}. A client
+     * that published through another node passes the {@code seq} it got back and reads its own write.
+     */
+    private void awaitMinSeq(RoutingContext ctx) {
+        String text = ctx.request().getParam("minSeq");
+        if (text == null) {
+            ctx.next();
+            return;
+        }
+        long minSeq = Validation.nonNegative("minSeq", text, 0);
+        Future<Void> applied = service.appliedAtLeast(minSeq);
+        if (applied.isComplete()) {
+            if (applied.failed()) {
+                throw (RuntimeException) applied.cause();
+            }
+            ctx.next();
+            return;
+        }
+        ctx.request().pause(); // a WebSocket upgrade must not read ahead of its handler
+        applied.onComplete(ar -> {
+            ctx.request().resume();
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+            } else {
+                ctx.next();
+            }
+        });
     }
 
     // ---------------------------------------------------------------- access
@@ -225,6 +266,10 @@ public final class HttpApi {
     private void publishOne(RoutingContext ctx) {
         PublishItem item = service.validator().clientItem(ctx.pathParam("channel"),
                 ctx.request().getHeader("Idempotency-Key"), () -> canonicalJson(ctx.body().buffer()), grant(ctx)::mayPublish);
+        String expected = ctx.request().getHeader(IF_CHANNEL_OFFSET);
+        if (expected != null) {
+            item = item.expecting(Validation.nonNegative(IF_CHANNEL_OFFSET, expected, 0));
+        }
         service.publish(List.of(item))
                 .onSuccess(results -> {
                     PublishResult r = results.get(0);
@@ -255,14 +300,31 @@ public final class HttpApi {
             if (key != null && !(key instanceof String)) {
                 throw ApiException.badRequest("invalid_idempotency_key", "item " + i + ": key must be a string");
             }
-            items.add(service.validator().clientItem(item.getValue("channel") instanceof String s ? s : null, (String) key,
-                    () -> Json.encode(item.getValue("data")), grant(ctx)::mayPublish));
+            PublishItem valid = service.validator().clientItem(item.getValue("channel") instanceof String s ? s : null,
+                    (String) key, () -> Json.encode(item.getValue("data")), grant(ctx)::mayPublish);
+            if (item.containsKey("expectOffset")) {
+                valid = valid.expecting(expectOffset(i, item.getValue("expectOffset")));
+            }
+            items.add(valid);
         }
+        rates.take(clientAddress(ctx), grant(ctx).bearer(), items.size() - 1); // admission took one
         service.publish(items).onSuccess(results -> {
             JsonArray out = new JsonArray();
             results.forEach(r -> out.add(r.toJson()));
             json(ctx, 201, new JsonObject().put("results", out));
         }).onFailure(ctx::fail);
+    }
+
+    /** Conditional publish: the channel offset a message must follow (docs/API.md, "Conditional publish"). */
+    private static final String IF_CHANNEL_OFFSET = "If-Channel-Offset";
+
+    /** A batch item's {@code expectOffset}: an integer of at least 0, or 400 invalid_batch. */
+    private static long expectOffset(int i, Object value) {
+        if (value instanceof Number n && (value instanceof Integer || value instanceof Long) && n.longValue() >= 0) {
+            return n.longValue();
+        }
+        throw ApiException.badRequest("invalid_batch", "item " + i + ": expectOffset must be an integer of at least 0, got "
+                + Json.encode(value));
     }
 
     /** The body as compact JSON text, or 400 invalid_json. */

@@ -261,6 +261,12 @@ public final class BroadcastLog implements AutoCloseable {
             }
             next++;
             List<PublishItem> items = PublishCodec.decode(command.payload());
+            List<PublishResult> rejected = conditionsFailed(items, ts);
+            if (rejected != null) {
+                results.put(command.id(), rejected); // nothing of the batch is appended
+                position += items.size();
+                continue;
+            }
             List<PublishResult> commandResults = new ArrayList<>(items.size());
             for (PublishItem item : items) {
                 String key = item.key() == null ? null : keyOf(item.channel(), item.key());
@@ -283,6 +289,37 @@ public final class BroadcastLog implements AutoCloseable {
         }
         retention.advance(index, payloadBytes);
         return new Applied(slot, messages, results);
+    }
+
+    /**
+     * Conditional publish, decided here, in the applied order, so identically on every node: a command
+     * whose items carry expected offsets is appended only if each matches its channel's last offset at
+     * that point (after the command's earlier items on the same channel). Null if every condition holds
+     * (or none is set); else one {@link PublishResult#mismatch} per item, each with the offset its
+     * channel would have had before it. An item whose idempotency key was seen is a replay and checks
+     * nothing: the retry of a conditional publish that was ordered answers with its original result.
+     */
+    private List<PublishResult> conditionsFailed(List<PublishItem> items, long ts) {
+        if (items.stream().noneMatch(PublishItem::conditional)) {
+            return null;
+        }
+        Map<String, Long> heads = new HashMap<>();
+        Set<String> batchKeys = new java.util.HashSet<>(); // a key twice in one batch: the second is a replay
+        List<PublishResult> mismatches = new ArrayList<>(items.size());
+        boolean failed = false;
+        for (PublishItem item : items) {
+            long head = heads.computeIfAbsent(item.channel(), index::channelHead);
+            mismatches.add(PublishResult.mismatch(item.channel(), head, ts));
+            String key = item.key() == null ? null : keyOf(item.channel(), item.key());
+            if (key != null && (keys.lookup(key) > 0 || !batchKeys.add(key))) {
+                continue;
+            }
+            if (item.conditional() && item.expectOffset() != head) {
+                failed = true;
+            }
+            heads.put(item.channel(), head + 1);
+        }
+        return failed ? mismatches : null;
     }
 
     private static String keyOf(String channel, String key) {

@@ -58,6 +58,7 @@ public final class BroadcastService {
     private final SequencerDriver driver;
     private final PublishWaiters waiters;
     private final ClusterView clusterView;
+    private final AppliedSeqWaits reads;
     private String failure;
 
     public BroadcastService(Vertx vertx, NodeConfig config, BroadcastLog broadcastLog, Subscribers subscribers,
@@ -71,6 +72,8 @@ public final class BroadcastService {
         this.driver = sequencer.create(this::onDelivery, this::onNodeFailed);
         this.waiters = new PublishWaiters(vertx, config, broadcastLog, metrics, driver);
         this.clusterView = new ClusterView(this);
+        this.reads = new AppliedSeqWaits(vertx, broadcastLog::headSeq, config.limits().readMaxWaitMillis(),
+                config.limits().readMaxWaiting());
     }
 
     public BroadcastLog log() {
@@ -113,6 +116,8 @@ public final class BroadcastService {
         byte[] payload = PublishCodec.encode(items);
         long started = System.nanoTime();
         int count = items.size(); // not the items: the request's bodies are garbage once encoded
+        long[] expected = items.stream().anyMatch(PublishItem::conditional)
+                ? items.stream().mapToLong(PublishItem::expectOffset).toArray() : null;
         // Counted at once, so the admission of the next request sees this one even before the sequencer
         // (on its own context) has taken it.
         PublishWaiters.Waiter waiter = waiters.reserve(items, payload.length);
@@ -125,8 +130,50 @@ public final class BroadcastService {
                 metrics.refused(e.code);
                 return Future.failedFuture(e);
             }
-            return waiters.await(id, waiter).onSuccess(r -> metrics.published(count, System.nanoTime() - started));
+            return waiters.await(id, waiter).compose(results -> {
+                ApiException mismatch = expected == null ? null : offsetMismatch(expected, results);
+                if (mismatch != null) {
+                    metrics.refused(mismatch.code);
+                    return Future.failedFuture(mismatch);
+                }
+                metrics.published(count, System.nanoTime() - started);
+                return Future.succeededFuture(results);
+            });
         });
+    }
+
+    /**
+     * {@code 409 offset_mismatch} for a conditional publish the log did not order (its first item whose
+     * expected offset was not its channel's, with that offset), or null.
+     */
+    private static ApiException offsetMismatch(long[] expected, List<PublishResult> results) {
+        if (results.isEmpty() || !results.get(0).mismatch()) {
+            return null;
+        }
+        for (int i = 0; i < expected.length; i++) {
+            PublishResult r = results.get(i);
+            if (expected[i] != PublishItem.UNCONDITIONAL && expected[i] != r.offset()) {
+                ApiException e = new ApiException(409, "offset_mismatch", "channel " + r.channel() + " was at offset "
+                        + r.offset() + ", not " + expected[i] + ", where this publish was ordered; nothing was"
+                        + " appended" + (expected.length > 1 ? " of the batch (item " + i + ")" : ""))
+                        .withDetail("offset", r.offset()).withDetail("expected", expected[i]);
+                return expected.length > 1 ? e.withDetail("index", i) : e;
+            }
+        }
+        throw new IllegalStateException("a rejected conditional publish with every condition met");
+    }
+
+    /**
+     * Read-your-writes: completes once this node has applied {@code seq} of the global log
+     * ({@link AppliedSeqWaits}: bounded in count and time).
+     */
+    public Future<Void> appliedAtLeast(long seq) {
+        return reads.await(seq);
+    }
+
+    /** Reads waiting for a {@code minSeq} now. */
+    public int waitingReads() {
+        return reads.waiting();
     }
 
     /** Null if a publish may be read now; else the 429 to answer before its body is even read. */
@@ -146,6 +193,7 @@ public final class BroadcastService {
         waiters.complete(applied.results());
         subscribers.onApplied(applied.messages());
         if (!applied.messages().isEmpty()) {
+            reads.onApplied();
             for (Runnable listener : appliedListeners) {
                 listener.run();
             }
@@ -174,6 +222,7 @@ public final class BroadcastService {
         String why = driver.failure();
         failure = why == null ? "stopped" : why;
         waiters.failAll(this::nodeFailed);
+        reads.failAll(failure);
         subscribers.closeAll("node_failed", "this node stopped: " + failure + "; resume on another node with after=<last seq>");
     }
 

@@ -3,6 +3,7 @@ package io.paxcast.broadcast.ws;
 import io.paxcast.broadcast.auth.Access;
 import io.paxcast.broadcast.api.ApiException;
 import io.paxcast.broadcast.api.Validation;
+import io.paxcast.broadcast.config.NodeConfig;
 import io.paxcast.broadcast.log.PublishItem;
 import io.paxcast.broadcast.service.BroadcastService;
 import io.vertx.core.Future;
@@ -30,11 +31,25 @@ public final class SubscriptionGateway {
 
     private final BroadcastService service;
     private final SubscriptionHub hub;
+    private final io.paxcast.broadcast.http.PublishRateLimiter rates;
 
-    /** @param hub where the service multicasts to ({@link BroadcastService}'s subscribers): the live end of a subscription */
-    public SubscriptionGateway(BroadcastService service, SubscriptionHub hub) {
+    /**
+     * @param hub   where the service multicasts to ({@link BroadcastService}'s subscribers): the live end of a subscription
+     * @param rates the per-client publish rates, shared with the HTTP publishes
+     */
+    public SubscriptionGateway(BroadcastService service, SubscriptionHub hub, io.paxcast.broadcast.http.PublishRateLimiter rates) {
         this.service = service;
         this.hub = hub;
+        this.rates = rates;
+    }
+
+    /**
+     * The frame and message size above which Vert.x drops a WebSocket itself: 4 times
+     * {@code subscribe.maxFrameBytes}, so a message above that limit reaches the gateway, which closes
+     * with 1009, and memory per connection stays bounded.
+     */
+    public static int backstopBytes(NodeConfig.Limits limits) {
+        return (int) Math.min(Integer.MAX_VALUE, 4L * limits.subscribeMaxFrameBytes());
     }
 
     public record Request(Set<String> channels, JsonArray names, long after) {}
@@ -45,13 +60,25 @@ public final class SubscriptionGateway {
         if (channelsParam == null || channelsParam.isBlank()) {
             throw ApiException.badRequest("invalid_parameter", "channels is required: channels=a,b or channels=*");
         }
+        NodeConfig.Limits limits = service.config().limits();
+        String origin = request.getHeader("Origin");
+        if (!limits.originAllowed(origin == null ? null : origin.toLowerCase(java.util.Locale.ROOT))) {
+            // a page from another site must not read the stream with its visitor's credentials
+            throw new ApiException(403, "origin_forbidden", "WebSockets from origin " + origin
+                    + " are not allowed here (subscribe.allowedOrigins)");
+        }
         Set<String> channels = null;
         JsonArray names = new JsonArray();
         if (channelsParam.trim().equals("*")) {
             names.add("*");
         } else {
             channels = new LinkedHashSet<>();
-            for (String part : channelsParam.split(",")) {
+            String[] parts = channelsParam.split(",");
+            if (parts.length > limits.subscribeMaxChannels()) {
+                throw ApiException.badRequest("too_many_channels", "a subscription names at most "
+                        + limits.subscribeMaxChannels() + " channels (subscribe.maxChannels), got " + parts.length);
+            }
+            for (String part : parts) {
                 channels.add(Validation.channel(part.trim()));
             }
             channels.forEach(names::add);
@@ -82,7 +109,15 @@ public final class SubscriptionGateway {
         socket.exceptionHandler(e -> subscriber.onSocketClosed());
         socket.binaryMessageHandler(b -> reply(socket, ApiException.badRequest("invalid_frame",
                 "frames are JSON text").frame(null)));
-        socket.textMessageHandler(text -> onClientFrame(socket, text, grant));
+        int maxFrameBytes = service.config().limits().subscribeMaxFrameBytes();
+        socket.textMessageHandler(text -> {
+            if (io.paxcast.broadcast.api.Utf8.length(text) > maxFrameBytes) {
+                // nothing of it is read: closed as RFC 6455 says for a message too big to process
+                socket.close((short) 1009, "a client message holds at most " + maxFrameBytes + " bytes");
+                return;
+            }
+            onClientFrame(socket, text, grant);
+        });
         subscriber.start(request.names());
     }
 
@@ -101,6 +136,12 @@ public final class SubscriptionGateway {
         String id = frame.getValue("id") == null ? null : String.valueOf(frame.getValue("id"));
         if (!"publish".equals(frame.getValue("type"))) {
             reply(socket, ApiException.badRequest("invalid_frame", "unknown frame type " + frame.getValue("type")).frame(id));
+            return;
+        }
+        String address = socket.remoteAddress() == null ? "" : socket.remoteAddress().hostAddress();
+        ApiException limited = rates.admit(address, grant.bearer(), 1);
+        if (limited != null) {
+            reply(socket, limited.withDetail("retryAfter", limited.retryAfterSeconds).frame(id));
             return;
         }
         try {

@@ -27,7 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The broadcast log against a reference model written plainly (lists and maps on the heap): random
  * logs in which the learner left some commands out (chosen a second time: item positions shift) and
  * items repeat idempotency keys (within the window: nothing appended, the original result; after it:
- * appended again). Every result, message, history page and resume point must equal the model's.
+ * appended again) and some items are conditional (an expected channel offset, often right, sometimes
+ * not: the whole command is then appended nowhere). Every result, message, history page and resume
+ * point must equal the model's.
  */
 class BroadcastLogTest {
     private static final long WINDOW = 50;
@@ -43,8 +45,16 @@ class BroadcastLogTest {
 
         List<PublishResult> apply(List<PublishItem> items, long ts, long clock) {
             keys.values().removeIf(v -> v[1] < clock - WINDOW);
+            int messagesBefore = messages.size();
+            Map<String, Integer> sizesBefore = new HashMap<>();
+            channels.forEach((c, seqs) -> sizesBefore.put(c, seqs.size()));
+            LinkedHashMap<String, long[]> keysBefore = new LinkedHashMap<>(keys);
             List<PublishResult> results = new ArrayList<>();
+            List<PublishResult> mismatches = new ArrayList<>();
+            boolean failed = false;
             for (PublishItem item : items) {
+                List<Long> seqs = channels.computeIfAbsent(item.channel(), c -> new ArrayList<>());
+                mismatches.add(PublishResult.mismatch(item.channel(), seqs.size(), ts));
                 String k = item.key() == null ? null : item.channel() + "\u0000" + item.key();
                 long[] earlier = k == null ? null : keys.get(k);
                 if (earlier != null) {
@@ -52,8 +62,10 @@ class BroadcastLogTest {
                     results.add(new PublishResult(m.seq(), m.channel(), m.offset(), m.ts(), true));
                     continue;
                 }
+                if (item.conditional() && item.expectOffset() != seqs.size()) {
+                    failed = true; // the whole command is undone below
+                }
                 long seq = messages.size() + 1;
-                List<Long> seqs = channels.computeIfAbsent(item.channel(), c -> new ArrayList<>());
                 seqs.add(seq);
                 messages.add(new PublishedMessage(seq, item.channel(), seqs.size(), ts, item.dataJson(), item.key()));
                 if (k != null) {
@@ -61,7 +73,14 @@ class BroadcastLogTest {
                 }
                 results.add(new PublishResult(seq, item.channel(), seqs.size(), ts, false));
             }
-            return results;
+            if (!failed) {
+                return results;
+            }
+            messages.subList(messagesBefore, messages.size()).clear();
+            channels.forEach((c, seqs) -> seqs.subList(sizesBefore.getOrDefault(c, 0), seqs.size()).clear());
+            keys.clear();
+            keys.putAll(keysBefore);
+            return mismatches;
         }
     }
 
@@ -82,29 +101,35 @@ class BroadcastLogTest {
 
     @Test
     void answersEqualAPlainModelOnRandomLogs() {
+        long[] conditional = new long[2]; // {commands with a condition that were ordered, that were refused}
         for (long seed = 1; seed <= 40; seed++) {
             try {
-                run(seed, dir.resolve("s" + seed));
+                run(seed, dir.resolve("s" + seed), conditional);
             } catch (AssertionError | RuntimeException e) {
                 throw new AssertionError("seed " + seed + " (rerun: this test, seed loop from " + seed + ")", e);
             }
         }
+        assertTrue(conditional[0] > 1000 && conditional[1] > 1000, "conditional commands ordered " + conditional[0]
+                + ", refused " + conditional[1] + ": both outcomes must be exercised");
     }
 
-    private static void run(long seed, Path dir) {
-        RandomLog generated = new RandomLog(seed);
+    private static void run(long seed, Path dir, long[] conditional) {
+        RandomLog generated = new RandomLog(seed, true);
         Random random = generated.random();
         Model model = new Model();
         Set<String> channelNames = generated.channels();
         try (BroadcastLog log = new BroadcastLog(generated, MessageIndex.create(dir), WINDOW)) {
             for (long slot = 1; slot <= 300; slot++) {
-                RandomLog.Slot next = generated.next();
+                RandomLog.Slot next = generated.next(log::channelHead);
                 Delivery delivery = next.delivery();
                 BroadcastLog.Applied result = log.apply(delivery);
                 for (int k = 0; k < delivery.commands().size(); k++) {
+                    List<PublishResult> answers = result.results().get(delivery.commands().get(k).id());
                     assertEquals(model.apply(next.appliedItems().get(k), delivery.timestampMillis(),
-                                    delivery.logClockMillis()), result.results().get(delivery.commands().get(k).id()),
-                            "results of slot " + slot + " command " + k);
+                                    delivery.logClockMillis()), answers, "results of slot " + slot + " command " + k);
+                    if (next.appliedItems().get(k).stream().anyMatch(PublishItem::conditional)) {
+                        conditional[answers.get(0).mismatch() ? 1 : 0]++;
+                    }
                 }
             }
             assertEquals(model.messages.size(), log.headSeq());

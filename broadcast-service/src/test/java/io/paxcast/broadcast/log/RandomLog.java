@@ -34,13 +34,29 @@ final class RandomLog implements ChosenLogReader {
     private long ts = 1_000;
     private long clock;
     private long counter;
+    private final boolean conditions;
 
     RandomLog(long seed) {
+        this(seed, false);
+    }
+
+    /** With {@code conditions}, about one item in four expects a channel offset (right more often than not). */
+    RandomLog(long seed, boolean conditions) {
         this.random = new Random(seed);
+        this.conditions = conditions;
     }
 
     /** The next slot (the generator also remembers it: {@link #slot}). */
     Slot next() {
+        return next(channel -> 0);
+    }
+
+    /**
+     * The next slot; a conditional item expects about {@code heads}' offset of its channel plus the items
+     * before it in the slot (often right; wrong when one of those is a replay, refused or left out, or
+     * when the guess is moved on purpose).
+     */
+    Slot next(java.util.function.ToLongFunction<String> heads) {
         long slot = slots.size() + 1;
         ts = Math.max(ts, ts + random.nextInt(20) - 5);
         clock += random.nextInt(12);
@@ -56,7 +72,16 @@ final class RandomLog implements ChosenLogReader {
                 if (key != null) {
                     keys.add(channel + "\u0000" + key);
                 }
-                items.add(new PublishItem(channel, key, "{\"n\":" + random.nextInt(1000) + "}"));
+                PublishItem item = new PublishItem(channel, key, "{\"n\":" + random.nextInt(1000) + "}");
+                if (conditions && random.nextInt(4) == 0) {
+                    long guess = heads.applyAsLong(channel) + commands.stream()
+                            .flatMap(earlier -> PublishCodec.decode(earlier.payload()).stream())
+                            .filter(other -> other.channel().equals(channel)).count()
+                            + items.stream().filter(other -> other.channel().equals(channel)).count();
+                    int moved = random.nextInt(4) == 0 ? random.nextInt(3) - 1 : 0;
+                    item = item.expecting(Math.max(0, guess + moved));
+                }
+                items.add(item);
             }
             Command command = new Command(new CommandId("n1", 1, ++counter), counter, PublishCodec.encode(items));
             commands.add(command);
