@@ -54,6 +54,7 @@ public final class PaxcastNode extends VerticleBase {
     private MapDbStorage storage;
     private ConnectionGuard connections;
     private PublishRateLimiter rates;
+    private io.paxcast.broadcast.auth.Access access;
     private long pingTimer = -1;
     private SequencerDriver driver;
     private PeerStatus peers;
@@ -178,10 +179,12 @@ public final class PaxcastNode extends VerticleBase {
             membershipAdmin = new io.paxcast.broadcast.cluster.MembershipAdmin(vertx, config.nodeId(), driver, peers::view,
                     60_000);
             membershipAdmin.start();
+            access = new io.paxcast.broadcast.auth.Access(vertx, config.jwtSecret(),
+                    config.jwksFile().isBlank() ? null : java.nio.file.Path.of(config.jwksFile()), config.jwksReloadSeconds());
             rates = new PublishRateLimiter(config.limits().publishRatePerIp(), config.limits().publishRatePerToken(),
                     config.limits().publishRateBurstSeconds(), System::nanoTime);
             HttpApi api = new HttpApi(service, new SubscriptionGateway(service, hub, rates), peers::view,
-                    PrometheusScrapingHandler.create(registry), new io.paxcast.broadcast.auth.Access(vertx, config.jwtSecret()),
+                    PrometheusScrapingHandler.create(registry), access,
                     membershipAdmin, rates);
             // HTTP/1.1 only: no h2c. A client that asks to upgrade (the JDK's HttpClient does by default) is
             // answered in HTTP/1.1 on the same connection. Over an h2c upgrade, the overload test's client
@@ -225,8 +228,8 @@ public final class PaxcastNode extends VerticleBase {
             if (kafka != null) {
                 kafka.start(); // after the node serves: a Kafka problem never keeps it from starting
             }
-            if (config.jwtSecret().isBlank()) {
-                log.warn("event=auth_disabled node={} note=\"no auth.jwtSecret configured: the node runs open\"",
+            if (config.jwtSecret().isBlank() && config.jwksFile().isBlank()) {
+                log.warn("event=auth_disabled node={} note=\"no auth.jwtSecret nor auth.jwksFile configured: the node runs open\"",
                         config.nodeId());
             }
             log.info("event=node_started node={} http={}:{} data={} fsync={} voters={}", config.nodeId(),
@@ -329,6 +332,8 @@ public final class PaxcastNode extends VerticleBase {
                 .description("bytes of the Paxos storage's MapDB files (one per journal segment)").register(registry);
         Gauge.builder("paxcast.http.connections", this, n -> n.connections.openConnections()).register(registry);
         Gauge.builder("paxcast.http.connections.refused", this, n -> n.connections.refusedConnections()).register(registry);
+        Gauge.builder("paxcast.auth.jwks.reload.failures", this, n -> n.access == null ? 0 : n.access.jwksReloadFailures())
+                .description("changed auth.jwksFile contents that could not be used (the keys before stayed)").register(registry);
         Gauge.builder("paxcast.publish.rate.limited", this, n -> n.rates == null ? 0 : n.rates.refused())
                 .description("publishes refused by publish.ratePerIp / publish.ratePerToken").register(registry);
         Gauge.builder("paxcast.http.connections.refused.per.ip", this, n -> n.connections.refusedPerAddress())
@@ -368,6 +373,9 @@ public final class PaxcastNode extends VerticleBase {
         }
         if (membershipAdmin != null) {
             membershipAdmin.stop();
+            if (access != null) {
+                access.close();
+            }
         }
         if (peers != null) {
             peers.stop();

@@ -49,7 +49,9 @@ public record NodeConfig(
         KafkaIngestConfig kafkaIngest,
         boolean tcpTransport,
         int paxosPortOffset,
-        boolean edgeAutoJoin) {
+        boolean edgeAutoJoin,
+        String jwksFile,
+        int jwksReloadSeconds) {
 
     /** Whether this node may ever vote: false for an edge node (node.role=edge), which is no bootstrap voter. */
     private static boolean edge(Reader r, String nodeId, List<String> voters) {
@@ -259,7 +261,9 @@ public record NodeConfig(
                 kafkaExport(r, r.string(ConfigKey.CLUSTER_NAME)),
                 kafkaIngest(r, r.integer(ConfigKey.PUBLISH_MAX_BATCH_ITEMS, 1, 100_000)),
                 transport(r), r.integer(ConfigKey.CLUSTER_PAXOS_PORT_OFFSET, 1, 60000),
-                r.bool(ConfigKey.EDGE_AUTO_JOIN) && !mayVote);
+                r.bool(ConfigKey.EDGE_AUTO_JOIN) && !mayVote,
+                r.string(ConfigKey.AUTH_JWKS_FILE),
+                r.integer(ConfigKey.AUTH_JWKS_RELOAD_SECONDS, 1, 86_400));
     }
 
     /** Null (export off) unless {@code kafka.export.bootstrapServers} is set. */
