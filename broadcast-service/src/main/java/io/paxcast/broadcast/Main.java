@@ -106,10 +106,7 @@ public final class Main {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        Vertx vertx = get(Vertx.builder().with(options)
-                .withMetrics(new MicrometerMetricsFactory(registry))
-                .withClusterManager(new HazelcastClusterManager(HazelcastSetup.build(config)))
-                .buildClustered().toCompletionStage().toCompletableFuture());
+        Vertx vertx = joinCluster(config, options, registry);
         log.info("event=cluster_joined node={} millis={}", config.nodeId(), (System.nanoTime() - started) / 1_000_000);
         get(vertx.deployVerticle(new PaxcastNode(config, registry, get(storage))).toCompletionStage().toCompletableFuture());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -120,6 +117,40 @@ public final class Main {
             }
         }, "paxcast-shutdown"));
         return vertx;
+    }
+
+    /** How long a start keeps asking to join the Hazelcast cluster before it gives up. */
+    static final long JOIN_DEADLINE_MILLIS = 120_000;
+    /** Joins refused so far in this JVM (ClusterJoinRetryTest watches it). */
+    static final java.util.concurrent.atomic.AtomicInteger JOINS_REFUSED = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * Joins the cluster, asking again (after 1, 2, 4, 5, 5 .. s) while it is refused: a cluster that is
+     * merging after a partition freezes its membership for a moment (Hazelcast's FROZEN state) and
+     * refuses a member that restarts then ("Cluster state either is locked or doesn't allow new members
+     * to join"); a restart then must wait, not exit. Gives up after {@link #JOIN_DEADLINE_MILLIS}.
+     */
+    private static Vertx joinCluster(NodeConfig config, VertxOptions options, PrometheusMeterRegistry registry)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_DEADLINE_MILLIS);
+        long backoff = 1000;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return get(Vertx.builder().with(options)
+                        .withMetrics(new MicrometerMetricsFactory(registry))
+                        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.build(config)))
+                        .buildClustered().toCompletionStage().toCompletableFuture());
+            } catch (Exception e) {
+                JOINS_REFUSED.incrementAndGet();
+                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) > deadline) {
+                    throw e;
+                }
+                log.warn("event=cluster_join_retry node={} attempt={} retryInMillis={} error=\"{}\"", config.nodeId(),
+                        attempt, backoff, rootMessage(e));
+                Thread.sleep(backoff); // nothing runs yet: this thread only waits to ask again
+                backoff = Math.min(backoff * 2, 5000);
+            }
+        }
     }
 
     private static <T> T get(CompletableFuture<T> future) throws Exception {

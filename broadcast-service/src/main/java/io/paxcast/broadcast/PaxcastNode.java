@@ -7,6 +7,8 @@ import io.paxcast.broadcast.cluster.SnapshotTransfer;
 import io.paxcast.broadcast.config.NodeConfig;
 import io.paxcast.broadcast.http.ConnectionGuard;
 import io.paxcast.broadcast.http.PublishRateLimiter;
+import io.paxcast.broadcast.status.StatusSampler;
+import io.paxcast.broadcast.status.StatusStream;
 import io.paxcast.broadcast.http.FlushCoalescing;
 import io.paxcast.broadcast.http.HttpApi;
 import io.paxcast.broadcast.kafka.KafkaBridge;
@@ -54,6 +56,8 @@ public final class PaxcastNode extends VerticleBase {
     private MapDbStorage storage;
     private ConnectionGuard connections;
     private PublishRateLimiter rates;
+    private StatusSampler sampler;
+    private StatusStream statusStream;
     private io.paxcast.broadcast.auth.Access access;
     private long pingTimer = -1;
     private SequencerDriver driver;
@@ -152,7 +156,8 @@ public final class PaxcastNode extends VerticleBase {
             RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
                     .create(System.nanoTime() ^ config.nodeId().hashCode());
             // One way: the service makes the sequencer with its delivery and failure callbacks.
-            service = new BroadcastService(vertx, config, broadcastLog, hub, new PublishMetrics(registry),
+            PublishMetrics publishMetrics = new PublishMetrics(registry);
+            service = new BroadcastService(vertx, config, broadcastLog, hub, publishMetrics,
                     (onDelivery, onFailure) -> new SequencerDriver(vertx, config.paxos(), storage, transport,
                             config.tickMillis(), onDelivery, onFailure, random, System::currentTimeMillis,
                             resumed == null ? null : resumed.checkpoint()));
@@ -169,7 +174,10 @@ public final class PaxcastNode extends VerticleBase {
                     .put("edge", !config.paxos().voting()) // an edge node: never to be made a voter
                     .put("http", config.members().stream().filter(m -> m.id().equals(config.nodeId())).findFirst()
                             .map(m -> m.host() + ":" + config.httpPort()).orElse(null))
-                    .put("kafkaExport", kafka == null ? null : kafka.gossip()));
+                    .put("kafkaExport", kafka == null ? null : kafka.gossip())
+                    .put("dash", sampler == null ? null : sampler.latest()));
+            sampler = new StatusSampler(vertx, publishMetrics, () -> dashboardNow(broadcastLog, hub, publishMetrics));
+            sampler.start();
             peers.start();
             kafka = KafkaBridge.create(vertx, config, service, registry, peers::view);
             if (kafka != null) {
@@ -183,9 +191,10 @@ public final class PaxcastNode extends VerticleBase {
                     config.jwksFile().isBlank() ? null : java.nio.file.Path.of(config.jwksFile()), config.jwksReloadSeconds());
             rates = new PublishRateLimiter(config.limits().publishRatePerIp(), config.limits().publishRatePerToken(),
                     config.limits().publishRateBurstSeconds(), System::nanoTime);
+            statusStream = new StatusStream(vertx, sampler, service::clusterView, peers::view);
             HttpApi api = new HttpApi(service, new SubscriptionGateway(service, hub, rates), peers::view,
                     PrometheusScrapingHandler.create(registry), access,
-                    membershipAdmin, rates);
+                    membershipAdmin, rates, statusStream);
             // HTTP/1.1 only: no h2c. A client that asks to upgrade (the JDK's HttpClient does by default) is
             // answered in HTTP/1.1 on the same connection. Over an h2c upgrade, the overload test's client
             // once read 'xxxx' of a 260 KB history page where a frame header belonged (ProtocolException:
@@ -270,6 +279,27 @@ public final class PaxcastNode extends VerticleBase {
         // store was compacted, the sequencer asks for a peer's snapshot first: Snapshots installs it).
         return new BroadcastLog(storage, MessageIndex.create(indexDir, config.indexSegmentShift()),
                 config.dedupeWindowMillis(), config.retention());
+    }
+
+    /** What the dashboard shows as this node's present ({@link StatusSampler}). */
+    private JsonObject dashboardNow(BroadcastLog broadcastLog, SubscriptionHub hub, PublishMetrics publishMetrics) {
+        io.paxcast.paxos.core.NodeStatus st = driver.status();
+        JsonObject now = new JsonObject().put("node", config.nodeId())
+                .put("role", st == null ? "starting" : st.role())
+                .put("leader", st != null && st.leaderInTouch() ? st.leaderId() : null)
+                .put("ballot", st == null ? null : st.ballot().toString())
+                .put("commitSeq", broadcastLog.headSeq())
+                .put("earliestSeq", broadcastLog.earliestSeq())
+                .put("diskBytes", storage.journalBytes() + storage.mapDbBytes() + broadcastLog.indexDiskBytes())
+                .put("subscribers", hub.size())
+                .put("slowClosed", hub.slowConsumersClosed())
+                .put("refused", publishMetrics.refusedTotal() + (rates == null ? 0 : rates.refused()))
+                .put("ready", service.isReady());
+        if (st != null && st.membership() != null) {
+            now.put("epoch", st.membership().epoch()).put("voters", new io.vertx.core.json.JsonArray(st.membership().voters()))
+                    .put("learners", new io.vertx.core.json.JsonArray(st.membership().learners()));
+        }
+        return now;
     }
 
     private void registerGauges(BroadcastLog broadcastLog, SubscriptionHub hub) {
@@ -382,6 +412,12 @@ public final class PaxcastNode extends VerticleBase {
         }
         if (snapshots != null) {
             snapshots.stop();
+            if (sampler != null) {
+                sampler.stop();
+            }
+            if (statusStream != null) {
+                statusStream.stop();
+            }
         }
         if (snapshotTransfer != null) {
             snapshotTransfer.stop();

@@ -141,8 +141,11 @@ final class Nemesis {
     void healEverything() {
         cluster.heal();
         for (int k = 1; k <= cluster.size(); k++) {
-            cluster.resume(k);
-            if (!cluster.isAlive(k)) {
+            if (cluster.isAlive(k)) {
+                cluster.resume(k);
+            } else {
+                // a node the schedule did not kill exited by itself: say so, then restart it like any other
+                log("n" + k + " is not running (it exited by itself, see its log); restarting it");
                 cluster.restart(k);
             }
         }

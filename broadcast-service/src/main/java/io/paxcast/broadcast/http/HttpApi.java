@@ -53,10 +53,13 @@ public final class HttpApi {
     private final Access access;
     private final BodyBudget bodies;
     private final PublishRateLimiter rates;
+    private final io.paxcast.broadcast.status.StatusStream status;
     private final MembershipAdmin admin;
 
     public HttpApi(BroadcastService service, SubscriptionGateway gateway, Supplier<Map<String, JsonObject>> peers,
-                   Handler<RoutingContext> metricsHandler, Access access, MembershipAdmin admin, PublishRateLimiter rates) {
+                   Handler<RoutingContext> metricsHandler, Access access, MembershipAdmin admin, PublishRateLimiter rates,
+                   io.paxcast.broadcast.status.StatusStream status) {
+        this.status = status;
         this.access = access;
         this.rates = rates;
         this.admin = admin;
@@ -93,6 +96,9 @@ public final class HttpApi {
         router.get("/v1/cluster").handler(ctx -> json(ctx, 200, service.clusterView(peers.get())));
         router.route("/v1/admin/*").handler(HttpApi::requireAdmin);
         router.get("/v1/admin/members").handler(ctx -> json(ctx, 200, admin.members()));
+        router.get("/v1/admin/status").handler(ctx -> json(ctx, 200, "true".equals(ctx.request().getParam("history"))
+                ? status.withHistory() : status.status()));
+        router.get("/v1/admin/status/stream").handler(status::handle);
         router.post("/v1/admin/members").handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::addMember);
         router.delete("/v1/admin/members/:id").handler(ctx -> {
             String id = memberId(ctx.pathParam("id"));
@@ -106,6 +112,13 @@ public final class HttpApi {
             throw new ApiException(404, "not_found", "no route " + ctx.request().method() + " " + ctx.request().path());
         });
         router.get("/chat").handler(HttpApi::chatWithSlash);
+        router.get("/dashboard").handler(ctx -> {
+            if (!ctx.request().path().equals("/dashboard")) {
+                ctx.next();
+                return;
+            }
+            ctx.response().setStatusCode(301).putHeader(HttpHeaders.LOCATION, "/dashboard/").end();
+        });
         router.route().method(HttpMethod.GET).handler(StaticHandler.create("webroot").setCachingEnabled(false));
         router.route().handler(ctx -> {
             throw new ApiException(404, "not_found", "no route " + ctx.request().method() + " " + ctx.request().path());

@@ -12,6 +12,11 @@ public final class PublishMetrics {
     private final Counter timeouts;
     private final Timer latency;
     private final MeterRegistry registry;
+    /** Publish latency in microseconds since the last {@link #interval()}: the dashboard's per-second figures. */
+    private final org.HdrHistogram.Recorder recent = new org.HdrHistogram.Recorder(3);
+    private org.HdrHistogram.Histogram recycled;
+    private long refusedTotal;
+    private long messagesSinceInterval;
 
     public PublishMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -24,6 +29,25 @@ public final class PublishMetrics {
     void published(int count, long nanos) {
         messages.increment(count);
         latency.record(nanos, TimeUnit.NANOSECONDS);
+        recent.recordValue(Math.max(1, nanos / 1000));
+        messagesSinceInterval += count;
+    }
+
+    /**
+     * What was acknowledged since the last call, on the node's context: {messages, p50, p99 and max of the
+     * publish latency in µs (0 when there was none)}.
+     */
+    public long[] interval() {
+        recycled = recent.getIntervalHistogram(recycled);
+        long messages = messagesSinceInterval;
+        messagesSinceInterval = 0;
+        return new long[] {messages, recycled.getValueAtPercentile(50), recycled.getValueAtPercentile(99),
+                recycled.getMaxValue()};
+    }
+
+    /** Publishes refused at admission so far (429s and 503s of the service; the HTTP rate limits count apart). */
+    public long refusedTotal() {
+        return refusedTotal;
     }
 
     void timedOut() {
@@ -32,6 +56,7 @@ public final class PublishMetrics {
 
     /** A publish refused before it was submitted, by its error code (overloaded, key_store_full, ...). */
     void refused(String code) {
+        refusedTotal++;
         Counter.builder("paxcast.publish.refused").description("publishes refused at admission")
                 .tag("code", code).register(registry).increment();
     }
