@@ -131,6 +131,26 @@ class ReadYourWritesTest {
     }
 
     @Test
+    void aLinearizableHeadIsConfirmedThroughTheLogAndAppendsNothing() throws Exception {
+        try (InProcessNode node = new InProcessNode(dataDir, new JsonObject())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> node.status("/ready") == 200);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(201, node.publish("h", Integer.toString(i)));
+            }
+            JsonObject plain = new JsonObject(node.get("/v1/head"));
+            assertEquals(3L, plain.getLong("seq"), plain.encode());
+            assertFalse(plain.getBoolean("linearizable"));
+            double slotsBefore = node.metric("paxcast_applied_slot");
+            JsonObject confirmed = new JsonObject(node.get("/v1/head?linearizable=true"));
+            assertEquals(3L, confirmed.getLong("seq"), confirmed.encode());
+            assertTrue(confirmed.getBoolean("linearizable"));
+            assertTrue(node.metric("paxcast_applied_slot") > slotsBefore, "the read went through the log");
+            assertEquals(3, new JsonObject(node.get("/v1/messages")).getJsonArray("messages").size(), "and appended nothing");
+            assertEquals(400, node.status("/v1/head?linearizable=yes"));
+        }
+    }
+
+    @Test
     void aBadMinSeqIs400AndWaitsForNothing() throws Exception {
         try (InProcessNode node = new InProcessNode(dataDir, new JsonObject())) {
             await().atMost(Duration.ofSeconds(30)).until(() -> node.status("/ready") == 200);

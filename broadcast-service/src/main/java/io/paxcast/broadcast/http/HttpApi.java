@@ -93,6 +93,7 @@ public final class HttpApi {
         router.get("/v1/channels/:channel/messages").handler(this::awaitMinSeq).handler(this::channelHistory);
         router.get("/v1/messages").handler(this::awaitMinSeq).handler(this::globalHistory);
         router.get("/v1/subscribe").handler(this::awaitMinSeq).handler(this::subscribe);
+        router.get("/v1/head").handler(this::head);
         router.get("/v1/cluster").handler(ctx -> json(ctx, 200, service.clusterView(peers.get())));
         router.route("/v1/admin/*").handler(HttpApi::requireAdmin);
         router.get("/v1/admin/members").handler(ctx -> json(ctx, 200, admin.members()));
@@ -391,6 +392,27 @@ public final class HttpApi {
         }
         long next = page.isEmpty() ? after : page.get(page.size() - 1).seq();
         json(ctx, 200, historyPage(page, next));
+    }
+
+    /**
+     * {@code GET /v1/head}: the last seq this node applied; with {@code linearizable=true}, one confirmed
+     * through the leader and a quorum (a read barrier in the log): no publish acknowledged before the
+     * request is above it.
+     */
+    private void head(RoutingContext ctx) {
+        String text = ctx.request().getParam("linearizable");
+        if (text != null && !text.equals("true") && !text.equals("false")) {
+            throw ApiException.badRequest("invalid_parameter", "linearizable is true or false, got '"
+                    + (text.length() > 20 ? text.substring(0, 20) + "..." : text) + "'");
+        }
+        if (!"true".equals(text)) {
+            json(ctx, 200, new JsonObject().put("node", service.config().nodeId()).put("seq", service.log().headSeq())
+                    .put("earliestSeq", service.log().earliestSeq()).put("linearizable", false));
+            return;
+        }
+        service.linearizableHead().onSuccess(seq -> json(ctx, 200, new JsonObject().put("node", service.config().nodeId())
+                .put("seq", seq).put("earliestSeq", service.log().earliestSeq()).put("linearizable", true)))
+                .onFailure(ctx::fail);
     }
 
     private static String historyPage(List<PublishedMessage> page, long next) {

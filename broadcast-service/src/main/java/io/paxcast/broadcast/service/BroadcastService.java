@@ -136,7 +136,9 @@ public final class BroadcastService {
                     metrics.refused(mismatch.code);
                     return Future.failedFuture(mismatch);
                 }
-                metrics.published(count, System.nanoTime() - started);
+                if (count > 0) { // a read barrier publishes nothing
+                    metrics.published(count, System.nanoTime() - started);
+                }
                 return Future.succeededFuture(results);
             });
         });
@@ -169,6 +171,16 @@ public final class BroadcastService {
      */
     public Future<Void> appliedAtLeast(long seq) {
         return reads.await(seq);
+    }
+
+    /**
+     * A linearizable read of the head: orders a command with no message through the leader and a
+     * quorum, like any publish, and completes once this node applied it, with the seq of the last
+     * message ordered before it. Every publish acknowledged before this call is at or below that seq.
+     * Bounded and refused as publishes are (429 overloaded, 503 no_quorum).
+     */
+    public Future<Long> linearizableHead() {
+        return publish(List.of()).map(none -> broadcastLog.headSeq());
     }
 
     /** Reads waiting for a {@code minSeq} now. */
