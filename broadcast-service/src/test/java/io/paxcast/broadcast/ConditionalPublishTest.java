@@ -99,6 +99,51 @@ class ConditionalPublishTest {
     }
 
     @Test
+    void aWebSocketPublishFrameMayExpectAnOffsetToo() throws Exception {
+        try (InProcessNode node = new InProcessNode(dataDir, new JsonObject())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> node.status("/ready") == 200);
+            java.util.concurrent.BlockingQueue<JsonObject> frames = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket ws = HTTP.newWebSocketBuilder().buildAsync(
+                    URI.create("ws://127.0.0.1:" + node.port + "/v1/subscribe?channels=other"),
+                    new java.net.http.WebSocket.Listener() {
+                        private final StringBuilder text = new StringBuilder();
+
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket,
+                                                                              CharSequence data, boolean last) {
+                            text.append(data);
+                            if (last) {
+                                JsonObject frame = new JsonObject(text.toString());
+                                if (!"subscribed".equals(frame.getString("type"))) {
+                                    frames.add(frame);
+                                }
+                                text.setLength(0);
+                            }
+                            socket.request(1);
+                            return null;
+                        }
+                    }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            try {
+                ws.sendText("{\"type\":\"publish\",\"channel\":\"w\",\"data\":1,\"id\":\"a\",\"expectOffset\":0}", true).join();
+                JsonObject ack = frames.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals("ack", ack.getString("type"), ack.encode());
+                assertEquals(1L, ack.getLong("offset"));
+                ws.sendText("{\"type\":\"publish\",\"channel\":\"w\",\"data\":2,\"id\":\"b\",\"expectOffset\":0}", true).join();
+                JsonObject refused = frames.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals("offset_mismatch", refused.getString("code"), refused.encode());
+                assertEquals("b", refused.getString("id"));
+                assertEquals(1L, refused.getLong("offset"));
+                ws.sendText("{\"type\":\"publish\",\"channel\":\"w\",\"data\":3,\"id\":\"c\",\"expectOffset\":\"1\"}", true).join();
+                JsonObject bad = frames.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals("invalid_frame", bad.getString("code"), bad.encode());
+            } finally {
+                ws.abort();
+            }
+            assertEquals(1, new JsonObject(node.get("/v1/channels/w/messages")).getJsonArray("messages").size());
+        }
+    }
+
+    @Test
     void aBadExpectationIs400AndAppendsNothing() throws Exception {
         try (InProcessNode node = new InProcessNode(dataDir, new JsonObject())) {
             await().atMost(Duration.ofSeconds(30)).until(() -> node.status("/ready") == 200);

@@ -153,6 +153,14 @@ public final class SubscriptionGateway {
                         }
                         return Json.encode(publish.getValue("data"));
                     }, grant::mayPublish);
+            if (frame.containsKey("expectOffset")) {
+                Object expected = frame.getValue("expectOffset");
+                if (!(expected instanceof Integer || expected instanceof Long) || ((Number) expected).longValue() < 0) {
+                    throw ApiException.badRequest("invalid_frame", "expectOffset must be an integer of at least 0, got "
+                            + Json.encode(expected));
+                }
+                item = item.expecting(((Number) expected).longValue()); // conditional publish, as If-Channel-Offset
+            }
             String channel = item.channel();
             Future<List<io.paxcast.broadcast.log.PublishResult>> result = service.publish(List.of(item));
             result.onSuccess(r -> {
