@@ -97,6 +97,12 @@ public final class Main {
         options.getEventBusOptions()
                 .setHost(config.clusterHost()).setPort(config.eventBusPort())
                 .setClusterPublicHost(config.clusterHost()).setClusterPublicPort(config.eventBusPort());
+        if (config.clusterTls() != null) {
+            // mutual TLS between nodes: each presents its certificate and accepts only the trusted ones
+            options.getEventBusOptions().setSsl(true).setKeyCertOptions(config.clusterTls().keyCert())
+                    .setTrustOptions(config.clusterTls().trust()).setTrustAll(false) // the event bus trusts any server by default
+                    .setClientAuth(io.vertx.core.http.ClientAuth.REQUIRED);
+        }
         long started = System.nanoTime();
         // Open the MapDB file while Hazelcast joins: both take seconds, neither needs the other.
         CompletableFuture<io.paxcast.paxos.storage.MapDbStorage> storage = CompletableFuture.supplyAsync(() -> {
@@ -142,7 +148,10 @@ public final class Main {
                         .buildClustered().toCompletionStage().toCompletableFuture());
             } catch (Exception e) {
                 JOINS_REFUSED.incrementAndGet();
-                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) > deadline) {
+                // Hazelcast says only "Node failed to start!" when its join was refused; anything else
+                // (a port in use, a bad key store) will not pass by waiting
+                if (!"Node failed to start!".equals(rootMessage(e))
+                        || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) > deadline) {
                     throw e;
                 }
                 log.warn("event=cluster_join_retry node={} attempt={} retryInMillis={} error=\"{}\"", config.nodeId(),

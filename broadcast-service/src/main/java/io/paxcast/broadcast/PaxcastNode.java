@@ -153,6 +153,9 @@ public final class PaxcastNode extends VerticleBase {
                             config.members().stream().map(m -> m.id()).filter(id -> !id.equals(config.nodeId())).toList(),
                             TcpTransport.frameBound(config.paxos(), config.maxPayloadBytes() + 65536L))
                     : new EventBusTransport(vertx);
+            if (transport instanceof TcpTransport tcp && config.clusterTls() != null) {
+                tcp.withTls(config.clusterTls().keyCert(), config.clusterTls().trust());
+            }
             RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
                     .create(System.nanoTime() ^ config.nodeId().hashCode());
             // One way: the service makes the sequencer with its delivery and failure callbacks.
@@ -175,7 +178,8 @@ public final class PaxcastNode extends VerticleBase {
                     .put("http", config.members().stream().filter(m -> m.id().equals(config.nodeId())).findFirst()
                             .map(m -> m.host() + ":" + config.httpPort()).orElse(null))
                     .put("kafkaExport", kafka == null ? null : kafka.gossip())
-                    .put("dash", sampler == null ? null : sampler.latest()));
+                    .put("dash", sampler == null ? null : sampler.latest())
+                    .put("publishCodec", PUBLISH_CODEC));
             sampler = new StatusSampler(vertx, publishMetrics, () -> dashboardNow(broadcastLog, hub, publishMetrics));
             sampler.start();
             peers.start();
@@ -192,9 +196,9 @@ public final class PaxcastNode extends VerticleBase {
             rates = new PublishRateLimiter(config.limits().publishRatePerIp(), config.limits().publishRatePerToken(),
                     config.limits().publishRateBurstSeconds(), System::nanoTime);
             statusStream = new StatusStream(vertx, sampler, service::clusterView, peers::view);
-            HttpApi api = new HttpApi(service, new SubscriptionGateway(service, hub, rates), peers::view,
+            HttpApi api = new HttpApi(service, new SubscriptionGateway(service, hub, rates, this::conditionalSupport), peers::view,
                     PrometheusScrapingHandler.create(registry), access,
-                    membershipAdmin, rates, statusStream);
+                    membershipAdmin, rates, statusStream, this::conditionalSupport);
             // HTTP/1.1 only: no h2c. A client that asks to upgrade (the JDK's HttpClient does by default) is
             // answered in HTTP/1.1 on the same connection. Over an h2c upgrade, the overload test's client
             // once read 'xxxx' of a 260 KB history page where a frame header belonged (ProtocolException:
@@ -279,6 +283,25 @@ public final class PaxcastNode extends VerticleBase {
         // store was compacted, the sequencer asks for a peer's snapshot first: Snapshots installs it).
         return new BroadcastLog(storage, MessageIndex.create(indexDir, config.indexSegmentShift()),
                 config.dedupeWindowMillis(), config.retention());
+    }
+
+    /**
+     * The publish payload version this node applies: 2 adds conditional items. Gossiped, so that a
+     * conditional publish is refused while a live member runs a version that would fail to apply it
+     * (a rolling upgrade): one such command would stop every node of the version before.
+     */
+    static final int PUBLISH_CODEC = 2;
+
+    /** Null while every live member gossips {@link #PUBLISH_CODEC}, else the 503 to answer a conditional publish. */
+    private io.paxcast.broadcast.api.ApiException conditionalSupport() {
+        for (java.util.Map.Entry<String, JsonObject> peer : peers.view().entrySet()) {
+            JsonObject status = peer.getValue();
+            if (status.getBoolean("alive", false) && status.getInteger("publishCodec", 1) < PUBLISH_CODEC) {
+                return new io.paxcast.broadcast.api.ApiException(503, "not_supported_yet", "member " + peer.getKey()
+                        + " runs a version that cannot apply conditional publishes; upgrade every node first", 30);
+            }
+        }
+        return null;
     }
 
     /** What the dashboard shows as this node's present ({@link StatusSampler}). */

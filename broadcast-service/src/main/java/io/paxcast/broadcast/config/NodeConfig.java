@@ -51,7 +51,41 @@ public record NodeConfig(
         int paxosPortOffset,
         boolean edgeAutoJoin,
         String jwksFile,
-        int jwksReloadSeconds) {
+        int jwksReloadSeconds,
+        ClusterTls clusterTls) {
+
+    /**
+     * Mutual TLS between nodes (event bus and Paxos connections) from PKCS#12 stores, or null for plain
+     * TCP. Hazelcast's own membership traffic stays plain (TLS is not in its open-source edition).
+     */
+    public record ClusterTls(Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword) {
+        public io.vertx.core.net.PfxOptions keyCert() {
+            return new io.vertx.core.net.PfxOptions().setPath(keyStore.toString()).setPassword(keyStorePassword);
+        }
+
+        public io.vertx.core.net.PfxOptions trust() {
+            return new io.vertx.core.net.PfxOptions().setPath(trustStore.toString()).setPassword(trustStorePassword);
+        }
+    }
+
+    private static ClusterTls clusterTls(Reader r) {
+        String keyStore = r.string(ConfigKey.CLUSTER_TLS_KEY_STORE);
+        if (keyStore.isBlank()) {
+            return null;
+        }
+        Path key = Path.of(keyStore);
+        if (!java.nio.file.Files.isReadable(key)) {
+            throw new ConfigException(ConfigKey.CLUSTER_TLS_KEY_STORE, "cannot read " + key);
+        }
+        String trustText = r.string(ConfigKey.CLUSTER_TLS_TRUST_STORE);
+        Path trust = trustText.isBlank() ? key : Path.of(trustText);
+        if (!java.nio.file.Files.isReadable(trust)) {
+            throw new ConfigException(ConfigKey.CLUSTER_TLS_TRUST_STORE, "cannot read " + trust);
+        }
+        String password = r.string(ConfigKey.CLUSTER_TLS_KEY_STORE_PASSWORD);
+        String trustPassword = r.string(ConfigKey.CLUSTER_TLS_TRUST_STORE_PASSWORD);
+        return new ClusterTls(key, password, trust, trustPassword.isBlank() ? password : trustPassword);
+    }
 
     /** Whether this node may ever vote: false for an edge node (node.role=edge), which is no bootstrap voter. */
     private static boolean edge(Reader r, String nodeId, List<String> voters) {
@@ -263,7 +297,8 @@ public record NodeConfig(
                 transport(r), r.integer(ConfigKey.CLUSTER_PAXOS_PORT_OFFSET, 1, 60000),
                 r.bool(ConfigKey.EDGE_AUTO_JOIN) && !mayVote,
                 r.string(ConfigKey.AUTH_JWKS_FILE),
-                r.integer(ConfigKey.AUTH_JWKS_RELOAD_SECONDS, 1, 86_400));
+                r.integer(ConfigKey.AUTH_JWKS_RELOAD_SECONDS, 1, 86_400),
+                clusterTls(r));
     }
 
     /** Null (export off) unless {@code kafka.export.bootstrapServers} is set. */

@@ -54,12 +54,15 @@ public final class HttpApi {
     private final BodyBudget bodies;
     private final PublishRateLimiter rates;
     private final io.paxcast.broadcast.status.StatusStream status;
+    /** Null while every live member can apply a conditional publish, else the refusal. */
+    private final Supplier<ApiException> conditionalSupport;
     private final MembershipAdmin admin;
 
     public HttpApi(BroadcastService service, SubscriptionGateway gateway, Supplier<Map<String, JsonObject>> peers,
                    Handler<RoutingContext> metricsHandler, Access access, MembershipAdmin admin, PublishRateLimiter rates,
-                   io.paxcast.broadcast.status.StatusStream status) {
+                   io.paxcast.broadcast.status.StatusStream status, Supplier<ApiException> conditionalSupport) {
         this.status = status;
+        this.conditionalSupport = conditionalSupport;
         this.access = access;
         this.rates = rates;
         this.admin = admin;
@@ -99,7 +102,18 @@ public final class HttpApi {
         router.get("/v1/admin/members").handler(ctx -> json(ctx, 200, admin.members()));
         router.get("/v1/admin/status").handler(ctx -> json(ctx, 200, "true".equals(ctx.request().getParam("history"))
                 ? status.withHistory() : status.status()));
-        router.get("/v1/admin/status/stream").handler(status::handle);
+        router.get("/v1/admin/status/stream").handler(ctx -> {
+            String upgrade = ctx.request().getHeader(HttpHeaders.UPGRADE);
+            if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
+                throw ApiException.badRequest("websocket_required", "GET /v1/admin/status/stream upgrades to a WebSocket");
+            }
+            String origin = ctx.request().getHeader("Origin");
+            if (!service.config().limits().originAllowed(origin == null ? null : origin.toLowerCase(java.util.Locale.ROOT))) {
+                throw new ApiException(403, "origin_forbidden", "WebSockets from origin " + origin
+                        + " are not allowed here (subscribe.allowedOrigins)");
+            }
+            status.handle(ctx);
+        });
         router.post("/v1/admin/members").handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::addMember);
         router.delete("/v1/admin/members/:id").handler(ctx -> {
             String id = memberId(ctx.pathParam("id"));
@@ -118,7 +132,9 @@ public final class HttpApi {
                 ctx.next();
                 return;
             }
-            ctx.response().setStatusCode(301).putHeader(HttpHeaders.LOCATION, "/dashboard/").end();
+            String query = ctx.request().query(); // ?token= goes along
+            ctx.response().setStatusCode(301).putHeader(HttpHeaders.LOCATION,
+                    "/dashboard/" + (query == null || query.isEmpty() ? "" : "?" + query)).end();
         });
         router.route().method(HttpMethod.GET).handler(StaticHandler.create("webroot").setCachingEnabled(false));
         router.route().handler(ctx -> {
@@ -283,6 +299,7 @@ public final class HttpApi {
         String expected = ctx.request().getHeader(IF_CHANNEL_OFFSET);
         if (expected != null) {
             item = item.expecting(Validation.nonNegative(IF_CHANNEL_OFFSET, expected, 0));
+            refuseUnlessConditionalSupported();
         }
         service.publish(List.of(item))
                 .onSuccess(results -> {
@@ -318,6 +335,7 @@ public final class HttpApi {
                     (String) key, () -> Json.encode(item.getValue("data")), grant(ctx)::mayPublish);
             if (item.containsKey("expectOffset")) {
                 valid = valid.expecting(expectOffset(i, item.getValue("expectOffset")));
+                refuseUnlessConditionalSupported();
             }
             items.add(valid);
         }
@@ -331,6 +349,13 @@ public final class HttpApi {
 
     /** Conditional publish: the channel offset a message must follow (docs/API.md, "Conditional publish"). */
     private static final String IF_CHANNEL_OFFSET = "If-Channel-Offset";
+
+    private void refuseUnlessConditionalSupported() {
+        ApiException unsupported = conditionalSupport.get();
+        if (unsupported != null) {
+            throw unsupported;
+        }
+    }
 
     /** A batch item's {@code expectOffset}: an integer of at least 0, or 400 invalid_batch. */
     private static long expectOffset(int i, Object value) {
@@ -409,6 +434,10 @@ public final class HttpApi {
             json(ctx, 200, new JsonObject().put("node", service.config().nodeId()).put("seq", service.log().headSeq())
                     .put("earliestSeq", service.log().earliestSeq()).put("linearizable", false));
             return;
+        }
+        ApiException limited = rates.admit(clientAddress(ctx), grant(ctx).bearer(), 1); // it orders a command
+        if (limited != null) {
+            throw limited;
         }
         service.linearizableHead().onSuccess(seq -> json(ctx, 200, new JsonObject().put("node", service.config().nodeId())
                 .put("seq", seq).put("earliestSeq", service.log().earliestSeq()).put("linearizable", true)))

@@ -309,11 +309,14 @@ public final class BroadcastLog implements AutoCloseable {
         boolean failed = false;
         for (PublishItem item : items) {
             long head = heads.computeIfAbsent(item.channel(), index::channelHead);
-            mismatches.add(PublishResult.mismatch(item.channel(), head, ts));
             String key = item.key() == null ? null : keyOf(item.channel(), item.key());
             if (key != null && (keys.lookup(key) > 0 || !batchKeys.add(key))) {
+                // a replay checks nothing; its result shows its own expectation met, so the 409 names
+                // the item that failed, not this one
+                mismatches.add(PublishResult.mismatch(item.channel(), item.conditional() ? item.expectOffset() : head, ts));
                 continue;
             }
+            mismatches.add(PublishResult.mismatch(item.channel(), head, ts));
             if (item.conditional() && item.expectOffset() != head) {
                 failed = true;
             }

@@ -85,7 +85,9 @@ public final class AppliedSeqWaits {
             for (Wait w : waits) {
                 vertx.cancelTimer(w.timer);
                 count--;
-                w.promise.tryComplete();
+                // each read runs in a task of its own, after the slot's apply: a thousand waiting reads
+                // do not stretch one apply callback
+                vertx.runOnContext(v -> w.promise.tryComplete());
             }
         }
         done.clear();

@@ -32,15 +32,19 @@ public final class SubscriptionGateway {
     private final BroadcastService service;
     private final SubscriptionHub hub;
     private final io.paxcast.broadcast.http.PublishRateLimiter rates;
+    /** Null while every live member can apply a conditional publish, else the refusal (PaxcastNode#conditionalSupport). */
+    private final java.util.function.Supplier<ApiException> conditionalSupport;
 
     /**
      * @param hub   where the service multicasts to ({@link BroadcastService}'s subscribers): the live end of a subscription
      * @param rates the per-client publish rates, shared with the HTTP publishes
      */
-    public SubscriptionGateway(BroadcastService service, SubscriptionHub hub, io.paxcast.broadcast.http.PublishRateLimiter rates) {
+    public SubscriptionGateway(BroadcastService service, SubscriptionHub hub, io.paxcast.broadcast.http.PublishRateLimiter rates,
+                               java.util.function.Supplier<ApiException> conditionalSupport) {
         this.service = service;
         this.hub = hub;
         this.rates = rates;
+        this.conditionalSupport = conditionalSupport;
     }
 
     /**
@@ -159,14 +163,16 @@ public final class SubscriptionGateway {
                     throw ApiException.badRequest("invalid_frame", "expectOffset must be an integer of at least 0, got "
                             + Json.encode(expected));
                 }
+                ApiException unsupported = conditionalSupport.get();
+                if (unsupported != null) {
+                    throw unsupported;
+                }
                 item = item.expecting(((Number) expected).longValue()); // conditional publish, as If-Channel-Offset
             }
             String channel = item.channel();
             Future<List<io.paxcast.broadcast.log.PublishResult>> result = service.publish(List.of(item));
             result.onSuccess(r -> {
-                        if (!socket.isClosed()) {
-                            socket.writeTextMessage(ackFrame(id, channel, r.get(0)));
-                        }
+                        write(socket, ackFrame(id, channel, r.get(0)));
                     })
                     .onFailure(e -> reply(socket, (e instanceof ApiException api ? api
                             : new ApiException(500, "internal", e.toString())).frame(id)));
@@ -189,9 +195,22 @@ public final class SubscriptionGateway {
                 .append("\",\"ts\":").append(result.ts()).append('}').toString();
     }
 
+    /**
+     * An answer to the client's own frame. A client that sends frames and never reads the answers would
+     * grow the socket's write queue without bound: once it is full the socket is closed as a slow consumer.
+     */
     private static void reply(ServerWebSocket socket, JsonObject frame) {
-        if (!socket.isClosed()) {
-            socket.writeTextMessage(frame.encode());
+        write(socket, frame.encode());
+    }
+
+    private static void write(ServerWebSocket socket, String frame) {
+        if (socket.isClosed()) {
+            return;
         }
+        if (socket.writeQueueFull()) {
+            socket.close((short) 1008, "slow_consumer: answers to this client's frames are not read");
+            return;
+        }
+        socket.writeTextMessage(frame);
     }
 }

@@ -54,9 +54,11 @@ class BroadcastLogTest {
             boolean failed = false;
             for (PublishItem item : items) {
                 List<Long> seqs = channels.computeIfAbsent(item.channel(), c -> new ArrayList<>());
-                mismatches.add(PublishResult.mismatch(item.channel(), seqs.size(), ts));
                 String k = item.key() == null ? null : item.channel() + "\u0000" + item.key();
                 long[] earlier = k == null ? null : keys.get(k);
+                // a replay's refusal shows its own expectation as met (so the 409 names another item)
+                mismatches.add(PublishResult.mismatch(item.channel(),
+                        earlier != null && item.conditional() ? item.expectOffset() : seqs.size(), ts));
                 if (earlier != null) {
                     PublishedMessage m = messages.get((int) earlier[0] - 1);
                     results.add(new PublishResult(m.seq(), m.channel(), m.offset(), m.ts(), true));
