@@ -105,7 +105,7 @@ class ReadYourWritesTest {
 
     @Test
     void aMinSeqNotAppliedInTimeIs503WithTheAppliedSeqAndTooManyWaitingReadsAre429() throws Exception {
-        JsonObject config = new JsonObject().put("read.maxWaitMillis", "2000").put("read.maxWaiting", "2");
+        JsonObject config = new JsonObject().put("read.maxWaitMillis", "5000").put("read.maxWaiting", "2");
         try (InProcessNode node = new InProcessNode(dataDir, config)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> node.status("/ready") == 200);
             assertEquals(201, node.publish("a", "\"one\""));

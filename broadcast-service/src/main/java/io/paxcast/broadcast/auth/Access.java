@@ -59,6 +59,7 @@ public final class Access {
     /** Rebuilt when the JWKS file changes; read on the node's context. */
     private volatile JWTAuth jwt;
     private String jwksVersion = "";
+    private String failedVersion = "";
     private volatile long reloadFailures;
     private long reloadTimer = -1;
 
@@ -96,12 +97,12 @@ public final class Access {
 
     /** Reads the JWKS file if it changed (size and time); at start a bad file fails the node's start. */
     private void reloadJwks(boolean atStart) {
-        String version;
+        String version = null;
         List<JsonObject> keys;
         try {
             version = Files.size(jwksFile) + "@" + Files.getLastModifiedTime(jwksFile).toMillis();
-            if (version.equals(jwksVersion)) {
-                return;
+            if (version.equals(jwksVersion) || version.equals(failedVersion)) {
+                return; // counted once: a broken file is looked at again only once it changes
             }
             keys = parseJwks(Files.readString(jwksFile));
             JWTAuth rebuilt = JWTAuth.create(vertx, options(keys));
@@ -111,6 +112,7 @@ public final class Access {
                 throw new IllegalStateException("auth.jwksFile " + jwksFile + ": " + e.getMessage(), e);
             }
             reloadFailures++;
+            failedVersion = version;
             log.warn("event=jwks_not_reloaded file={} keeps=previous_keys error=\"{}\"", jwksFile, e.getMessage());
             return;
         }

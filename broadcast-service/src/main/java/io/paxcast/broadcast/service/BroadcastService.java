@@ -133,7 +133,7 @@ public final class BroadcastService {
             return waiters.await(id, waiter).compose(results -> {
                 ApiException mismatch = expected == null ? null : offsetMismatch(expected, results);
                 if (mismatch != null) {
-                    metrics.refused(mismatch.code);
+                    metrics.conditionFailed(); // ordered and decided, not refused at admission
                     return Future.failedFuture(mismatch);
                 }
                 if (count > 0) { // a read barrier publishes nothing

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 public final class PublishMetrics {
     private final Counter messages;
     private final Counter timeouts;
+    private final Counter conditionFailures;
     private final Timer latency;
     private final MeterRegistry registry;
     /** Publish latency in microseconds since the last {@link #interval()}: the dashboard's per-second figures. */
@@ -21,6 +22,8 @@ public final class PublishMetrics {
     public PublishMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.messages = Counter.builder("paxcast.published.messages").description("acknowledged messages").register(registry);
+        this.conditionFailures = Counter.builder("paxcast.publish.condition.failed")
+                .description("conditional publishes decided against: the channel was at another offset").register(registry);
         this.timeouts = Counter.builder("paxcast.publish.timeouts").description("publishes answered no_quorum").register(registry);
         this.latency = Timer.builder("paxcast.publish.latency").description("publish to applied on this node")
                 .publishPercentiles(0.5, 0.99).register(registry);
@@ -48,6 +51,11 @@ public final class PublishMetrics {
     /** Publishes refused at admission so far (429s and 503s of the service; the HTTP rate limits count apart). */
     public long refusedTotal() {
         return refusedTotal;
+    }
+
+    /** A conditional publish the log decided against (409 offset_mismatch). */
+    void conditionFailed() {
+        conditionFailures.increment();
     }
 
     void timedOut() {
