@@ -192,7 +192,8 @@ public final class PaxcastNode extends VerticleBase {
                     60_000);
             membershipAdmin.start();
             access = new io.paxcast.broadcast.auth.Access(vertx, config.jwtSecret(),
-                    config.jwksFile().isBlank() ? null : java.nio.file.Path.of(config.jwksFile()), config.jwksReloadSeconds());
+                    config.jwksFile().isBlank() ? null : java.nio.file.Path.of(config.jwksFile()), config.jwksReloadSeconds(),
+                    config.jwtIssuer(), config.jwtAudience());
             rates = new PublishRateLimiter(config.limits().publishRatePerIp(), config.limits().publishRatePerToken(),
                     config.limits().publishRateBurstSeconds(), System::nanoTime);
             statusStream = new StatusStream(vertx, sampler, service::clusterView, peers::view);

@@ -58,10 +58,14 @@ class JwksRotationTest {
 
     /** An RS256 JWT by hand (the JDK signs it): header.claims.signature, base64url. */
     private static String token(String kid, KeyPair pair) throws Exception {
+        return token(kid, pair, new JsonObject());
+    }
+
+    private static String token(String kid, KeyPair pair, JsonObject extraClaims) throws Exception {
         String header = B64.encodeToString(new JsonObject().put("alg", "RS256").put("typ", "JWT").put("kid", kid)
                 .encode().getBytes(StandardCharsets.UTF_8));
         String claims = B64.encodeToString(new JsonObject().put("pub", new JsonArray().add("*")).put("sub", new JsonArray().add("*"))
-                .put("iat", System.currentTimeMillis() / 1000).encode().getBytes(StandardCharsets.UTF_8));
+                .put("iat", System.currentTimeMillis() / 1000).mergeIn(extraClaims).encode().getBytes(StandardCharsets.UTF_8));
         Signature rs256 = Signature.getInstance("SHA256withRSA");
         rs256.initSign(pair.getPrivate());
         rs256.update((header + "." + claims).getBytes(StandardCharsets.US_ASCII));
@@ -108,6 +112,25 @@ class JwksRotationTest {
                     .until(() -> node.metric("paxcast_auth_jwks_reload_failures") >= 1);
             assertEquals(201, publish(node, rotated), "a broken file keeps the keys there were");
             assertEquals(401, publish(node, old));
+        }
+    }
+
+    @Test
+    void withAnIssuerAndAnAudienceConfiguredOnlyTheirTokensAreAccepted() throws Exception {
+        KeyPair k1 = rsa();
+        Path jwks = dir.resolve("jwks.json");
+        write(jwks, new JsonObject().put("keys", new JsonArray().add(jwk("k1", k1))).encode(), 1_000_000);
+        JsonObject config = new JsonObject().put("auth.jwksFile", jwks.toString())
+                .put("auth.jwtIssuer", "https://idp.example").put("auth.jwtAudience", "paxcast");
+        try (InProcessNode node = new InProcessNode(dir.resolve("data"), config)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> node.status("/ready") == 200);
+            JsonObject right = new JsonObject().put("iss", "https://idp.example").put("aud", "paxcast");
+            assertEquals(201, publish(node, token("k1", k1, right)));
+            assertEquals(401, publish(node, token("k1", k1, right.copy().put("iss", "https://other.example"))),
+                    "another issuer");
+            assertEquals(401, publish(node, token("k1", k1, right.copy().put("aud", "another-service"))),
+                    "another audience");
+            assertEquals(401, publish(node, token("k1", k1)), "no iss, no aud");
         }
     }
 }

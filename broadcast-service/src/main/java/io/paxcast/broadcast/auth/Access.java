@@ -56,6 +56,8 @@ public final class Access {
     private final Vertx vertx;
     private final String secret;
     private final Path jwksFile;
+    private final String issuer;
+    private final String audience;
     /** Rebuilt when the JWKS file changes; read on the node's context. */
     private volatile JWTAuth jwt;
     private String jwksVersion = "";
@@ -75,6 +77,13 @@ public final class Access {
      * were and is logged. With neither, the node runs open.
      */
     public Access(Vertx vertx, String secret, Path jwksFile, int reloadSeconds) {
+        this(vertx, secret, jwksFile, reloadSeconds, "", "");
+    }
+
+    /** The same, and when non-blank, a token's {@code iss} must be {@code issuer} and its {@code aud} name {@code audience}. */
+    public Access(Vertx vertx, String secret, Path jwksFile, int reloadSeconds, String issuer, String audience) {
+        this.issuer = issuer == null ? "" : issuer;
+        this.audience = audience == null ? "" : audience;
         this.vertx = vertx;
         this.secret = secret == null ? "" : secret;
         this.jwksFile = jwksFile;
@@ -88,6 +97,14 @@ public final class Access {
 
     private JWTAuthOptions options(List<JsonObject> jwks) {
         JWTAuthOptions options = new JWTAuthOptions();
+        io.vertx.ext.auth.JWTOptions checks = new io.vertx.ext.auth.JWTOptions();
+        if (!issuer.isBlank()) {
+            checks.setIssuer(issuer);
+        }
+        if (!audience.isBlank()) {
+            checks.addAudience(audience);
+        }
+        options.setJWTOptions(checks);
         if (!secret.isBlank()) {
             options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret));
         }

@@ -109,6 +109,8 @@ public enum ConfigKey {
     AUTH_JWT_SECRET("auth.jwtSecret", "", "HS256 secret for JWT bearer tokens; empty: the node runs open (logged at start)"),
     AUTH_JWKS_FILE("auth.jwksFile", "",
             "a JWKS file ({\"keys\": [...]}, RS256/ES256 public keys with alg and kid) whose keys verify bearer tokens, beside auth.jwtSecret; re-read when it changes"),
+    AUTH_JWT_ISSUER("auth.jwtIssuer", "", "when set, a token's iss claim must be this (tokens of another issuer get 401)"),
+    AUTH_JWT_AUDIENCE("auth.jwtAudience", "", "when set, a token's aud claim must name this (tokens for another audience get 401)"),
     AUTH_JWKS_RELOAD_SECONDS("auth.jwksReloadSeconds", "5", "how often the node looks for a changed auth.jwksFile: key rotation without a restart"),
     KAFKA_EXPORT_BOOTSTRAP_SERVERS("kafka.export.bootstrapServers", "",
             "Kafka brokers (host:port,...) to export the total order to; empty: export off"),

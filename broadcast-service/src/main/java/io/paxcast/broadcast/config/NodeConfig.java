@@ -52,7 +52,9 @@ public record NodeConfig(
         boolean edgeAutoJoin,
         String jwksFile,
         int jwksReloadSeconds,
-        ClusterTls clusterTls) {
+        ClusterTls clusterTls,
+        String jwtIssuer,
+        String jwtAudience) {
 
     /**
      * Mutual TLS between nodes (event bus and Paxos connections) from PKCS#12 stores, or null for plain
@@ -298,7 +300,9 @@ public record NodeConfig(
                 r.bool(ConfigKey.EDGE_AUTO_JOIN) && !mayVote,
                 r.string(ConfigKey.AUTH_JWKS_FILE),
                 r.integer(ConfigKey.AUTH_JWKS_RELOAD_SECONDS, 1, 86_400),
-                clusterTls(r));
+                clusterTls(r),
+                r.string(ConfigKey.AUTH_JWT_ISSUER),
+                r.string(ConfigKey.AUTH_JWT_AUDIENCE));
     }
 
     /** Null (export off) unless {@code kafka.export.bootstrapServers} is set. */
