@@ -80,6 +80,17 @@ class AbuseLimitsTest {
             assertTrue(handshake(node.port, "channels=*", "http://localhost:8081")[0].contains(" 101 "));
             assertTrue(handshake(node.port, "channels=*", null)[0].contains(" 101 "),
                     "no Origin header: no browser page, so nothing to forge");
+            // CORS names the same origins only
+            java.net.http.HttpResponse<String> fromEvil = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + node.port + "/v1/cluster")).header("Origin", "https://evil.example.net").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, fromEvil.statusCode(), fromEvil.body());
+            assertEquals("origin_forbidden", new JsonObject(fromEvil.body()).getJsonObject("error").getString("code"));
+            assertTrue(fromEvil.headers().firstValue("Access-Control-Allow-Origin").isEmpty(), fromEvil.headers().map().toString());
+            java.net.http.HttpResponse<String> fromApp = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + node.port + "/v1/cluster")).header("Origin", "https://app.example.com").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals("https://app.example.com", fromApp.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
         }
     }
 

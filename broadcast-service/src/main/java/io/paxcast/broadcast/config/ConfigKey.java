@@ -90,7 +90,7 @@ public enum ConfigKey {
     SUBSCRIBE_PING_SECONDS("subscribe.pingSeconds", "4",
             "a WebSocket ping every this many seconds: the client's pong keeps a quiet subscription open through http.readIdleTimeoutSeconds"),
     SUBSCRIBE_ALLOWED_ORIGINS("subscribe.allowedOrigins", "*",
-            "origins a browser may open a WebSocket from (comma-separated, e.g. https://app.example.com); `*` any; another Origin gets 403 origin_forbidden"),
+            "origins a browser page may use the API from (comma-separated, e.g. https://app.example.com): WebSockets from another get 403 origin_forbidden, and CORS names only these; `*` any"),
     SUBSCRIBE_MAX_FRAME_BYTES("subscribe.maxFrameBytes", "131072",
             "largest WebSocket frame (and message) a client may send; a larger one closes the socket with 1009"),
     SUBSCRIBE_MAX_CHANNELS("subscribe.maxChannels", "256", "channels one subscription may name; more: 400 too_many_channels"),

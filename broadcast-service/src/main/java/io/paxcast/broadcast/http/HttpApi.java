@@ -76,8 +76,16 @@ public final class HttpApi {
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
         router.route("/v1/*").handler(this::refuseWhenStopped);
-        router.route("/v1/*").handler(CorsHandler.create()
-                .addOrigin("*")
+        // the browser origins of subscribe.allowedOrigins, or any (*): the same list for CORS as for WebSockets
+        java.util.Set<String> origins = service.config().limits().allowedOrigins();
+        CorsHandler cors = CorsHandler.create();
+        if (origins.isEmpty()) {
+            cors.addOrigin("*");
+        } else {
+            cors.addOrigins(List.copyOf(origins));
+        }
+        router.route("/v1/*").handler(this::refuseForeignOrigin); // before CORS, which would answer a bare 500
+        router.route("/v1/*").handler(cors
                 .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
                 .allowedHeaders(Set.of("Content-Type", "Idempotency-Key", "Authorization", IF_CHANNEL_OFFSET))
                 .exposedHeader("Retry-After"));
@@ -107,12 +115,7 @@ public final class HttpApi {
             if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
                 throw ApiException.badRequest("websocket_required", "GET /v1/admin/status/stream upgrades to a WebSocket");
             }
-            String origin = ctx.request().getHeader("Origin");
-            if (!service.config().limits().originAllowed(origin == null ? null : origin.toLowerCase(java.util.Locale.ROOT))) {
-                throw new ApiException(403, "origin_forbidden", "WebSockets from origin " + origin
-                        + " are not allowed here (subscribe.allowedOrigins)");
-            }
-            status.handle(ctx);
+            status.handle(ctx); // its Origin was checked with every /v1 route's (refuseForeignOrigin)
         });
         router.post("/v1/admin/members").handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::addMember);
         router.delete("/v1/admin/members/:id").handler(ctx -> {
@@ -150,6 +153,19 @@ public final class HttpApi {
     private void refuseWhenStopped(RoutingContext ctx) {
         if (service.failure() != null && !ctx.request().path().equals("/v1/cluster")) {
             throw new ApiException(503, "node_failed", "this node stopped: " + service.failure() + "; use another node", 5);
+        }
+        ctx.next();
+    }
+
+    /**
+     * A browser page from an origin outside {@code subscribe.allowedOrigins} gets {@code 403
+     * origin_forbidden} on every route of the API; a request without {@code Origin} (no browser) passes.
+     */
+    private void refuseForeignOrigin(RoutingContext ctx) {
+        String origin = ctx.request().getHeader("Origin");
+        if (!service.config().limits().originAllowed(origin == null ? null : origin.toLowerCase(java.util.Locale.ROOT))) {
+            throw new ApiException(403, "origin_forbidden", "pages from origin " + origin
+                    + " may not use this API (subscribe.allowedOrigins)");
         }
         ctx.next();
     }

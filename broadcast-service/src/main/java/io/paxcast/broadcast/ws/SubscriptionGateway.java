@@ -65,12 +65,7 @@ public final class SubscriptionGateway {
             throw ApiException.badRequest("invalid_parameter", "channels is required: channels=a,b or channels=*");
         }
         NodeConfig.Limits limits = service.config().limits();
-        String origin = request.getHeader("Origin");
-        if (!limits.originAllowed(origin == null ? null : origin.toLowerCase(java.util.Locale.ROOT))) {
-            // a page from another site must not read the stream with its visitor's credentials
-            throw new ApiException(403, "origin_forbidden", "WebSockets from origin " + origin
-                    + " are not allowed here (subscribe.allowedOrigins)");
-        }
+        // the Origin allow-list was checked for every /v1 route (HttpApi#refuseForeignOrigin)
         Set<String> channels = null;
         JsonArray names = new JsonArray();
         if (channelsParam.trim().equals("*")) {
