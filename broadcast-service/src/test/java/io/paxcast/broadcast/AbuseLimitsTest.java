@@ -1,5 +1,6 @@
 package io.paxcast.broadcast;
 
+import io.paxcast.testkit.client.RawSockets;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,7 +11,6 @@ import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -142,7 +142,7 @@ class AbuseLimitsTest {
                     sockets.add(s);
                 }
                 await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
-                        .until(() -> sockets.stream().filter(AbuseLimitsTest::closedByServer).count() >= 3);
+                        .until(() -> sockets.stream().filter(RawSockets::closedByServer).count() >= 3);
                 // another client address (127.0.0.2 is loopback too) still gets in
                 try (Socket other = new Socket()) {
                     other.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
@@ -160,22 +160,6 @@ class AbuseLimitsTest {
             }
             await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> node.status("/health") == 200);
             assertTrue(node.metric("paxcast_http_connections_refused_per_ip") >= 3);
-        }
-    }
-
-    /** Whether the server closed {@code socket} (its answer, if any, read first). */
-    private static boolean closedByServer(Socket socket) {
-        try {
-            socket.setSoTimeout(1);
-            while (true) {
-                if (socket.getInputStream().read() < 0) {
-                    return true;
-                }
-            }
-        } catch (SocketTimeoutException stillOpen) {
-            return false;
-        } catch (IOException reset) {
-            return true;
         }
     }
 }
