@@ -83,6 +83,8 @@ public final class TcpTransport implements Transport {
     private long timer = -1;
     private Future<Void> listening = Future.succeededFuture();
     private boolean closed;
+    private io.vertx.core.net.KeyCertOptions tlsKeyCert;
+    private io.vertx.core.net.TrustOptions tlsTrust;
 
     /**
      * @param peers the peers it dials at once (the others' addresses known from configuration), so
@@ -122,6 +124,17 @@ public final class TcpTransport implements Transport {
         return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(DEFAULT_MAX_FRAME_BYTES, 2 * largest + 4096));
     }
 
+    /**
+     * Mutual TLS on every Paxos connection: this node presents {@code keyCert}, and accepts (and dials)
+     * only peers whose certificate {@code trust} vouches for. Peers are addressed by IP, so no host name
+     * is checked: the trust store is the cluster's own. Call before {@link #receive}.
+     */
+    public TcpTransport withTls(io.vertx.core.net.KeyCertOptions keyCert, io.vertx.core.net.TrustOptions trust) {
+        this.tlsKeyCert = keyCert;
+        this.tlsTrust = trust;
+        return this;
+    }
+
     /** Frames refused: too long, of an unknown kind, before the hello, or a message not from the peer that said hello. */
     public long refused() {
         return refused.get();
@@ -137,9 +150,17 @@ public final class TcpTransport implements Transport {
         this.selfId = nodeId;
         this.handler = handler;
         this.context = vertx.getOrCreateContext();
-        client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
-                .setTcpNoDelay(true).setReconnectAttempts(0));
-        server = vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true));
+        NetClientOptions clientOptions = new NetClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
+                .setTcpNoDelay(true).setReconnectAttempts(0);
+        NetServerOptions serverOptions = new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true);
+        if (tlsKeyCert != null) {
+            clientOptions.setSsl(true).setKeyCertOptions(tlsKeyCert).setTrustOptions(tlsTrust)
+                    .setHostnameVerificationAlgorithm("");
+            serverOptions.setSsl(true).setKeyCertOptions(tlsKeyCert).setTrustOptions(tlsTrust)
+                    .setClientAuth(io.vertx.core.http.ClientAuth.REQUIRED);
+        }
+        client = vertx.createNetClient(clientOptions);
+        server = vertx.createNetServer(serverOptions);
         server.connectHandler(socket -> accept(socket, null));
         listening = server.listen().mapEmpty();
         listening.onFailure(e -> log.error("event=paxos_listen_failed port={} error=\"{}\"", port, e.getMessage()));
