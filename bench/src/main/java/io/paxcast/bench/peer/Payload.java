@@ -7,13 +7,26 @@ import java.nio.charset.StandardCharsets;
  * exactly {@code size} bytes (JSON because Paxcast's {@code data} must be JSON; the same bytes go to
  * NATS and Kafka). The stamp is this JVM's {@link System#nanoTime()} at the (intended) send time,
  * so a subscriber in the same JVM times publish -> deliver without clock skew.
+ *
+ * <p>The fan-out benchmark numbers its messages too: {@code {"sent":<nanoTime>,"n":<number>,"pad":"xx..."}}
+ * (still starting with the stamp, so {@link #sentOf} and {@link #sentIn} read both forms).
  */
-final class Payload {
+public final class Payload {
     private static final String PREFIX = "{\"sent\":";
     private static final byte[] PREFIX_BYTES = PREFIX.getBytes(StandardCharsets.US_ASCII);
+    private static final String NUMBER = ",\"n\":";
+    private static final byte[] NUMBER_BYTES = NUMBER.getBytes(StandardCharsets.US_ASCII);
 
-    static byte[] make(long sentNanos, int size) {
-        String head = PREFIX + sentNanos + ",\"pad\":\"";
+    public static byte[] make(long sentNanos, int size) {
+        return make(PREFIX + sentNanos + ",\"pad\":\"", size);
+    }
+
+    /** {@code {"sent":<sentNanos>,"n":<number>,"pad":"xx..."}} of {@code size} bytes (more if the head is longer). */
+    public static byte[] make(long sentNanos, long number, int size) {
+        return make(PREFIX + sentNanos + NUMBER + number + ",\"pad\":\"", size);
+    }
+
+    private static byte[] make(String head, int size) {
         int pad = Math.max(0, size - head.length() - 2);
         byte[] out = new byte[head.length() + pad + 2];
         int i = 0;
@@ -29,7 +42,7 @@ final class Payload {
     }
 
     /** The stamp of a payload as sent (NATS, Kafka: the message body is the payload itself). */
-    static long sentOf(byte[] payload) {
+    public static long sentOf(byte[] payload) {
         long v = 0;
         for (int i = PREFIX_BYTES.length; i < payload.length; i++) {
             byte b = payload[i];
@@ -42,7 +55,7 @@ final class Payload {
     }
 
     /** The stamp inside a text that embeds the payload (a Paxcast message frame); -1 if none. */
-    static long sentIn(CharSequence text) {
+    public static long sentIn(CharSequence text) {
         int at = indexOf(text, PREFIX);
         if (at < 0) {
             return -1;
@@ -56,6 +69,29 @@ final class Payload {
             v = v * 10 + (c - '0');
         }
         return v;
+    }
+
+    /** The number of a payload made by {@link #make(long, long, int)}; {@link Long#MIN_VALUE} if it has none. */
+    public static long numberOf(byte[] payload) {
+        outer:
+        for (int i = PREFIX_BYTES.length, last = payload.length - NUMBER_BYTES.length; i <= last; i++) {
+            for (int j = 0; j < NUMBER_BYTES.length; j++) {
+                if (payload[i + j] != NUMBER_BYTES[j]) {
+                    continue outer;
+                }
+            }
+            int k = i + NUMBER_BYTES.length;
+            boolean negative = k < payload.length && payload[k] == '-';
+            if (negative) {
+                k++;
+            }
+            long v = 0;
+            for (; k < payload.length && payload[k] >= '0' && payload[k] <= '9'; k++) {
+                v = v * 10 + (payload[k] - '0');
+            }
+            return negative ? -v : v;
+        }
+        return Long.MIN_VALUE;
     }
 
     private static int indexOf(CharSequence text, String needle) {

@@ -189,7 +189,7 @@ public final class PeerBench implements Callable<Integer> {
     }
 
     /** /proc/loadavg's 1-minute figure, NaN where there is none. */
-    private static double loadAverage() {
+    public static double loadAverage() {
         try {
             return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
         } catch (IOException | RuntimeException e) {
