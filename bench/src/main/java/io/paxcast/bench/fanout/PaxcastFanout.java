@@ -79,7 +79,8 @@ final class PaxcastFanout implements FanoutSystem {
     @Override
     public String describe() {
         return String.format("%d voters%s (bin/paxcast-local, ports %d-%d, node jar: %s), HTTP publish to the voters,"
-                        + " WebSocket subscribers on every node", VOTERS,
+                        + " WebSocket subscribers on " + ("voters".equals(System.getProperty("fanout.subscribeOn"))
+                        ? "the voters only (-Dfanout.subscribeOn=voters)" : "every node"), VOTERS,
                 learners == 0 ? "" : " + " + learners + " edge nodes (learners)", cluster.httpPort(1),
                 cluster.httpPort(nodes()), cluster.nodeJar());
     }
@@ -90,8 +91,11 @@ final class PaxcastFanout implements FanoutSystem {
         // Vert.x caps the open WebSockets per endpoint (50 by default): beyond it a connect waits for a close
         webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(Math.max(50, n))
                 .setConnectTimeout(10_000));
+        // -Dfanout.subscribeOn=voters (a control): the edge nodes run and follow the log but serve no one,
+        // so what they cost the quorum by being there is told apart from what serving subscribers costs
+        int serving = "voters".equals(System.getProperty("fanout.subscribeOn")) ? VOTERS : nodes();
         List<FanoutSubscriber> opened = BoundedConnects.connectAll(n, concurrency, i -> {
-            int k = i % nodes() + 1;
+            int k = i % serving + 1;
             return PaxcastSubscriber.connect(vertx, webSockets, cluster.httpPort(k), "n" + k, channel, i, tally);
         }, progress);
         subscribers.addAll(opened);
