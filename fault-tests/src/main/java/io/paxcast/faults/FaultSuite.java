@@ -205,8 +205,9 @@ public final class FaultSuite {
             for (int i = 0; i < messages.size(); i++) {
                 JsonObject m = messages.getJsonObject(i);
                 Object data = m.getValue("data");
+                // the publishers' payloads are flat objects, so re-encoding gives the node's text back
                 log.add(new LogEntry(m.getLong("seq"), m.getString("channel"), m.getLong("offset"), m.getString("key"),
-                        data instanceof JsonObject d ? d.encode() : String.valueOf(data)));
+                        data instanceof JsonObject d ? d.encode() : String.valueOf(data), m.getString("hash")));
             }
             after = page.getLong("next");
         }

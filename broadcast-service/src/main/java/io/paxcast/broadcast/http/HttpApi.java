@@ -6,6 +6,7 @@ import io.paxcast.broadcast.service.BroadcastService;
 import io.paxcast.broadcast.api.Validation;
 import io.paxcast.broadcast.log.PublishItem;
 import io.paxcast.broadcast.log.PublishResult;
+import io.paxcast.broadcast.log.ChainProof;
 import io.paxcast.broadcast.log.OffsetExpired;
 import io.paxcast.broadcast.log.PublishedMessage;
 import io.paxcast.broadcast.ws.SubscriptionGateway;
@@ -103,6 +104,7 @@ public final class HttpApi {
                 .handler(this::publishBatch);
         router.get("/v1/channels/:channel/messages").handler(this::awaitMinSeq).handler(this::channelHistory);
         router.get("/v1/messages").handler(this::awaitMinSeq).handler(this::globalHistory);
+        router.get("/v1/messages/:seq/proof").handler(this::proof);
         router.get("/v1/subscribe").handler(this::awaitMinSeq).handler(this::subscribe);
         router.get("/v1/head").handler(this::head);
         router.get("/v1/cluster").handler(ctx -> json(ctx, 200, service.clusterView(peers.get())));
@@ -436,7 +438,35 @@ public final class HttpApi {
     }
 
     /**
-     * {@code GET /v1/head}: the last seq this node applied; with {@code linearizable=true}, one confirmed
+     * {@code GET /v1/messages/{seq}/proof}: the message at {@code seq} with the chain hash it chains from
+     * and its own ({@link ChainProof}); readable by whoever may read its channel.
+     */
+    private void proof(RoutingContext ctx) {
+        String text = ctx.pathParam("seq");
+        long seq = Validation.nonNegative("seq", text, 0);
+        if (seq < 1) {
+            throw ApiException.badRequest("invalid_parameter", "seq must be an integer of at least 1, got '"
+                    + (text.length() > 20 ? text.substring(0, 20) + "..." : text) + "'");
+        }
+        long head = service.log().headSeq();
+        if (seq > head) {
+            throw new ApiException(404, "not_found", "no message " + seq + " on this node yet (its head is " + head + ")")
+                    .withDetail("headSeq", head);
+        }
+        ChainProof proof;
+        try {
+            proof = service.log().proof(seq);
+        } catch (OffsetExpired e) {
+            throw ApiException.offsetExpired(e.getMessage(), e.earliest);
+        }
+        if (!grant(ctx).maySubscribe(proof.message().channel())) {
+            throw Access.forbidden("reading " + proof.message().channel());
+        }
+        json(ctx, 200, proof.toJson());
+    }
+
+    /**
+     * {@code GET /v1/head}: the last seq this node applied, and its chain hash; with {@code linearizable=true}, one confirmed
      * through the leader and a quorum (a read barrier in the log): no publish acknowledged before the
      * request is above it.
      */
@@ -448,7 +478,8 @@ public final class HttpApi {
         }
         if (!"true".equals(text)) {
             json(ctx, 200, new JsonObject().put("node", service.config().nodeId()).put("seq", service.log().headSeq())
-                    .put("earliestSeq", service.log().earliestSeq()).put("linearizable", false));
+                    .put("earliestSeq", service.log().earliestSeq()).put("linearizable", false)
+                    .put("hash", service.log().headHash().hex()));
             return;
         }
         ApiException limited = rates.admit(clientAddress(ctx), grant(ctx).bearer(), 1); // it orders a command

@@ -24,6 +24,7 @@ import java.util.Set;
  * <ul>
  *   <li>{@code seq}: 1, 2, 3... over every applied message; {@code offset}: 1, 2, 3... per channel;</li>
  *   <li>{@code ts}: the log's wall-clock stamp at that slot (never decreasing);</li>
+ *   <li>{@code hash}: the {@link ChainHash} h(seq), which commits to every message up to seq;</li>
  *   <li>the one idempotency rule: an item whose (channel, key) was appended less than the key window
  *       ago, measured in the log clock ({@link Delivery#logClockMillis()}: leaders' tick timers, not
  *       their wall clocks), appends nothing; its result is the original one. After the window it
@@ -61,6 +62,7 @@ public final class BroadcastLog implements AutoCloseable {
     private record Decoded(List<PublishItem> items, long bytes) {}
 
     private final LinkedHashMap<Long, Decoded> decoded = new LinkedHashMap<>(64, 0.75f, true);
+    private final java.security.MessageDigest sha256 = ChainHash.digest();
 
     public BroadcastLog(ChosenLogReader chosenLog, MessageIndex index, long keyWindowMillis) {
         this(chosenLog, index, keyWindowMillis, Retention.UNLIMITED);
@@ -275,12 +277,13 @@ public final class BroadcastLog implements AutoCloseable {
                     commandResults.add(resultOf(earlier, item.channel()));
                 } else {
                     long seq = ++lastSeq;
-                    long offset = index.appendMessage(seq, slot, position, item.channel());
+                    ChainHash hash = index.headHash().next(sha256, seq, item.channel(), item.dataJson());
+                    long offset = index.appendMessage(seq, slot, position, item.channel(), hash);
                     if (key != null) {
                         keys.put(key, seq, delivery.logClockMillis());
                     }
                     payloadBytes += Utf8.length(item.dataJson());
-                    messages.add(new PublishedMessage(seq, item.channel(), offset, ts, item.dataJson(), item.key()));
+                    messages.add(new PublishedMessage(seq, item.channel(), offset, ts, item.dataJson(), item.key(), hash));
                     commandResults.add(new PublishResult(seq, item.channel(), offset, ts, false));
                 }
                 position++;
@@ -402,7 +405,30 @@ public final class BroadcastLog implements AutoCloseable {
         }
         MessageRef ref = index.message(seq);
         PublishItem item = itemsOf(ref.slot()).get(ref.position());
-        return new PublishedMessage(seq, ref.channel(), ref.offset(), ref.ts(), item.dataJson(), item.key());
+        return new PublishedMessage(seq, ref.channel(), ref.offset(), ref.ts(), item.dataJson(), item.key(), ref.hash());
+    }
+
+    /** h({@link #headSeq()}): the chain hash of the last message, {@link ChainHash#ZERO} before any. */
+    public ChainHash headHash() {
+        return index.headHash();
+    }
+
+    /**
+     * What a client needs to check position {@code seq} against another node's: the message, the hash
+     * it chains from and its own ({@link ChainProof}).
+     *
+     * @throws OffsetExpired if retention removed seq {@code seq} (or this node started after it)
+     * @throws IllegalArgumentException if there is no message {@code seq} yet
+     */
+    public ChainProof proof(long seq) {
+        if (seq < 1 || seq > lastSeq) {
+            throw new IllegalArgumentException("no message " + seq);
+        }
+        long earliest = earliestSeq();
+        if (seq < earliest) {
+            throw new OffsetExpired("seq " + seq, earliest);
+        }
+        return new ChainProof(message(seq), index.hash(seq - 1));
     }
 
     private List<PublishItem> itemsOf(long slot) {

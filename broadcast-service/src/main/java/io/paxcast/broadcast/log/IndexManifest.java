@@ -38,20 +38,21 @@ import java.util.zip.CheckedOutputStream;
  * crash of the reopened index means a rebuild, never trust in a stale file.
  */
 record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition, long allocatedEntries,
-                     List<ChannelState> channels, long baseSlot, long baseSeq, int segmentShift) {
+                     List<ChannelState> channels, long baseSlot, long baseSeq, int segmentShift,
+                     ChainHash headHash, ChainHash baseHash) {
     static final String FILE = "index.clean";
     private static final int MAGIC = 0x50584958; // "PXIX"
     /**
      * 2: slot records of 32 bytes; 3: a base (slots and seqs not held: compacted, or before an installed
      * snapshot) and each channel's first entry held; 4: segment files of {@code 2^segmentShift} records,
-     * each channel's directory from its first held block.
+     * each channel's directory from its first held block; 5: message records of 56 bytes (with the
+     * {@link ChainHash}), the chain's head hash and the hash of the base seq.
      */
-    private static final int VERSION = 4;
+    private static final int VERSION = 5;
 
-    /** An index that holds everything from slot 1. */
-    IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition, long allocatedEntries,
-                  List<ChannelState> channels, int segmentShift) {
-        this(lastSlot, headSeq, lastTs, lastPosition, allocatedEntries, channels, 0, 0, segmentShift);
+    IndexManifest {
+        java.util.Objects.requireNonNull(headHash, "headHash");
+        java.util.Objects.requireNonNull(baseHash, "baseHash");
     }
 
     /** The lowest channel entry in use: the entries file holds nothing needed below it. */
@@ -96,6 +97,8 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
         out.writeLong(baseSlot);
         out.writeLong(baseSeq);
         out.writeInt(segmentShift);
+        headHash.writeTo(out);
+        baseHash.writeTo(out);
         out.writeInt(channels.size());
         for (ChannelState c : channels) {
             byte[] name = c.name.getBytes(StandardCharsets.UTF_8);
@@ -172,9 +175,12 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
         long baseSlot = in.readLong();
         long baseSeq = in.readLong();
         int segmentShift = in.readInt();
+        ChainHash headHash = ChainHash.readFrom(in);
+        ChainHash baseHash = ChainHash.readFrom(in);
         int count = in.readInt();
         if (lastSlot < 0 || headSeq < 0 || allocated < 0 || count < 0 || baseSlot < 0 || baseSlot > lastSlot
-                || baseSeq < 0 || baseSeq > headSeq || segmentShift < 0 || segmentShift > 26) {
+                || baseSeq < 0 || baseSeq > headSeq || segmentShift < 0 || segmentShift > 24
+                || (baseSeq == headSeq && !baseHash.equals(headHash))) {
             return Optional.empty();
         }
         List<ChannelState> channels = new ArrayList<>();
@@ -201,7 +207,7 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
             channels.add(c);
         }
         return Optional.of(new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, allocated, channels, baseSlot,
-                baseSeq, segmentShift));
+                baseSeq, segmentShift, headHash, baseHash));
     }
 
     /** The directory matches the head, every block lies inside the allocated entries, seqs in range. */

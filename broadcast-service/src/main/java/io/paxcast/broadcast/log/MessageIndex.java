@@ -21,8 +21,8 @@ import java.util.Set;
  * <h2>Files (in {@code dir}, memory-mapped, little-endian, in segment files {@code <name>.<n>} of
  * {@code 2^segmentShift} records: {@link MappedRecords})</h2>
  * <ul>
- *   <li>{@code messages.idx.*}: record {@code seq - 1}, 24 bytes: slot (8), channel id (4), item
- *       position (4), offset (8);</li>
+ *   <li>{@code messages.idx.*}: record {@code seq - 1}, 56 bytes: slot (8), channel id (4), item
+ *       position (4), offset (8), and the message's {@link ChainHash} (32);</li>
  *   <li>{@code slots.idx.*}: record {@code slot - 1}, 32 bytes: first seq (8), ts (8), payload bytes of
  *       every message before the slot (8) and the log clock (8): what retention by bytes and by age
  *       measure;</li>
@@ -47,7 +47,7 @@ import java.util.Set;
  *       directory of one int per 1024 of its messages (at most twice that while the array has room
  *       to grow; about 4.7 KB per 10^6 messages in all). So the heap is a function of the channel
  *       count, and a cap on channels caps it. {@link #heapBytes()} estimates it.</li>
- *   <li>Disk: 24 bytes per retained message, 8 per channel entry, 32 per retained slot, and per channel
+ *   <li>Disk: 56 bytes per retained message, 8 per channel entry, 32 per retained slot, and per channel
  *       at most one partly filled block (a one-message channel costs 128 bytes); compacted, the slack
  *       above. {@link #diskBytes()} says how much; the files are sparse, mapped a segment at a time, so
  *       their length runs ahead of it.</li>
@@ -73,17 +73,18 @@ public final class MessageIndex implements AutoCloseable {
     static final String SLOTS = "slots.idx";
     static final String CHANNELS = "channels.idx";
     /**
-     * 2^18 records per segment file: 6 MiB of messages, 8 MiB of slots, 2 MiB of channel entries, so
+     * 2^18 records per segment file: 14 MiB of messages, 8 MiB of slots, 2 MiB of channel entries, so
      * compaction frees the disk in steps that are small beside a retention of 10^6 messages, and a
      * 10^9-message log without retention still maps only a few thousand segments.
      */
     public static final int DEFAULT_SEGMENT_SHIFT = 18;
 
-    private static final int MESSAGE_BYTES = 24;
+    private static final int MESSAGE_BYTES = 56;
     private static final int M_SLOT = 0;
     private static final int M_CHANNEL = 8;
     private static final int M_POSITION = 12;
     private static final int M_OFFSET = 16;
+    private static final int M_HASH = 24;
     private static final int SLOT_BYTES = 32;
     private static final int S_FIRST_SEQ = 0;
     private static final int S_TS = 8;
@@ -103,6 +104,9 @@ public final class MessageIndex implements AutoCloseable {
     private long baseSlot;
     private long baseSeq;
     private long lastTs;
+    /** h({@link #headSeq}) and h({@link #baseSeq}): the chain's head, and the anchor the first held record chains from. */
+    private ChainHash headHash = ChainHash.ZERO;
+    private ChainHash baseHash = ChainHash.ZERO;
     /** The position of the last message appended in {@link #lastSlot}, -1 if none yet. */
     private int lastPosition = -1;
     private boolean closed;
@@ -143,6 +147,8 @@ public final class MessageIndex implements AutoCloseable {
         index.lastSlot = state.lastSlot();
         index.headSeq = state.headSeq();
         index.lastTs = state.lastTs();
+        index.headHash = state.headHash();
+        index.baseHash = state.headHash(); // nothing before the base is held: the chain goes on from its head
         for (ChannelState c : state.channels()) {
             ChannelState counters = ChannelState.countersOnly(c.name, c.id, c.head, c.lastSeq);
             index.byName.put(c.name, counters);
@@ -226,6 +232,8 @@ public final class MessageIndex implements AutoCloseable {
             baseSlot = kept.baseSlot();
             baseSeq = kept.baseSeq();
             lastTs = kept.lastTs();
+            headHash = kept.headHash();
+            baseHash = kept.baseHash();
             lastPosition = kept.lastPosition();
             messages.mapThrough(headSeq);
             slots.mapThrough(lastSlot);
@@ -276,11 +284,13 @@ public final class MessageIndex implements AutoCloseable {
 
     /**
      * Appends message {@code seq} (= {@link #headSeq()} + 1), item {@code position} of slot
-     * {@code slot} (= {@link #lastSlot()}; positions rise within a slot), to {@code channel}.
+     * {@code slot} (= {@link #lastSlot()}; positions rise within a slot), to {@code channel}, with
+     * chain hash {@code hash} (h(seq), which the caller computed from {@link #headHash()}).
      *
      * @return its offset in the channel: the channel's previous head + 1
      */
-    public long appendMessage(long seq, long slot, int position, String channel) {
+    public long appendMessage(long seq, long slot, int position, String channel, ChainHash hash) {
+        Objects.requireNonNull(hash, "hash");
         ensureOpen();
         Objects.requireNonNull(channel, "channel");
         if (slot != lastSlot || slot == 0) {
@@ -304,7 +314,12 @@ public final class MessageIndex implements AutoCloseable {
         messages.putInt(record, M_CHANNEL, c.id);
         messages.putInt(record, M_POSITION, position);
         messages.putLong(record, M_OFFSET, offset);
+        byte[] h = hash.bytes();
+        for (int i = 0; i < ChainHash.BYTES; i += 8) {
+            messages.putLong(record, M_HASH + i, longAt(h, i));
+        }
         headSeq = seq;
+        headHash = hash;
         lastPosition = position;
         return offset;
     }
@@ -344,6 +359,48 @@ public final class MessageIndex implements AutoCloseable {
         return lastTs;
     }
 
+    /** h({@link #headSeq()}): {@link ChainHash#ZERO} before the first message. */
+    public ChainHash headHash() {
+        return headHash;
+    }
+
+    /**
+     * h(seq) for {@link #baseSeq()} <= seq <= {@link #headSeq()}: the hash of a held message, or of the
+     * anchor right before the first one held (what that one chains from).
+     *
+     * @throws OffsetExpired if seq is below the base
+     */
+    public ChainHash hash(long seq) {
+        ensureOpen();
+        if (seq < 0 || seq > headSeq) {
+            throw new IllegalArgumentException("no message " + seq + " (head " + headSeq + ")");
+        }
+        if (seq < baseSeq) {
+            throw new OffsetExpired("the hash of seq " + seq + " (expired, or before the snapshot this node started from)",
+                    baseSeq);
+        }
+        return seq == baseSeq ? baseHash : recordHash(seq - 1);
+    }
+
+    private ChainHash recordHash(long record) {
+        byte[] h = new byte[ChainHash.BYTES];
+        for (int i = 0; i < ChainHash.BYTES; i += 8) {
+            long v = messages.getLong(record, M_HASH + i);
+            for (int b = 0; b < 8; b++) {
+                h[i + b] = (byte) (v >>> (56 - 8 * b));
+            }
+        }
+        return ChainHash.of(h);
+    }
+
+    private static long longAt(byte[] b, int i) {
+        long v = 0;
+        for (int k = 0; k < 8; k++) {
+            v = (v << 8) | (b[i + k] & 0xFF);
+        }
+        return v;
+    }
+
     /** Message {@code seq}, 1 <= seq <= {@link #headSeq()}. */
     public MessageRef message(long seq) {
         ensureOpen();
@@ -358,7 +415,7 @@ public final class MessageIndex implements AutoCloseable {
         long slot = messages.getLong(record, M_SLOT);
         String channel = byId.get(messages.getInt(record, M_CHANNEL)).name;
         return new MessageRef(seq, slot, messages.getInt(record, M_POSITION), channel,
-                messages.getLong(record, M_OFFSET), slots.getLong(slot - 1, S_TS));
+                messages.getLong(record, M_OFFSET), slots.getLong(slot - 1, S_TS), recordHash(record));
     }
 
     /** The seq of slot {@code slot}'s first message (the next seq if it appended none). */
@@ -489,7 +546,7 @@ public final class MessageIndex implements AutoCloseable {
             copies.add(c.copy());
         }
         return new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, lists.allocatedEntries(), copies, baseSlot,
-                baseSeq, segmentShift);
+                baseSeq, segmentShift, headHash, baseHash);
     }
 
     /**
@@ -534,6 +591,9 @@ public final class MessageIndex implements AutoCloseable {
             floor = Math.min(floor, lists.compact(c, first, relocateBelow));
         }
         lists.dropBelow(Math.min(floor, lists.allocatedEntries()));
+        if (newBaseSeq != baseSeq) {
+            baseHash = recordHash(newBaseSeq - 1); // read before its segment may go
+        }
         messages.dropBelow(newBaseSeq);
         slots.dropBelow(newBaseSlot);
         baseSeq = newBaseSeq;
@@ -584,7 +644,7 @@ public final class MessageIndex implements AutoCloseable {
         slots.force();
         lists.force();
         new IndexManifest(lastSlot, headSeq, lastTs, lastPosition, lists.allocatedEntries(), byId, baseSlot, baseSeq,
-                segmentShift).write(dir);
+                segmentShift, headHash, baseHash).write(dir);
         close();
     }
 

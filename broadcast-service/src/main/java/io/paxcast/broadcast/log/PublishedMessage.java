@@ -2,10 +2,14 @@ package io.paxcast.broadcast.log;
 
 import io.vertx.core.json.Json;
 
-/** A message in the total order: its global {@code seq}, its {@code offset} in its channel, the log's {@code ts}. */
-public record PublishedMessage(long seq, String channel, long offset, long ts, String dataJson, String key) {
+/**
+ * A message in the total order: its global {@code seq}, its {@code offset} in its channel, the log's
+ * {@code ts}, and its {@link ChainHash} {@code hash} = h(seq).
+ */
+public record PublishedMessage(long seq, String channel, long offset, long ts, String dataJson, String key,
+                               ChainHash hash) {
 
-    /** The history form: {@code {"seq":..,"channel":..,"offset":..,"ts":..,"data":..}} (+ "key"). */
+    /** The history form: {@code {"seq":..,"channel":..,"offset":..,"ts":..,"data":..,"hash":..}} (+ "key"). */
     public String toJson() {
         return appendFields(new StringBuilder(64 + dataJson.length()).append('{')).append('}').toString();
     }
@@ -22,7 +26,8 @@ public record PublishedMessage(long seq, String channel, long offset, long ts, S
                 .append(",\"channel\":\"").append(channel).append('"')
                 .append(",\"offset\":").append(offset)
                 .append(",\"ts\":").append(ts)
-                .append(",\"data\":").append(dataJson);
+                .append(",\"data\":").append(dataJson)
+                .append(",\"hash\":\"").append(hash.hex()).append('"');
         if (key != null) {
             sb.append(",\"key\":").append(Json.encode(key));
         }

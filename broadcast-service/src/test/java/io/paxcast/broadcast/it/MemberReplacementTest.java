@@ -113,9 +113,14 @@ class MemberReplacementTest {
             assertEquals(logsByNode.get(1), logsByNode.get(4), "n4's log is n1's");
             Map<String, Long> seqOfKey = new HashMap<>();
             List<JsonObject> log = logsByNode.get(1);
+            // the logs are equal with their chain hashes (n4 built its chain from what it caught up on); the
+            // chain follows from the messages from h(0) on
+            io.paxcast.broadcast.log.ChainHash chain = io.paxcast.broadcast.log.ChainHash.ZERO;
             for (int i = 0; i < log.size(); i++) {
                 JsonObject m = log.get(i);
                 assertEquals(i + 1, m.getLong("seq"), "contiguous seqs");
+                chain = chain.next(m.getLong("seq"), m.getString("channel"), m.getJsonObject("data").encode());
+                assertEquals(chain.hex(), m.getString("hash"), "the chain hash of seq " + m.getLong("seq"));
                 String key = m.getJsonObject("data").getString("key");
                 Long first = seqOfKey.putIfAbsent(key, m.getLong("seq"));
                 assertEquals(null, first, "key " + key + " appears twice (seqs " + first + ", " + m.getLong("seq") + ")");

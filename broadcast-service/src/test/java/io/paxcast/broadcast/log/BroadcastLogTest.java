@@ -69,7 +69,9 @@ class BroadcastLogTest {
                 }
                 long seq = messages.size() + 1;
                 seqs.add(seq);
-                messages.add(new PublishedMessage(seq, item.channel(), seqs.size(), ts, item.dataJson(), item.key()));
+                ChainHash prev = seq == 1 ? ChainHash.ZERO : messages.get((int) seq - 2).hash();
+                messages.add(new PublishedMessage(seq, item.channel(), seqs.size(), ts, item.dataJson(), item.key(),
+                        chainHash(prev, seq, item.channel(), item.dataJson())));
                 if (k != null) {
                     keys.put(k, new long[] {seq, clock});
                 }
@@ -83,6 +85,23 @@ class BroadcastLogTest {
             keys.clear();
             keys.putAll(keysBefore);
             return mismatches;
+        }
+    }
+
+    /**
+     * h(seq) written out from its definition (DESIGN.md, "The chain hash"), apart from
+     * {@link ChainHash#next}: SHA-256 of h(seq - 1), seq (8 bytes, big-endian), the channel name's
+     * length (4 bytes, big-endian), the name and the payload text, both UTF-8.
+     */
+    static ChainHash chainHash(ChainHash prev, long seq, String channel, String dataJson) {
+        byte[] name = channel.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] data = dataJson.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer input = java.nio.ByteBuffer.allocate(32 + 8 + 4 + name.length + data.length); // big-endian
+        input.put(prev.bytes()).putLong(seq).putInt(name.length).put(name).put(data);
+        try {
+            return ChainHash.of(java.security.MessageDigest.getInstance("SHA-256").digest(input.array()));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
         }
     }
 
@@ -137,7 +156,13 @@ class BroadcastLogTest {
             assertEquals(model.messages.size(), log.headSeq());
             for (long seq = 1; seq <= log.headSeq(); seq++) {
                 assertEquals(model.messages.get((int) seq - 1), log.message(seq), "message " + seq);
+                ChainProof proof = log.proof(seq);
+                assertEquals(seq == 1 ? ChainHash.ZERO : model.messages.get((int) seq - 2).hash(), proof.prevHash(),
+                        "prevHash of " + seq);
+                assertTrue(proof.holds(), "proof of " + seq);
             }
+            assertEquals(model.messages.isEmpty() ? ChainHash.ZERO : model.messages.get(model.messages.size() - 1).hash(),
+                    log.headHash(), "the chain's head");
             for (int i = 0; i < 50; i++) {
                 long after = random.nextInt((int) log.headSeq() + 2);
                 int limit = 1 + random.nextInt(100);

@@ -42,8 +42,16 @@ final class IndexModel {
             names.add(channel);
         }
         seqs.add(seq);
-        messages.add(new MessageRef(seq, slot, position, channel, seqs.size(), slots.get((int) slot - 1)[1]));
+        messages.add(new MessageRef(seq, slot, position, channel, seqs.size(), slots.get((int) slot - 1)[1], hashOf(seq)));
         return seqs.size();
+    }
+
+    /**
+     * The hash the index tests store for {@code seq}: distinct per seq, and not a chain (the index
+     * stores what it is given; {@link BroadcastLog} computes the chain, and its tests check it).
+     */
+    static ChainHash hashOf(long seq) {
+        return ChainHash.ZERO.next(seq, "index-test", "0");
     }
 
     long headSeq() {
@@ -158,6 +166,11 @@ final class IndexModel {
         assertEquals(slots.isEmpty() ? 0 : slots.get(slots.size() - 1)[1], index.lastTs(), "lastTs");
         assertEquals(channels.size(), index.channelCount(), "channelCount");
         assertEquals(channels.keySet(), index.channels(), "channels");
+        assertEquals(headSeq() == 0 ? ChainHash.ZERO : hashOf(headSeq()), index.headHash(), "headHash");
+        assertEquals(baseSeq == 0 ? ChainHash.ZERO : hashOf(baseSeq), index.hash(baseSeq), "hash of the base seq");
+        if (baseSeq > 0) {
+            assertThrows(OffsetExpired.class, () -> index.hash(baseSeq - 1), "hash below the base");
+        }
     }
 
     /** One read of a random kind with random (also out-of-range) arguments. */

@@ -313,7 +313,7 @@ class IndexStorageCandidatesTest {
 
         @Override
         public void append(long seq, long slot, int position, int channel, long offset) {
-            index.appendMessage(seq, slot, position, names[channel]);
+            index.appendMessage(seq, slot, position, names[channel], IndexModel.hashOf(seq));
         }
 
         @Override

@@ -94,7 +94,9 @@ class LogSnapshotTest {
         assertTrue(expected.earliestSeq() > 1, "retention expired something, so the earliest position was restored");
         for (long seq = expected.earliestSeq(); seq <= expected.headSeq(); seq++) {
             assertEquals(expected.message(seq), actual.message(seq), "message " + seq);
+            assertEquals(expected.proof(seq), actual.proof(seq), "proof of " + seq);
         }
+        assertEquals(expected.headHash(), actual.headHash(), "the chain's head");
         for (String channel : generated.channels()) {
             assertEquals(expected.channelHead(channel), actual.channelHead(channel), channel);
             assertEquals(expected.earliestOffset(channel), actual.earliestOffset(channel), channel);
@@ -154,7 +156,10 @@ class LogSnapshotTest {
             assertEquals(peer.headSeq(), node.headSeq());
             for (long seq = node.earliestSeq(); seq <= node.headSeq(); seq++) {
                 assertEquals(peer.message(seq), node.message(seq), "seed " + seed + " message " + seq);
+                // the first message held chains from the snapshot's head hash, as on the peer
+                assertEquals(peer.proof(seq), node.proof(seq), "seed " + seed + " proof of " + seq);
             }
+            assertEquals(peer.headHash(), node.headHash(), "seed " + seed + ": the chain's head");
             if (firstHeld > 1) {
                 assertThrows(OffsetExpired.class, () -> node.global(firstHeld - 2, 10), "before the snapshot: expired");
             }

@@ -98,7 +98,7 @@ class MessageIndexFiguresTest {
         try (MessageIndex index = MessageIndex.create(tmp.resolve("channels"))) {
             for (int seq = 1; seq <= channels; seq++) {
                 index.slotApplied(seq, seq, seq);
-                index.appendMessage(seq, seq, 0, "channel-" + seq); // 12-14 chars, like real names
+                index.appendMessage(seq, seq, 0, "channel-" + seq, IndexModel.hashOf(seq)); // 12-14 chars, like real names
             }
             long measured = usedHeapAfterGc() - before;
             assertEquals(channels, index.channelCount());
@@ -119,7 +119,7 @@ class MessageIndexFiguresTest {
             index.slotApplied(slot, seq + 1, slot);
             int n = (int) Math.min(BATCH, end - seq);
             for (int position = 0; position < n; position++) {
-                index.appendMessage(++seq, slot, position, names[pickChannel(random)]);
+                index.appendMessage(seq + 1, slot, position, names[pickChannel(random)], IndexModel.hashOf(++seq));
             }
         }
     }

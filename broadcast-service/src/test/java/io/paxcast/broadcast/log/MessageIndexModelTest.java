@@ -89,7 +89,7 @@ class MessageIndexModelTest {
                     String channel = random.nextDouble() < hot ? "hot" : channelName(random.nextInt(population));
                     long seq = model.headSeq() + 1;
                     assertEquals(model.append(seq, slot, position, channel),
-                            index.appendMessage(seq, slot, position, channel), "offset of seq " + seq);
+                            index.appendMessage(seq, slot, position, channel, IndexModel.hashOf(seq)), "offset of seq " + seq);
                 }
                 if (random.nextInt(4) == 0) {
                     model.checkRandomRead(index, random);

@@ -87,7 +87,7 @@ class MessageIndexSmallHeapTest {
                 index.slotApplied(slot, seq + 1, slot);
                 for (int position = 0; position < 20 && seq < messages; position++) {
                     seq++;
-                    index.appendMessage(seq, slot, position, names[(int) (seq * 7919 % CHANNELS)]);
+                    index.appendMessage(seq, slot, position, names[(int) (seq * 7919 % CHANNELS)], IndexModel.hashOf(seq));
                 }
             }
             MessageRef last = index.message(messages);

@@ -55,15 +55,15 @@ class MessageIndexTest {
             index.slotApplied(1, 1, 100); // nothing
             index.slotApplied(2, 1, 100); // nothing, same ts
             index.slotApplied(3, 1, 105);
-            assertEquals(1, index.appendMessage(1, 3, 0, "a"));
-            assertEquals(1, index.appendMessage(2, 3, 2, "b")); // position 1 was a duplicate
+            assertEquals(1, index.appendMessage(1, 3, 0, "a", IndexModel.hashOf(1)));
+            assertEquals(1, index.appendMessage(2, 3, 2, "b", IndexModel.hashOf(2))); // position 1 was a duplicate
             index.slotApplied(4, 3, 107); // nothing
             index.slotApplied(5, 3, 110);
-            assertEquals(2, index.appendMessage(3, 5, 0, "a"));
+            assertEquals(2, index.appendMessage(3, 5, 0, "a", IndexModel.hashOf(3)));
 
-            assertEquals(new MessageRef(1, 3, 0, "a", 1, 105), index.message(1));
-            assertEquals(new MessageRef(2, 3, 2, "b", 1, 105), index.message(2));
-            assertEquals(new MessageRef(3, 5, 0, "a", 2, 110), index.message(3));
+            assertEquals(new MessageRef(1, 3, 0, "a", 1, 105, IndexModel.hashOf(1)), index.message(1));
+            assertEquals(new MessageRef(2, 3, 2, "b", 1, 105, IndexModel.hashOf(2)), index.message(2));
+            assertEquals(new MessageRef(3, 5, 0, "a", 2, 110, IndexModel.hashOf(3)), index.message(3));
             assertEquals(1, index.slotFirstSeq(1));
             assertEquals(3, index.slotFirstSeq(4));
             assertEquals(107, index.slotTs(4));
@@ -88,7 +88,7 @@ class MessageIndexTest {
                 index.slotApplied(slot, seq + 1, slot);
                 for (int i = 0; i < 10; i++) {
                     seq++;
-                    assertEquals(1, index.appendMessage(seq, slot, i, "ch-" + (seq - 1)));
+                    assertEquals(1, index.appendMessage(seq, slot, i, "ch-" + (seq - 1), IndexModel.hashOf(seq)));
                 }
             }
             assertEquals(channels, index.channelCount());
@@ -98,11 +98,11 @@ class MessageIndexTest {
                 assertEquals(1, index.channelHead(name));
                 assertArrayEquals(new long[] {c + 1}, index.channelSeqs(name, 0, 100));
                 assertEquals(0, index.channelSeqs(name, 1, 100).length);
-                assertEquals(new MessageRef(c + 1, c / 10 + 1, c % 10, name, 1, c / 10 + 1), index.message(c + 1));
+                assertEquals(new MessageRef(c + 1, c / 10 + 1, c % 10, name, 1, c / 10 + 1, IndexModel.hashOf(c + 1)), index.message(c + 1));
                 assertEquals(c + 1, index.nextSeqIn(Set.of(name), random.nextInt(c + 1)));
                 assertEquals(-1, index.nextSeqIn(Set.of(name), c + 1));
             }
-            assertEquals(channels * 16L * 8 + channels * 24L + channels / 10 * 32L, index.diskBytes());
+            assertEquals(channels * 16L * 8 + channels * 56L + channels / 10 * 32L, index.diskBytes());
         }
     }
 
@@ -114,7 +114,7 @@ class MessageIndexTest {
             index.slotApplied(1, 1, 1);
             for (int seq = 1; seq <= 3 * n; seq++) {
                 // "big" gets every third message, so its seqs are not its offsets
-                index.appendMessage(seq, 1, seq, seq % 3 == 0 ? "big" : "other" + (seq % 3));
+                index.appendMessage(seq, 1, seq, seq % 3 == 0 ? "big" : "other" + (seq % 3), IndexModel.hashOf(seq));
             }
             assertEquals(n, index.channelHead("big"));
             long[] all = index.channelSeqs("big", 0, Integer.MAX_VALUE);
@@ -134,27 +134,27 @@ class MessageIndexTest {
                     assertEquals(after + 1 <= n ? 3 * (after + 1) : -1, index.nextSeqIn(Set.of("big"), afterSeq));
                 }
             }
-            assertEquals(new MessageRef(3 * 1009, 1, 3 * 1009, "big", 1009, 1), index.message(3 * 1009));
+            assertEquals(new MessageRef(3 * 1009, 1, 3 * 1009, "big", 1009, 1, IndexModel.hashOf(3 * 1009)), index.message(3 * 1009));
         }
     }
 
     @Test
     void appendsOutOfOrderAreRefused() {
         try (MessageIndex index = MessageIndex.create(dir)) {
-            assertThrows(IllegalStateException.class, () -> index.appendMessage(1, 0, 0, "a"));
+            assertThrows(IllegalStateException.class, () -> index.appendMessage(1, 0, 0, "a", IndexModel.hashOf(1)));
             assertThrows(IllegalStateException.class, () -> index.slotApplied(2, 1, 0));
             index.slotApplied(1, 1, 50);
             assertThrows(IllegalArgumentException.class, () -> index.slotApplied(2, 2, 50)); // first seq skips
-            assertThrows(IllegalArgumentException.class, () -> index.appendMessage(2, 1, 0, "a"));
-            assertThrows(IllegalStateException.class, () -> index.appendMessage(1, 2, 0, "a"));
-            assertThrows(NullPointerException.class, () -> index.appendMessage(1, 1, 0, null));
-            index.appendMessage(1, 1, 3, "a");
-            assertThrows(IllegalArgumentException.class, () -> index.appendMessage(2, 1, 3, "a"));
+            assertThrows(IllegalArgumentException.class, () -> index.appendMessage(2, 1, 0, "a", IndexModel.hashOf(2)));
+            assertThrows(IllegalStateException.class, () -> index.appendMessage(1, 2, 0, "a", IndexModel.hashOf(1)));
+            assertThrows(NullPointerException.class, () -> index.appendMessage(1, 1, 0, null, IndexModel.hashOf(1)));
+            index.appendMessage(1, 1, 3, "a", IndexModel.hashOf(1));
+            assertThrows(IllegalArgumentException.class, () -> index.appendMessage(2, 1, 3, "a", IndexModel.hashOf(2)));
             assertThrows(IllegalArgumentException.class, () -> index.slotApplied(2, 2, 49)); // ts goes back
             assertThrows(IllegalArgumentException.class, () -> index.message(0));
             assertThrows(IllegalArgumentException.class, () -> index.message(2));
             index.slotApplied(2, 2, 50);
-            index.appendMessage(2, 2, 0, "a"); // positions restart in a new slot
+            index.appendMessage(2, 2, 0, "a", IndexModel.hashOf(2)); // positions restart in a new slot
             assertEquals(2, index.channelHead("a"));
         }
     }
@@ -163,14 +163,14 @@ class MessageIndexTest {
     void aClosedIndexRefusesEveryCall() {
         MessageIndex index = MessageIndex.create(dir);
         index.slotApplied(1, 1, 1);
-        index.appendMessage(1, 1, 0, "a");
+        index.appendMessage(1, 1, 0, "a", IndexModel.hashOf(1));
         index.close();
         index.close(); // twice is harmless
         assertThrows(IllegalStateException.class, () -> index.message(1));
         assertThrows(IllegalStateException.class, () -> index.channelSeqs("a", 0, 1));
         assertThrows(IllegalStateException.class, () -> index.nextSeqIn(Set.of("a"), 0));
         assertThrows(IllegalStateException.class, () -> index.slotApplied(2, 2, 1));
-        assertThrows(IllegalStateException.class, () -> index.appendMessage(2, 1, 1, "a"));
+        assertThrows(IllegalStateException.class, () -> index.appendMessage(2, 1, 1, "a", IndexModel.hashOf(2)));
         assertThrows(IllegalStateException.class, index::closeDurably);
     }
 
@@ -178,10 +178,10 @@ class MessageIndexTest {
     void heapEstimateGrowsWithChannelsNotMessages() {
         try (MessageIndex index = MessageIndex.create(dir)) {
             index.slotApplied(1, 1, 1);
-            index.appendMessage(1, 1, 0, "a");
+            index.appendMessage(1, 1, 0, "a", IndexModel.hashOf(1));
             long one = index.heapBytes();
             for (int seq = 2; seq <= 200_000; seq++) {
-                index.appendMessage(seq, 1, seq, "a");
+                index.appendMessage(seq, 1, seq, "a", IndexModel.hashOf(seq));
             }
             // 200k messages in one channel: a directory of ~200 ints, nothing per message
             assertTrue(index.heapBytes() - one < 2_000, "heap estimate grew by " + (index.heapBytes() - one));

@@ -35,7 +35,7 @@ class RetentionPointTest {
         long slot = index.lastSlot() + 1;
         index.slotApplied(slot, seq + 1, ts, payloadBytes, clock);
         for (int i = 0; i < messages; i++) {
-            index.appendMessage(++seq, slot, i, "c");
+            index.appendMessage(seq + 1, slot, i, "c", IndexModel.hashOf(++seq));
             payloadBytes += bytesEach;
         }
         point.advance(index, payloadBytes);

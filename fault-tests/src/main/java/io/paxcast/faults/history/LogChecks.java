@@ -1,17 +1,21 @@
 package io.paxcast.faults.history;
 
+import io.paxcast.broadcast.log.ChainHash;
+
 import java.util.HashMap;
 import java.util.Map;
 import java.util.StringJoiner;
 
 import static io.paxcast.faults.history.Anomaly.Kind.AGREEMENT;
+import static io.paxcast.faults.history.Anomaly.Kind.CHAIN;
 import static io.paxcast.faults.history.Anomaly.Kind.INTEGRITY;
 import static io.paxcast.faults.history.Anomaly.Kind.RECOVERY;
 
 /**
  * Properties of the final logs alone: the nodes agree seq by seq (AGREEMENT), every node caught up
  * with the longest log after settling (RECOVERY), and the log has the shape the contract promises:
- * seqs listed once, in order, without holes; offsets 1, 2, 3... per channel (INTEGRITY).
+ * seqs listed once, in order, without holes; offsets 1, 2, 3... per channel (INTEGRITY); each node's
+ * chain hashes follow from its messages (CHAIN).
  */
 final class LogChecks {
     private LogChecks() {
@@ -22,6 +26,7 @@ final class LogChecks {
             n.shapeProblems.forEach(p -> sink.add(INTEGRITY, p));
         }
         agreement(log, sink);
+        chains(log, sink);
         caughtUp(log, sink);
         noHoles(log, sink);
         offsets(log, sink);
@@ -33,6 +38,28 @@ final class LogChecks {
             StringJoiner nodes = new StringJoiner(", ");
             d.byNode().forEach((node, e) -> nodes.add("n" + node + " " + Text.entry(e)));
             sink.add(AGREEMENT, "seq " + d.seq() + " differs between the final logs: " + nodes);
+        }
+    }
+
+    /**
+     * Each node's chain hashes hold from one entry to the next: h(seq) = SHA-256(h(seq - 1) ‖ seq ‖
+     * channel ‖ data) ({@link ChainHash}), computed here from what the node lists. With AGREEMENT (which
+     * compares the hashes too), a pass means every node computed the same chain over the same log.
+     */
+    private static void chains(LogIndex log, AnomalySink sink) {
+        for (LogIndex.NodeLog n : log.nodes) {
+            for (int i = 1; i < n.entries.length; i++) {
+                LogEntry before = n.entries[i - 1];
+                LogEntry e = n.entries[i];
+                if (before.hash() == null || e.hash() == null || e.seq() != before.seq() + 1 || e.payload() == null) {
+                    continue;
+                }
+                String expected = ChainHash.fromHex(before.hash()).next(e.seq(), e.channel(), e.payload()).hex();
+                if (!expected.equals(e.hash())) {
+                    sink.add(CHAIN, "node n" + n.node + "'s hash at seq " + e.seq() + " is " + e.hash()
+                            + ", but its hash at seq " + before.seq() + " and the message give " + expected);
+                }
+            }
         }
     }
 

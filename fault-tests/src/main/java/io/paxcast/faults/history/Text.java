@@ -47,7 +47,8 @@ final class Text {
     static boolean sameMessage(LogEntry a, LogEntry b) {
         return Objects.equals(a.channel(), b.channel()) && a.offset() == b.offset()
                 && samePayload(a.payload(), b.payload())
-                && (a.key() == null || b.key() == null || a.key().equals(b.key()));
+                && (a.key() == null || b.key() == null || a.key().equals(b.key()))
+                && (a.hash() == null || b.hash() == null || a.hash().equals(b.hash()));
     }
 
     /** Whether a subscriber frame carries the message of this log entry (frames have no key). */
@@ -68,7 +69,8 @@ final class Text {
             return "(missing)";
         }
         return "{" + e.channel() + "#" + e.offset() + (e.key() == null ? "" : " key=" + e.key()) + " "
-                + payload(e.payload()) + "}";
+                + payload(e.payload()) + (e.hash() == null ? "" : " hash=" + e.hash().substring(0, Math.min(12, e.hash().length())))
+                + "}";
     }
 
     static String frame(Frame f) {

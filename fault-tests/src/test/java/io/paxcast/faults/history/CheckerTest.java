@@ -1,5 +1,7 @@
 package io.paxcast.faults.history;
 
+import io.paxcast.broadcast.log.ChainHash;
+
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +13,7 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
+import static io.paxcast.faults.history.Anomaly.Kind.CHAIN;
 import static io.paxcast.faults.history.Anomaly.Kind.AGREEMENT;
 import static io.paxcast.faults.history.Anomaly.Kind.DUPLICATE;
 import static io.paxcast.faults.history.Anomaly.Kind.INTEGRITY;
@@ -279,6 +282,36 @@ class CheckerTest {
         // n2 holds the message of seq 11 twice: it disagrees, and on n2 that message is also a duplicate
         assertTrue(kinds(anomalies).contains(AGREEMENT), anomalies::toString);
         assertTrue(anomalies.stream().anyMatch(a -> a.kind() == AGREEMENT && a.detail().contains("seq 12")));
+    }
+
+    @Test
+    void nodeWhoseChainHashBreaksOffFromItsMessages_isChain_andAgreement() {
+        SyntheticHistory h = SyntheticHistory.clean();
+        LogEntry e = h.entryAt(12);
+        // n2 lists the right message at seq 12 but a hash that does not follow from seq 11's
+        String forged = ChainHash.ZERO.next(12, e.channel(), e.payload()).hex();
+        h.logs.get(2).set(11, new LogEntry(12, e.channel(), e.offset(), e.key(), e.payload(), forged));
+        List<Anomaly> anomalies = check(h);
+        assertEquals(EnumSet.of(CHAIN, AGREEMENT), kinds(anomalies), anomalies::toString);
+        assertTrue(anomalies.stream().anyMatch(a -> a.kind() == CHAIN && a.detail().startsWith("node n2's hash at seq 12")),
+                anomalies::toString);
+    }
+
+    @Test
+    void nodeThatComputesAnotherChain_isChain_andAgreementOnTheHashes() {
+        SyntheticHistory h = SyntheticHistory.clean();
+        // n3 computes its chain with another construction (here: an offset in place of the seq): each of its
+        // hashes is self-consistent by its rule, not by the contract's, and differs from n1's and n2's
+        List<LogEntry> n3 = h.logs.get(3);
+        ChainHash chain = ChainHash.ZERO;
+        for (int i = 0; i < n3.size(); i++) {
+            LogEntry e = n3.get(i);
+            chain = chain.next(e.offset(), e.channel(), e.payload());
+            n3.set(i, new LogEntry(e.seq(), e.channel(), e.offset(), e.key(), e.payload(), chain.hex()));
+        }
+        List<Anomaly> anomalies = check(h);
+        assertTrue(kinds(anomalies).contains(CHAIN), anomalies::toString);
+        assertTrue(kinds(anomalies).contains(AGREEMENT), "the hashes differ between nodes: " + anomalies);
     }
 
     @Test

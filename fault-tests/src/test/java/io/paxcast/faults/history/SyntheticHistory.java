@@ -1,5 +1,7 @@
 package io.paxcast.faults.history;
 
+import io.paxcast.broadcast.log.ChainHash;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -76,10 +78,12 @@ final class SyntheticHistory {
         Map<Integer, LogEntry> acked = new TreeMap<>();
         long[] receivedAt = new long[appended.size()];
         long clock = 0;
+        ChainHash chain = ChainHash.ZERO;
         for (int i : appended) {
             Pub p = h.pubs.get(i);
             long offset = offsets.merge(p.channel(), 1L, Long::sum);
-            LogEntry e = new LogEntry(log.size() + 1, p.channel(), offset, p.key(), p.payload());
+            chain = chain.next(log.size() + 1, p.channel(), p.payload());
+            LogEntry e = new LogEntry(log.size() + 1, p.channel(), offset, p.key(), p.payload(), chain.hex());
             clock = Math.max(clock + 1, appendAt[i] + MS);
             receivedAt[log.size()] = clock;
             log.add(e);

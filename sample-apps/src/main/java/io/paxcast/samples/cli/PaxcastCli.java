@@ -21,7 +21,7 @@ import java.util.Map;
         mixinStandardHelpOptions = true,
         version = "paxcast 0.1.0 (wire contract v1)",
         description = "Client of a Paxcast cluster (clustered total-order broadcast).",
-        subcommands = {PublishCommand.class, TailCommand.class, HistoryCommand.class, ClusterCommand.class,
+        subcommands = {PublishCommand.class, TailCommand.class, HistoryCommand.class, ClusterCommand.class, VerifyCommand.class,
                 ConsensusDemoCommand.class, LedgerDemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"",
                 "Nodes: --node URL[,URL...] on every command,",

@@ -142,6 +142,16 @@ public final class NodeClient {
         return send(node -> request(node, "/v1/cluster").GET().build());
     }
 
+    /** {@code GET /v1/head}: {@code {node, seq, earliestSeq, hash, linearizable}}. */
+    public JsonObject headWithHash() {
+        return send(node -> request(node, "/v1/head").GET().build());
+    }
+
+    /** {@code GET /v1/messages/{seq}/proof}: the message at seq, its chain hash and the one before. */
+    public JsonObject proof(long seq) {
+        return send(node -> request(node, "/v1/messages/" + seq + "/proof").GET().build());
+    }
+
     /** The {@code commitSeq} of the current node's {@code /v1/cluster}. */
     public long head() {
         return cluster().getLong("commitSeq", 0L);

@@ -67,6 +67,12 @@ class CliAgainstClusterTest {
         JsonObject view = new JsonObject(clusterView.out());
         assertEquals("n3", view.getString("node"));
         assertEquals(3, view.getJsonArray("members").size());
+
+        // the nodes' chain hashes agree at the last seq both applied (the proofs recompute)
+        CliRun verify = CliRun.run("verify", n1, cluster.url(3).toString());
+        assertEquals(0, verify.exit(), verify.err());
+        assertTrue(verify.out().startsWith("same order: " + n1 + " and " + cluster.url(3) + " hold the same "),
+                verify.out());
     }
 
     @Test
