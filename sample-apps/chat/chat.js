@@ -35,7 +35,8 @@
     leave: $('leave'), messages: $('messages'), outbox: $('outbox'), composer: $('composer'),
     text: $('text'), send: $('send'), connState: $('conn-state'), connNode: $('conn-node'),
     connUrl: $('conn-url'), last: $('proof-last'), count: $('proof-count'), first: $('proof-first'),
-    dups: $('proof-dups'), hash: $('proof-hash'), nodes: $('nodes'), nodesHelp: $('nodes-help'),
+    dups: $('proof-dups'), hash: $('proof-hash'), chain: $('proof-chain'), chainSeq: $('proof-chain-seq'),
+    checks: $('proof-checks'), nodes: $('nodes'), nodesHelp: $('nodes-help'),
     jump: $('jump')
   };
 
@@ -78,6 +79,7 @@
       ws: null, attempt: 0, retryTimer: 0, probeTimer: 0, lastFrameAt: 0, historyLoaded: false,
       skipResume: false,
       seqs: new Set(), msgs: [], lastSeq: 0, hash: FNV_OFFSET, dups: 0,
+      chainSeq: 0, chainHash: null, checks: {}, checkTimer: 0,
       outbox: [], pending: new Map(), sending: false, sendTimer: 0
     };
   }
@@ -189,6 +191,7 @@
 
   /** Asks every known node for /v1/cluster: fills the Nodes panel and drops a socket whose node went quiet. */
   function probeAll() {
+    if (S) checkChainSoon(S); // a node that was behind at the last check may have caught up
     nodes.forEach(function (base) {
       if (probing[base]) return;
       probing[base] = true;
@@ -387,6 +390,11 @@
       s.hash = s.msgs.reduce(function (h, x) { return fnv1a(h, lineOf(x)); }, FNV_OFFSET);
     }
     s.lastSeq = Math.max(s.lastSeq, m.seq);
+    if (typeof m.hash === 'string' && m.seq > s.chainSeq) {
+      s.chainSeq = m.seq;
+      s.chainHash = m.hash;
+      checkChainSoon(s);
+    }
     if (m.key && s.pending.has(m.key)) settle(s, m.key);
     renderProof(s);
     followOrFlag();
@@ -460,6 +468,92 @@
     el.first.textContent = s && s.msgs.length ? String(s.msgs[0].seq) : '–';
     el.dups.textContent = s ? String(s.dups) : '0';
     el.hash.textContent = hex32(s ? s.hash : FNV_OFFSET);
+    el.chainSeq.textContent = s && s.chainSeq ? String(s.chainSeq) : '–';
+    el.chain.textContent = s && s.chainHash ? s.chainHash : '–';
+    el.checks.textContent = '';
+    if (!s) return;
+    nodes.forEach(function (base) {
+      var c = s.checks[base];
+      if (!c) return;
+      var li = document.createElement('li');
+      var who = (nodeInfo[base] && nodeInfo[base].id) || hostOf(base);
+      if (c.state === 'same') {
+        li.className = 'same';
+        li.textContent = '✓ ' + who + ': same hash at seq ' + c.seq + (c.recomputed ? ' (recomputed here)' : '');
+      } else if (c.state === 'differs') {
+        li.className = 'differs';
+        li.textContent = '✗ ' + who + ': another hash at seq ' + c.seq + ': ' + c.hash.slice(0, 16) + '…';
+      } else if (c.state === 'bad') {
+        li.className = 'differs';
+        li.textContent = '✗ ' + who + "'s proof at seq " + c.seq + ' does not recompute';
+      } else {
+        li.textContent = '… ' + who + ': ' + c.state + ' (seq ' + c.seq + ')';
+      }
+      el.checks.append(li);
+    });
+  }
+
+  // ------------------------------------------------------------------ the chain hash, checked on every node
+
+  function checkChainSoon(s) {
+    if (s.checkTimer) return;
+    s.checkTimer = setTimeout(function () { s.checkTimer = 0; checkChain(s); }, 300);
+  }
+
+  /**
+   * Asks every known node for the proof of the last seq this window saw (GET /v1/messages/{seq}/proof):
+   * the same hash there means that node holds the same log up to that seq, every room included. Where
+   * the browser offers SHA-256 (a secure context: https, localhost, 127.0.0.1), the proof is also
+   * recomputed here from its prevHash, seq, channel and exact payload text.
+   */
+  function checkChain(s) {
+    if (S !== s || !s.chainHash) return;
+    var seq = s.chainSeq;
+    var expected = s.chainHash;
+    nodes.forEach(function (base) {
+      request(base + '/v1/messages/' + seq + '/proof', { headers: withAuth({}) }, PROBE_TIMEOUT_MS).then(function (res) {
+        if (S !== s || s.chainSeq !== seq) return null;
+        if (res.status === 404) return { state: 'not there yet', seq: seq };
+        if (res.status !== 200 || !res.body || typeof res.body.hash !== 'string') {
+          return { state: res.status === 410 ? 'expired there' : errorText(res), seq: seq };
+        }
+        var proof = res.body;
+        return recompute(proof).then(function (recomputed) {
+          if (recomputed === false) return { state: 'bad', seq: seq };
+          return { state: proof.hash === expected ? 'same' : 'differs', seq: seq, hash: proof.hash,
+                   recomputed: recomputed === true };
+        });
+      }).then(function (check) {
+        if (!check || S !== s || s.chainSeq !== seq) return;
+        s.checks[base] = check;
+        renderProof(s);
+      });
+    });
+  }
+
+  function hexBytes(hex) {
+    var out = new Uint8Array(hex.length / 2);
+    for (var i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(2 * i, 2), 16);
+    return out;
+  }
+
+  /** true or false: whether SHA-256(prevHash ‖ seq ‖ len(channel) ‖ channel ‖ dataText) is the hash; null: no SHA-256 here. */
+  function recompute(proof) {
+    if (!(window.crypto && crypto.subtle) || typeof proof.dataText !== 'string') return Promise.resolve(null);
+    var name = encoder.encode(proof.channel);
+    var data = encoder.encode(proof.dataText);
+    var buf = new Uint8Array(32 + 8 + 4 + name.length + data.length);
+    var view = new DataView(buf.buffer);
+    buf.set(hexBytes(proof.prevHash), 0);
+    view.setUint32(32, Math.floor(proof.seq / 4294967296));
+    view.setUint32(36, proof.seq >>> 0);
+    view.setUint32(40, name.length);
+    buf.set(name, 44);
+    buf.set(data, 44 + name.length);
+    return crypto.subtle.digest('SHA-256', buf).then(function (d) {
+      var hex = Array.prototype.map.call(new Uint8Array(d), function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
+      return hex === proof.hash;
+    }, function () { return null; });
   }
 
   // ------------------------------------------------------------------ sending

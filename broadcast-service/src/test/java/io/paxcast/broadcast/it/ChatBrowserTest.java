@@ -122,6 +122,7 @@ class ChatBrowserTest {
             log(t0, "phase 1: 2 x " + BURST + " typed and shown in both windows in "
                     + (System.nanoTime() - burstStart) / 1_000_000 + " ms");
             List<String> phase1 = assertSameLog(a, b, List.of(texts("alice", 0, BURST), texts("bob", 0, BURST)));
+            assertChainProven(nodes, a, b, List.of(1, 2, 3));
             a.screenshot(screenshots.resolve("chat-1-window-a.png"));
             b.screenshot(screenshots.resolve("chat-2-window-b.png"));
 
@@ -148,6 +149,7 @@ class ChatBrowserTest {
             List<String> all = assertSameLog(a, b, List.of(
                     texts("alice", 0, BURST + AFTER_KILL_FROM_MOVED), texts("bob", 0, BURST + AFTER_KILL_FROM_SURVIVOR)));
             assertEquals(phase1, all.subList(0, phase1.size()), "the first 40 kept their places");
+            assertChainProven(nodes, a, b, IntStream.rangeClosed(1, 3).filter(k -> k != leader).boxed().toList());
             a.screenshot(screenshots.resolve("chat-4-window-a-end.png"));
             b.screenshot(screenshots.resolve("chat-5-window-b-end.png"));
             b.resize(360, 740);
@@ -197,6 +199,27 @@ class ChatBrowserTest {
         assertEquals(String.valueOf(seqs.get(seqs.size() - 1)), b.text("proof-last"));
         assertEquals("0", a.text("proof-dups"));
         return la;
+    }
+
+    /**
+     * The chain hash panel: both windows show the same hash at the same last seq, which is what each
+     * live node proves at that seq; and window A's own check lists every live node as proving the same
+     * hash, recomputed in the page (headless Chromium on 127.0.0.1 is a secure context, so it has
+     * SHA-256): the page's hashing agrees with the node's.
+     */
+    static void assertChainProven(NodeProcesses nodes, ChatWindow a, ChatWindow b, List<Integer> live) throws Exception {
+        String seq = a.text("proof-chain-seq");
+        assertEquals(seq, b.text("proof-chain-seq"), "both windows' chain hash is at the same seq");
+        String hash = a.text("proof-chain");
+        assertEquals(hash, b.text("proof-chain"), "both windows show the same chain hash");
+        for (int k : live) {
+            JsonObject proof = new JsonObject(nodes.get(k, "/v1/messages/" + seq + "/proof").body());
+            assertEquals(hash, proof.getString("hash"), "n" + k + " proves the hash the windows show at seq " + seq);
+        }
+        a.awaitChainChecks(live.size());
+        String checks = a.text("proof-checks");
+        assertTrue(checks.contains("recomputed here"), checks);
+        assertTrue(!checks.contains("✗"), checks);
     }
 
     static List<String> texts(String user, int from, int count) {
@@ -307,6 +330,12 @@ class ChatBrowserTest {
 
         void awaitMessages(int count) {
             until(count + " messages", d -> messageCount() >= count);
+        }
+
+        /** Until {@code count} nodes are listed as proving the window's chain hash. */
+        void awaitChainChecks(int count) {
+            until(count + " nodes proving the chain hash", d -> (Long) js(
+                    "return document.querySelectorAll('#proof-checks li.same').length;") >= count);
         }
 
         /** Types {@code count} messages into the page's input, each sent with Enter. */
