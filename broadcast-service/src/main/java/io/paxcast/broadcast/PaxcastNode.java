@@ -340,6 +340,10 @@ public final class PaxcastNode extends VerticleBase {
         }).description("1 while this node leads").register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("paxcast.leader.changes", this, n -> n.driver.leaderChanges())
                 .description("new ballots seen leading since this node started (elections)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("paxcast.paxos.refused.outsiders", this,
+                        n -> n.driver.refusedFromOutsiders())
+                .description("Paxos messages refused: their sender is in no configuration this node knows (DESIGN.md P19)")
+                .register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("paxcast.leader.losses", this, n -> n.driver.leaderLosses())
                 .description("times this node lost touch with its leader").register(registry);
         Gauge.builder("paxcast.subscribers", hub, SubscriptionHub::size).register(registry);

@@ -61,6 +61,9 @@ public final class PaxosNode {
     private final AppliedCommands applied;
     /** Which membership governs which slot: learner state, shared by the learner, proposer and elections. */
     private final Configurations members;
+    private final SenderCheck senderCheck;
+    /** Written on the node's thread only; read by metrics from others. */
+    private volatile long refusedFromOutsiders;
     /** The token of this node's store (0: none): a change that makes it a voter records it. */
     private final long storeToken;
     /** Per peer, the store token of its latest HeartbeatAck (a leader promotes learners with it). */
@@ -109,6 +112,7 @@ public final class PaxosNode {
         }
         this.config = config;
         this.random = random;
+        this.senderCheck = roles.senderCheck();
         this.out = new Outbox(config.nodeId());
         this.incarnation = Math.max(state.incarnation() + 1, Math.max(1, clock.nowMillis()));
         out.write(new StorageWrite.Incarnation(config.nodeId(), incarnation));
@@ -183,8 +187,17 @@ public final class PaxosNode {
         if (!message.to().equals(config.nodeId())) {
             return;
         }
+        if (senderCheck.refuses(message, members, members.appliedUpTo())) {
+            refusedFromOutsiders++; // not a member this node knows, and it knows no more of the log (P19)
+            return;
+        }
         dispatch(message);
         settle();
+    }
+
+    /** Messages refused because their sender is outside the membership this node knows ({@link SenderCheck}). */
+    public long refusedFromOutsiders() {
+        return refusedFromOutsiders;
     }
 
     /** One unit of logical time: drives heartbeats, elections, retransmission and batch closing. */

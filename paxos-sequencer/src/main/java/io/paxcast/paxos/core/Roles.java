@@ -3,8 +3,8 @@ package io.paxcast.paxos.core;
 import java.util.function.LongSupplier;
 
 /**
- * How a {@link PaxosNode} builds its parts: the shared {@link PaxosLog}, the three roles and the
- * {@link LogClock}. Production uses {@link #STANDARD}. The simulator's self-test (in {@code src/test})
+ * How a {@link PaxosNode} builds its parts: the shared {@link PaxosLog}, the three roles, the
+ * {@link LogClock} and the {@link SenderCheck}. Production uses {@link #STANDARD}. The simulator's self-test (in {@code src/test})
  * substitutes parts that break one rule each, to prove that its checks can fail; that is the only
  * reason this seam exists, and no production path reaches it (the constructor that takes it is
  * package-private).
@@ -28,6 +28,10 @@ interface Roles {
     default Learner learner(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied,
                             Configurations members) {
         return new Learner(config, log, out, applied, members);
+    }
+
+    default SenderCheck senderCheck() {
+        return new SenderCheck();
     }
 
     default Proposer proposer(PaxosConfig config, PaxosLog log, Outbox out, AppliedCommands applied,

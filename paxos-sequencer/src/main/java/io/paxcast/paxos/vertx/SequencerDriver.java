@@ -282,6 +282,12 @@ public final class SequencerDriver {
         return leaders.leaderChanges();
     }
 
+    /** Paxos messages refused because their sender is outside the membership this node knows. Any thread. */
+    public long refusedFromOutsiders() {
+        PaxosNode n = node;
+        return n == null ? 0 : n.refusedFromOutsiders();
+    }
+
     /** How often this node lost touch with the leader it had (its view went to "no leader"). Any thread. */
     public long leaderLosses() {
         return leaders.leaderLosses();

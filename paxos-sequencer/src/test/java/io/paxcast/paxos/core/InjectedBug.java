@@ -25,5 +25,11 @@ public enum InjectedBug {
      * A node resumed from a snapshot forgets which commands the log up to it applied (a checkpoint
      * without the learner's state): a command chosen again after the checkpoint is applied twice.
      */
-    RESUME_FORGETS_APPLIED_COMMANDS
+    RESUME_FORGETS_APPLIED_COMMANDS,
+    /**
+     * A node hears every sender, also ids outside the membership it knows (DESIGN.md P19): a stray
+     * that believes it is a voter (the simulator's {@code OUTSIDER} scenarios) can win promises and
+     * get its ballots accepted.
+     */
+    HEARS_OUTSIDERS
 }

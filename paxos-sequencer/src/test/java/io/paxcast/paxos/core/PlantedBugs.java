@@ -67,6 +67,16 @@ public final class PlantedBugs {
             }
 
             @Override
+            public SenderCheck senderCheck() {
+                return !bugs.contains(InjectedBug.HEARS_OUTSIDERS) ? Roles.super.senderCheck() : new SenderCheck() {
+                    @Override
+                    boolean refuses(Message message, Configurations members, long appliedUpTo) {
+                        return false;
+                    }
+                };
+            }
+
+            @Override
             public Acceptor acceptor(PaxosConfig config, PaxosLog log, Outbox out) {
                 return !bugs.contains(InjectedBug.ACCEPTOR_IGNORES_PROMISE) ? Roles.super.acceptor(config, log, out)
                         : new Acceptor(config, log, out) {

@@ -49,7 +49,14 @@ public enum Scenario {
      */
     MEMBERS_WIPE_3(spec(3).drop(0.03).duplicate(0.03).delay(4).crash(0.01).wipe(0.01).partition(0.003)
             .spares(2).reconfigure(0.04)),
-    MEMBERS_WIPE_5(spec(5).drop(0.03).duplicate(0.03).delay(6).crash(0.01).wipe(0.015).spares(2).reconfigure(0.04));
+    MEMBERS_WIPE_5(spec(5).drop(0.03).duplicate(0.03).delay(6).crash(0.01).wipe(0.015).spares(2).reconfigure(0.04)),
+    /**
+     * A stray process outside the membership (DESIGN.md P19): {@code x1} believes it is a fourth voter
+     * and campaigns, through crashes and partitions that leave the real nodes without a leader; no
+     * real node may ever promise its ballot (the sender check), and the cluster must stay live.
+     */
+    OUTSIDER_3(spec(3).drop(0.02).duplicate(0.02).delay(4).crash(0.02).partition(0.005).outsiders(1)),
+    OUTSIDER_5(spec(5).drop(0.03).duplicate(0.02).delay(6).crash(0.02).outsiders(2).spares(1).reconfigure(0.02));
 
     /** The bootstrap voters; {@link #spares} more nodes start outside the configuration. */
     final int nodes;
@@ -68,6 +75,8 @@ public enum Scenario {
     final double isolateFollowerRate;
     final int spares;
     final double reconfigureRate;
+    /** Stray nodes that believe they are voters and are in no configuration. */
+    final int outsiders;
 
     Scenario(Spec s) {
         this.nodes = s.nodes;
@@ -86,6 +95,7 @@ public enum Scenario {
         this.isolateFollowerRate = s.isolateFollowers;
         this.spares = s.spares;
         this.reconfigureRate = s.reconfigure;
+        this.outsiders = s.outsiders;
     }
 
     public static Scenario forSeed(long seed) {
@@ -105,7 +115,8 @@ public enum Scenario {
      * their link both ways while a third still talks to both: a non-transitive partition); wipes (a
      * crash that loses the disk); wall-clock jumps of minutes; deliveries the application cannot apply;
      * a follower cut off and healed; spare nodes outside the bootstrap configuration, and the chance
-     * per tick that an operator asks the leader for a membership change.
+     * per tick that an operator asks the leader for a membership change; stray nodes that are never
+     * members but believe they are voters.
      */
     private static final class Spec {
         final int nodes;
@@ -124,6 +135,7 @@ public enum Scenario {
         double isolateFollowers;
         int spares;
         double reconfigure;
+        int outsiders;
 
         Spec(int nodes) {
             this.nodes = nodes;
@@ -144,5 +156,6 @@ public enum Scenario {
         Spec isolateFollowers(double p) { isolateFollowers = p; return this; }
         Spec spares(int n) { spares = n; return this; }
         Spec reconfigure(double p) { reconfigure = p; return this; }
+        Spec outsiders(int n) { outsiders = n; return this; }
     }
 }

@@ -51,6 +51,9 @@ public final class Simulator {
     private final RandomGenerator random;
     private final SimNetwork network;
     private final List<SimNode> nodes = new ArrayList<>();
+    /** Strays outside the membership (the OUTSIDER scenarios); their own deliveries go to a history no one checks. */
+    private final List<SimNode> outsiders = new ArrayList<>();
+    private final History outsiderHistory;
     private final List<String> ids = new ArrayList<>();
     private final long windowMillis;
     private final History history;
@@ -84,6 +87,7 @@ public final class Simulator {
         // during a run, and restarts, which replay the log, must expire them identically.
         this.windowMillis = 50 + random.nextInt(151);
         this.history = new History(windowMillis);
+        this.outsiderHistory = new History(windowMillis);
         for (int i = 1; i <= scenario.nodes + scenario.spares; i++) {
             ids.add("n" + i);
         }
@@ -106,6 +110,20 @@ public final class Simulator {
             long skew = scenario.clockSkew == 0 ? 0 : random.nextLong(-scenario.clockSkew, scenario.clockSkew + 1);
             nodes.add(new SimNode(id, config, bugs, skew, random.nextLong(), windowMillis));
         }
+        for (int i = 1; i <= scenario.outsiders; i++) {
+            // a stray that believes it is one more voter of the bootstrap configuration
+            String id = "x" + i;
+            List<String> believed = new ArrayList<>(bootstrap);
+            believed.add(id);
+            PaxosConfig config = PaxosConfig.builder(id, believed)
+                    .activationDelay(activationDelay)
+                    .timeouts(2, scenario.electionTicks, 4, 25)
+                    .batching(8, 8, 4096)
+                    .millisPerTick(1)
+                    .catchup(16, 2048)
+                    .build();
+            outsiders.add(new SimNode(id, config, bugs, 0, random.nextLong(), windowMillis));
+        }
     }
 
     long now() {
@@ -115,6 +133,9 @@ public final class Simulator {
     public Result run() {
         for (SimNode node : nodes) {
             start(node);
+        }
+        for (SimNode stray : outsiders) {
+            guarded(stray, () -> stray.start(this, outsiderHistory, network)); // its own log is not checked
         }
         boolean live = false;
         for (now = 1; now <= FAULT_TICKS + RECOVERY_TICKS; now++) {
@@ -134,6 +155,7 @@ public final class Simulator {
             retryClients();
             deliverMessages();
             tickNodes();
+            tickOutsiders();
             if (!history.violations().isEmpty()) {
                 break;
             }
@@ -188,6 +210,9 @@ public final class Simulator {
      * next Ready inside the current one (a gap in the applied log).
      */
     void afterApply(SimNode node) {
+        if (outsiders.contains(node)) {
+            return; // a stray's application publishes nothing: its log is not the cluster's
+        }
         if (now <= FAULT_TICKS && commandCounter < MAX_COMMANDS && random.nextDouble() < PIPELINED_SUBMIT_RATE) {
             byte[] body = new byte[8 + random.nextInt(24)];
             random.nextBytes(body);
@@ -581,6 +606,30 @@ public final class Simulator {
         }
     }
 
+    /**
+     * The strays run like any node (they campaign, time out, campaign again); a real node that promised
+     * one of their ballots heard a sender outside the membership (DESIGN.md P19).
+     */
+    private void tickOutsiders() {
+        if (outsiders.isEmpty()) {
+            return;
+        }
+        for (SimNode stray : outsiders) {
+            guarded(stray, stray::completeWrite);
+            guarded(stray, () -> {
+                stray.node.tick();
+                stray.node.flush();
+            });
+            guarded(stray, stray::pump);
+        }
+        for (SimNode node : nodes) {
+            if (node.isUp() && node.node.status().promised().nodeId().startsWith("x")) {
+                history.fail("node " + node.id + " promised ballot " + node.node.status().promised()
+                        + " of a node outside the membership");
+            }
+        }
+    }
+
     private void guarded(SimNode node, Runnable action) {
         try {
             action.run();
@@ -617,7 +666,8 @@ public final class Simulator {
     }
 
     SimNode node(String id) {
-        return nodes.get(Integer.parseInt(id.substring(1)) - 1);
+        int k = Integer.parseInt(id.substring(1)) - 1;
+        return id.charAt(0) == 'x' ? outsiders.get(k) : nodes.get(k);
     }
 
     private final Map<String, String> lastStatus = new HashMap<>();
