@@ -518,11 +518,16 @@
           return { state: res.status === 410 ? 'expired there' : errorText(res), seq: seq };
         }
         var proof = res.body;
+        if (proof.seq !== seq || !HEX64.test(proof.hash) || !HEX64.test(proof.prevHash || '')) {
+          return { state: 'bad', seq: seq };
+        }
         return recompute(proof).then(function (recomputed) {
           if (recomputed === false) return { state: 'bad', seq: seq };
           return { state: proof.hash === expected ? 'same' : 'differs', seq: seq, hash: proof.hash,
                    recomputed: recomputed === true };
         });
+      }).catch(function () {
+        return { state: 'bad', seq: seq };
       }).then(function (check) {
         if (!check || S !== s || s.chainSeq !== seq) return;
         s.checks[base] = check;
@@ -530,6 +535,8 @@
       });
     });
   }
+
+  var HEX64 = /^[0-9a-f]{64}$/;
 
   function hexBytes(hex) {
     var out = new Uint8Array(hex.length / 2);

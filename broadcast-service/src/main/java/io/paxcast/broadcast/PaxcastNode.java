@@ -197,7 +197,11 @@ public final class PaxcastNode extends VerticleBase {
             rates = new PublishRateLimiter(config.limits().publishRatePerIp(), config.limits().publishRatePerToken(),
                     config.limits().publishRateBurstSeconds(), System::nanoTime);
             statusStream = new StatusStream(vertx, sampler, service::clusterView, peers::view);
-            HttpApi api = new HttpApi(service, new SubscriptionGateway(service, hub, rates, this::conditionalSupport), peers::view,
+            SubscriptionGateway gateway = new SubscriptionGateway(service, hub, rates, this::conditionalSupport);
+            Gauge.builder("paxcast.http.buffered.input.bytes", gateway.bodies(), io.paxcast.broadcast.http.BodyBudget::reserved)
+                    .description("bytes of request bodies and of fragmented WebSocket messages held now (http.maxBufferedBodyBytes)")
+                    .register(registry);
+            HttpApi api = new HttpApi(service, gateway, peers::view,
                     PrometheusScrapingHandler.create(registry), access,
                     membershipAdmin, rates, statusStream, this::conditionalSupport);
             // HTTP/1.1 only: no h2c. A client that asks to upgrade (the JDK's HttpClient does by default) is
@@ -207,7 +211,9 @@ public final class PaxcastNode extends VerticleBase {
             // upgrade path; keep-alive with many connections carries the same load.
             HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true)
                     // the gateway closes a client message above subscribe.maxFrameBytes with 1009 (message too
-                    // big); this backstop, 4 times higher, is where Netty drops the connection without a word
+                    // big) and reassembles fragmented ones itself, under that limit and the node's budget of
+                    // buffered input (MessageAssembly); a single frame above twice the limit is where Netty
+                    // drops the connection without a word (the bound on what one connection may hold)
                     .setMaxWebSocketFrameSize(SubscriptionGateway.backstopBytes(config.limits()))
                     .setMaxWebSocketMessageSize(SubscriptionGateway.backstopBytes(config.limits()))
                     .setHttp2ClearTextEnabled(false)

@@ -1,6 +1,7 @@
 package io.paxcast.broadcast;
 
 import io.paxcast.testkit.client.RawSockets;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,7 +124,7 @@ class AbuseLimitsTest {
                         }
                     }).get(10, TimeUnit.SECONDS);
             String big = new JsonObject().put("type", "publish").put("channel", "a").put("id", "1")
-                    .put("data", "x".repeat(8192)).encode();
+                    .put("data", "x".repeat(6000)).encode(); // above the limit, below twice it (Netty's backstop)
             ws.sendText(big, true);
             assertEquals(1009, closed.get(10, TimeUnit.SECONDS), "closed as message too big");
             assertEquals(0, messages(node), "nothing was published");
@@ -160,6 +161,99 @@ class AbuseLimitsTest {
             }
             await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> node.status("/health") == 200);
             assertTrue(node.metric("paxcast_http_connections_refused_per_ip") >= 3);
+        }
+    }
+
+    /** A WebSocket on the node that keeps every text frame and its close code (testkit's client). */
+    private static final class FragmentingClient {
+        final java.util.List<JsonObject> frames = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        final WebSocket ws;
+
+        FragmentingClient(InProcessNode node) throws Exception {
+            ws = new io.paxcast.testkit.client.TestClient().webSocket(
+                    URI.create("ws://127.0.0.1:" + node.port + "/v1/subscribe?channels=frag"), Duration.ofSeconds(10),
+                    new io.paxcast.wsframes.TextFrameListener.Handler() {
+                        @Override
+                        public void onText(WebSocket socket, String text) {
+                            frames.add(new JsonObject(text));
+                        }
+
+                        @Override
+                        public void onClose(WebSocket socket, int statusCode, String reason) {
+                            closed.complete(statusCode);
+                        }
+
+                        @Override
+                        public void onError(WebSocket socket, Throwable error) {
+                            closed.completeExceptionally(error);
+                        }
+                    }).get(10, TimeUnit.SECONDS);
+        }
+
+        /** Sends {@code text} in fragments of at most {@code size} characters, the last one final unless {@code open}. */
+        void sendInFragments(String text, int size, boolean open) {
+            for (int at = 0; at < text.length(); at += size) {
+                boolean last = at + size >= text.length();
+                ws.sendText(text.substring(at, Math.min(text.length(), at + size)), last && !open).join();
+            }
+        }
+
+        boolean acked(String id) {
+            return frames.stream().anyMatch(f -> "ack".equals(f.getString("type")) && id.equals(f.getString("id")));
+        }
+    }
+
+    private static String publishFrame(String id, int dataChars) {
+        return new JsonObject().put("type", "publish").put("channel", "frag").put("id", id)
+                .put("data", "x".repeat(dataChars)).encode();
+    }
+
+    /**
+     * A client message sent in fragments is reassembled by the node, within subscribe.maxFrameBytes per
+     * message and, for every connection together, within the node's budget of buffered client input
+     * (http.maxBufferedBodyBytes, shared with request bodies): past the first, 1009; past the second,
+     * 1013; either way nothing of it is published, and its bytes are given back.
+     */
+    @Test
+    void aFragmentedClientMessageIsReassembledWithinTheMessageLimitAndTheNodesBudget() throws Exception {
+        try (InProcessNode node = new InProcessNode(dataDir, new JsonObject().put("subscribe.maxFrameBytes", "2500")
+                .put("http.maxBufferedBodyBytes", "3000"))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> node.status("/ready") == 200);
+            String held = "paxcast_http_buffered_input_bytes";
+            FragmentingClient fine = new FragmentingClient(node);
+            fine.sendInFragments(publishFrame("f1", 2000), 700, false); // 3 fragments, about 2,060 bytes
+            await().atMost(Duration.ofSeconds(10)).until(() -> fine.acked("f1"));
+            assertEquals(0.0, node.metric(held), "given back once reassembled");
+
+            FragmentingClient tooBig = new FragmentingClient(node);
+            tooBig.sendInFragments(publishFrame("f2", 5000), 1000, true); // over 2,500 at its third fragment
+            assertEquals(1009, tooBig.closed.get(10, TimeUnit.SECONDS), "a reassembled message above the limit");
+
+            // one connection holds 2,000 bytes of a message; another's 1,500 more find no room in 3,000
+            FragmentingClient holding = new FragmentingClient(node);
+            holding.sendInFragments("{\"type\":\"publish\",\"channel\":\"frag\",\"id\":\"f3\",\"data\":\""
+                    + "x".repeat(1950), 1000, true);
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.metric(held) >= 1900);
+            FragmentingClient noRoom = new FragmentingClient(node);
+            noRoom.sendInFragments(publishFrame("f4", 1500), 1500, true);
+            assertEquals(1013, noRoom.closed.get(10, TimeUnit.SECONDS), "no room left in the node's budget");
+            holding.sendInFragments("\"}", 10, false); // the held message ends: published, its bytes given back
+            await().atMost(Duration.ofSeconds(10)).until(() -> holding.acked("f3"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.metric(held) == 0.0);
+
+            FragmentingClient again = new FragmentingClient(node);
+            again.sendInFragments(publishFrame("f5", 2000), 500, false);
+            await().atMost(Duration.ofSeconds(10)).until(() -> again.acked("f5"));
+            JsonArray history = new JsonObject(node.get("/v1/channels/frag/messages")).getJsonArray("messages");
+            assertEquals(List.of("f1", "f3", "f5").size(), history.size(), "only the whole messages were published: "
+                    + history.size());
+            // a closed socket gives back what it held
+            FragmentingClient abandoned = new FragmentingClient(node);
+            abandoned.sendInFragments("{" + "x".repeat(1500), 1500, true);
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.metric(held) >= 1500);
+            abandoned.ws.abort();
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.metric(held) == 0.0);
         }
     }
 }

@@ -19,6 +19,7 @@ import java.time.Duration;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** With {@code auth.jwtSecret} set, a bearer may publish and subscribe only where its claims allow. */
 class AuthTest {
@@ -69,6 +70,22 @@ class AuthTest {
         assertError(send("POST", "/v1/channels/room-1/messages", "1", "not.a.jwt"), 401, "unauthorized");
         assertEquals(200, send("GET", "/v1/cluster", null, null).statusCode());
         assertEquals(200, send("GET", "/health", null, null).statusCode());
+    }
+
+    @Test
+    void aProofIsReadableOnlyWithTheRightToReadItsChannelAndA403NamesNoChannel() throws Exception {
+        String writer = token(new JsonArray().add("*"), new JsonArray().add("*"));
+        HttpResponse<String> secret = send("POST", "/v1/channels/secret-plans/messages", "{\"p\":1}", writer);
+        assertEquals(201, secret.statusCode(), secret.body());
+        long seq = new JsonObject(secret.body()).getLong("seq");
+        String roomsOnly = token(new JsonArray(), new JsonArray().add("room-*"));
+        HttpResponse<String> refused = send("GET", "/v1/messages/" + seq + "/proof", null, roomsOnly);
+        assertError(refused, 403, "forbidden");
+        assertFalse(refused.body().contains("secret-plans"), "a 403 must not name the channel: " + refused.body());
+        assertError(send("GET", "/v1/messages/" + seq + "/proof", null, null), 401, "unauthorized");
+        HttpResponse<String> allowed = send("GET", "/v1/messages/" + seq + "/proof", null, writer);
+        assertEquals(200, allowed.statusCode(), allowed.body());
+        assertEquals("secret-plans", new JsonObject(allowed.body()).getString("channel"));
     }
 
     @Test

@@ -112,6 +112,31 @@ class ChainProofTest {
         }
     }
 
+    @Test
+    void theEarliestRetainedMessageIsProvenFromTheHashBeforeItAndExpiredOnesAre410() throws Exception {
+        try (InProcessNode node = new InProcessNode(dataDir, new JsonObject().put("retention.maxMessages", "5")
+                .put("snapshot.intervalMessages", "4"))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> node.status("/ready") == 200);
+            java.util.Map<Long, String> hashes = new java.util.HashMap<>();
+            for (int i = 1; i <= 20; i++) {
+                assertEquals(201, node.publish("r", "{\"i\":" + i + "}"));
+                JsonObject proof = new JsonObject(node.get("/v1/messages/" + i + "/proof"));
+                hashes.put(proof.getLong("seq"), proof.getString("hash"));
+            }
+            JsonObject head = new JsonObject(node.get("/v1/head"));
+            long earliest = head.getLong("earliestSeq");
+            assertTrue(earliest > 2, "retention expired the start: " + head);
+            HttpResponse<String> gone = CLIENT.get(uri(node, "/v1/messages/" + (earliest - 1) + "/proof"));
+            assertError(410, "offset_expired", gone);
+            assertEquals(earliest, new JsonObject(gone.body()).getJsonObject("error").getLong("earliest"), gone.body());
+            JsonObject first = new JsonObject(node.get("/v1/messages/" + earliest + "/proof"));
+            assertEquals(hashes.get(earliest - 1), first.getString("prevHash"),
+                    "the earliest held message chains from the hash of the one retention removed");
+            assertEquals(hashes.get(earliest), first.getString("hash"));
+            assertEquals(hashes.get(20L), head.getString("hash"));
+        }
+    }
+
     private static void assertError(int status, String code, HttpResponse<String> r) {
         assertEquals(status, r.statusCode(), r.body());
         assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"), r.headers().toString());

@@ -10,7 +10,9 @@ import io.vertx.ext.web.RoutingContext;
  * its Content-Length (or, without one, the endpoint's limit); past the budget the request gets
  * {@code 429 overloaded} with Retry-After at once, its body unread, and a declared length over the
  * endpoint's limit gets {@code 413} at once. The reservation is released when the response ends.
- * Runs on the node's context.
+ * WebSocket messages that clients send in fragments are reassembled under the same budget
+ * ({@link #tryReserve}), so the node's buffered client input has one bound, whatever the number of
+ * connections. Runs on the node's context (the HTTP server's connections are served there).
  */
 public final class BodyBudget {
     private final long budget;
@@ -47,6 +49,25 @@ public final class BodyBudget {
             ctx.addEndHandler(v -> reserved -= held);
             ctx.next();
         };
+    }
+
+    /**
+     * Reserves {@code bytes} of the budget for input buffered outside a request body (a WebSocket
+     * message reassembled from its fragments), if there is room.
+     *
+     * @return false if the budget has no room for it (nothing is reserved)
+     */
+    public boolean tryReserve(long bytes) {
+        if (reserved + bytes > budget) {
+            return false;
+        }
+        reserved += bytes;
+        return true;
+    }
+
+    /** Gives back what {@link #tryReserve} took. */
+    public void release(long bytes) {
+        reserved -= bytes;
     }
 
     public long reserved() {

@@ -67,7 +67,7 @@ public final class HttpApi {
         this.access = access;
         this.rates = rates;
         this.admin = admin;
-        this.bodies = new BodyBudget(service.config().limits().httpMaxBufferedBodyBytes());
+        this.bodies = gateway.bodies(); // one budget for request bodies and reassembled WebSocket messages
         this.service = service;
         this.gateway = gateway;
         this.peers = peers;
@@ -460,7 +460,8 @@ public final class HttpApi {
             throw ApiException.offsetExpired(e.getMessage(), e.earliest);
         }
         if (!grant(ctx).maySubscribe(proof.message().channel())) {
-            throw Access.forbidden("reading " + proof.message().channel());
+            // not naming the channel: a token for one channel must not learn the others by walking seqs
+            throw Access.forbidden("reading the message at seq " + seq);
         }
         json(ctx, 200, proof.toJson());
     }
@@ -486,9 +487,16 @@ public final class HttpApi {
         if (limited != null) {
             throw limited;
         }
-        service.linearizableHead().onSuccess(seq -> json(ctx, 200, new JsonObject().put("node", service.config().nodeId())
-                .put("seq", seq).put("earliestSeq", service.log().earliestSeq()).put("linearizable", true)))
-                .onFailure(ctx::fail);
+        service.linearizableHead().onSuccess(seq -> {
+            JsonObject head = new JsonObject().put("node", service.config().nodeId()).put("seq", seq)
+                    .put("earliestSeq", service.log().earliestSeq()).put("linearizable", true);
+            try {
+                head.put("hash", service.log().hashAt(seq).hex());
+            } catch (OffsetExpired e) {
+                // retention passed it in the meantime: the head is still right, its hash is gone here
+            }
+            json(ctx, 200, head);
+        }).onFailure(ctx::fail);
     }
 
     private static String historyPage(List<PublishedMessage> page, long next) {

@@ -408,6 +408,15 @@ public final class BroadcastLog implements AutoCloseable {
         return new PublishedMessage(seq, ref.channel(), ref.offset(), ref.ts(), item.dataJson(), item.key(), ref.hash());
     }
 
+    /**
+     * h(seq), for a seq from the one before the earliest held up to the head.
+     *
+     * @throws OffsetExpired if it is no longer held
+     */
+    public ChainHash hashAt(long seq) {
+        return index.hash(seq);
+    }
+
     /** h({@link #headSeq()}): the chain hash of the last message, {@link ChainHash#ZERO} before any. */
     public ChainHash headHash() {
         return index.headHash();

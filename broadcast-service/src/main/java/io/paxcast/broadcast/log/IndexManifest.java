@@ -180,7 +180,8 @@ record IndexManifest(long lastSlot, long headSeq, long lastTs, int lastPosition,
         int count = in.readInt();
         if (lastSlot < 0 || headSeq < 0 || allocated < 0 || count < 0 || baseSlot < 0 || baseSlot > lastSlot
                 || baseSeq < 0 || baseSeq > headSeq || segmentShift < 0 || segmentShift > 24
-                || (baseSeq == headSeq && !baseHash.equals(headHash))) {
+                || (baseSeq == headSeq && !baseHash.equals(headHash))
+                || (headSeq == 0 && !headHash.equals(ChainHash.ZERO))) {
             return Optional.empty();
         }
         List<ChannelState> channels = new ArrayList<>();

@@ -22,7 +22,8 @@ import java.util.Set;
  * {@code 2^segmentShift} records: {@link MappedRecords})</h2>
  * <ul>
  *   <li>{@code messages.idx.*}: record {@code seq - 1}, 56 bytes: slot (8), channel id (4), item
- *       position (4), offset (8), and the message's {@link ChainHash} (32);</li>
+ *       position (4), offset (8), and the message's {@link ChainHash} (32: its bytes read as four
+ *       big-endian longs, each stored as the file's longs are, little-endian);</li>
  *   <li>{@code slots.idx.*}: record {@code slot - 1}, 32 bytes: first seq (8), ts (8), payload bytes of
  *       every message before the slot (8) and the log clock (8): what retention by bytes and by age
  *       measure;</li>

@@ -4,6 +4,7 @@ import io.paxcast.broadcast.auth.Access;
 import io.paxcast.broadcast.api.ApiException;
 import io.paxcast.broadcast.api.Validation;
 import io.paxcast.broadcast.config.NodeConfig;
+import io.paxcast.broadcast.http.BodyBudget;
 import io.paxcast.broadcast.log.PublishItem;
 import io.paxcast.broadcast.service.BroadcastService;
 import io.vertx.core.Future;
@@ -34,6 +35,7 @@ public final class SubscriptionGateway {
     private final io.paxcast.broadcast.http.PublishRateLimiter rates;
     /** Null while every live member can apply a conditional publish, else the refusal (PaxcastNode#conditionalSupport). */
     private final java.util.function.Supplier<ApiException> conditionalSupport;
+    private final BodyBudget bodies;
 
     /**
      * @param hub   where the service multicasts to ({@link BroadcastService}'s subscribers): the live end of a subscription
@@ -45,15 +47,22 @@ public final class SubscriptionGateway {
         this.hub = hub;
         this.rates = rates;
         this.conditionalSupport = conditionalSupport;
+        this.bodies = new BodyBudget(service.config().limits().httpMaxBufferedBodyBytes());
+    }
+
+    /** The budget of buffered client input: request bodies (HttpApi) and reassembled messages (here). */
+    public BodyBudget bodies() {
+        return bodies;
     }
 
     /**
-     * The frame and message size above which Vert.x drops a WebSocket itself: 4 times
-     * {@code subscribe.maxFrameBytes}, so a message above that limit reaches the gateway, which closes
-     * with 1009, and memory per connection stays bounded.
+     * The largest frame Netty decodes: twice {@code subscribe.maxFrameBytes}, so a frame above the
+     * limit still reaches the gateway, which closes with 1009 (message too big); above the backstop
+     * Netty drops the connection itself (1006). Messages that come in fragments are reassembled here
+     * ({@link MessageAssembly}), never by Vert.x.
      */
     public static int backstopBytes(NodeConfig.Limits limits) {
-        return (int) Math.min(Integer.MAX_VALUE, 4L * limits.subscribeMaxFrameBytes());
+        return (int) Math.min(Integer.MAX_VALUE, 2L * limits.subscribeMaxFrameBytes());
     }
 
     public record Request(Set<String> channels, JsonArray names, long after) {}
@@ -104,18 +113,24 @@ public final class SubscriptionGateway {
         socket.setWriteQueueMaxSize(1024 * 1024);
         Subscriber subscriber = new Subscriber(socket, service.log(), hub, request.channels(),
                 request.after(), service.config().maxQueuedFrames(), service.config().limits().subscribeMaxQueuedBytes());
-        socket.closeHandler(v -> subscriber.onSocketClosed());
         socket.exceptionHandler(e -> subscriber.onSocketClosed());
-        socket.binaryMessageHandler(b -> reply(socket, ApiException.badRequest("invalid_frame",
-                "frames are JSON text").frame(null)));
-        int maxFrameBytes = service.config().limits().subscribeMaxFrameBytes();
-        socket.textMessageHandler(text -> {
-            if (io.paxcast.broadcast.api.Utf8.length(text) > maxFrameBytes) {
+        MessageAssembly assembly = new MessageAssembly(service.config().limits().subscribeMaxFrameBytes(), bodies);
+        socket.closeHandler(v -> {
+            assembly.discard();
+            subscriber.onSocketClosed();
+        });
+        socket.frameHandler(frame -> {
+            MessageAssembly.Outcome outcome = assembly.add(frame);
+            switch (outcome) {
+                case TEXT -> onClientFrame(socket, assembly.take(), grant);
+                case BINARY -> reply(socket, ApiException.badRequest("invalid_frame", "frames are JSON text").frame(null));
                 // nothing of it is read: closed as RFC 6455 says for a message too big to process
-                socket.close((short) 1009, "a client message holds at most " + maxFrameBytes + " bytes");
-                return;
+                case TOO_BIG -> socket.close((short) 1009, "a client message holds at most "
+                        + service.config().limits().subscribeMaxFrameBytes() + " bytes");
+                case NO_ROOM -> socket.close((short) 1013, "the node is reassembling too many client messages"
+                        + " (http.maxBufferedBodyBytes); try again later");
+                default -> { } // a fragment kept, or a control frame Vert.x answered
             }
-            onClientFrame(socket, text, grant);
         });
         subscriber.start(request.names());
     }

@@ -48,16 +48,18 @@ final class LogChecks {
      */
     private static void chains(LogIndex log, AnomalySink sink) {
         for (LogIndex.NodeLog n : log.nodes) {
-            for (int i = 1; i < n.entries.length; i++) {
-                LogEntry before = n.entries[i - 1];
+            for (int i = 0; i < n.entries.length; i++) {
                 LogEntry e = n.entries[i];
-                if (before.hash() == null || e.hash() == null || e.seq() != before.seq() + 1 || e.payload() == null) {
+                LogEntry before = i == 0 ? null : n.entries[i - 1];
+                String previous = before != null ? before.hash() : e.seq() == 1 ? ChainHash.ZERO.hex() : null;
+                if (previous == null || e.hash() == null || e.payload() == null
+                        || (before != null && e.seq() != before.seq() + 1)) {
                     continue;
                 }
-                String expected = ChainHash.fromHex(before.hash()).next(e.seq(), e.channel(), e.payload()).hex();
+                String expected = ChainHash.fromHex(previous).next(e.seq(), e.channel(), e.payload()).hex();
                 if (!expected.equals(e.hash())) {
                     sink.add(CHAIN, "node n" + n.node + "'s hash at seq " + e.seq() + " is " + e.hash()
-                            + ", but its hash at seq " + before.seq() + " and the message give " + expected);
+                            + ", but its hash at seq " + (e.seq() - 1) + " and the message give " + expected);
                 }
             }
         }

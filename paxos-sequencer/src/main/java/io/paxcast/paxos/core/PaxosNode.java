@@ -187,8 +187,14 @@ public final class PaxosNode {
         if (!message.to().equals(config.nodeId())) {
             return;
         }
-        if (senderCheck.refuses(message, members, members.appliedUpTo())) {
-            refusedFromOutsiders++; // not a member this node knows, and it knows no more of the log (P19)
+        SenderCheck.Verdict verdict = senderCheck.verdict(message, members, members.appliedUpTo());
+        if (verdict != SenderCheck.Verdict.HEAR) {
+            refusedFromOutsiders++; // not a member this node knows (P19)
+            if (verdict == SenderCheck.Verdict.LEARN_FROM) {
+                // it knows more of the log: the change that added it may be in there
+                catchup.need(message.from(), SenderCheck.claimedPrefix(message));
+                settle();
+            }
             return;
         }
         dispatch(message);

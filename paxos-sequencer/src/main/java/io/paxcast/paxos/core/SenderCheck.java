@@ -11,9 +11,9 @@ import io.paxcast.paxos.core.Message.Promise;
 
 /**
  * A node refuses Paxos messages from an id outside the membership (DESIGN.md P19): a stray process (a
- * member removed long ago still running with its old configuration, a node of another cluster pointed
- * at these ports, a misconfigured learner) must not raise promises, have values accepted, forward
- * commands or be served the log.
+ * member removed long ago still running with its old configuration, a learner never added, a node
+ * configured with the wrong peers) must not raise promises, have values accepted, lead this node,
+ * forward commands or be served the log.
  *
  * <h2>Who is a member</h2>
  * Membership is decided in the log, and nodes learn it at different times, so "outside" can only mean
@@ -21,36 +21,58 @@ import io.paxcast.paxos.core.Message.Promise;
  * the one governing this node's next unapplied slot up to the newest it applied. A removed member
  * drops out once its removal governs; a new one counts from the moment its addition is applied here.
  *
- * <h2>Why the check has an exception</h2>
- * A node that lags in applying may not know a member the others added: refusing it for good could
- * strand the node (after its old peers were all replaced, nobody it knows is left to catch up from).
- * So a message whose sender shows it has learned more of the log than this node has applied (a
- * commit point or chosen prefix above ours: {@link #claimedPrefix}) is heard: the configuration that
- * names the sender may be in the part this node has not applied. A member's addition is always in
- * the prefix it has learned before it leads, campaigns or serves the log; a stray that knows no more
- * than this node is refused. And a {@link PreVote} is always answered: it changes no state, and
- * refusing it could keep a lagging member's cluster from electing the new member that would bring it
- * up to date; the {@link Prepare} that follows is checked.
+ * <h2>A member this node has not learned of yet</h2>
+ * A node that lags in applying may not know a member the others added, and refusing it for good
+ * could strand the node (after its old peers were all replaced, nobody it knows is left to catch up
+ * from). A member's own addition is always in the prefix it has learned before it leads, campaigns or
+ * serves the log. So when a stray shows it has learned more of the log than this node applied
+ * ({@link #claimedPrefix}), the configuration that names it may be in the part this node has not
+ * applied:
+ * <ul>
+ *   <li>a {@link Prepare}, {@link Accept} or {@link Heartbeat} from it is still not acted on (no
+ *       promise, no vote, no leader), but this node asks it for the chosen log
+ *       ({@link Verdict#LEARN_FROM}); once the change that names it is applied, its next retransmission
+ *       is heard;</li>
+ *   <li>an answer to this node's own requests ({@link Promise}, {@link HeartbeatAck}, {@link CatchupReply})
+ *       is heard.</li>
+ * </ul>
+ * A {@link PreVote} is always answered: it changes no state, and the {@link Prepare} after it is checked.
  *
- * <p>This is a guard against mistakes, not against a forger: ids are what messages say. Binding an id
- * to a certificate is left to the transport (mutual TLS authenticates the cluster, not the member).
+ * <p>This guards against ids outside the membership, not against forgery or another cluster that uses
+ * the same ids: ids are what messages say. Mutual TLS ({@code cluster.tls.*}) keeps out every process
+ * without a certificate of the cluster's trust store, a node of another cluster included.
  */
 class SenderCheck {
-    /** Whether this node, which applied the log up to {@code appliedUpTo}, must ignore {@code message}. */
-    boolean refuses(Message message, Configurations members, long appliedUpTo) {
-        if (message instanceof PreVote) {
-            return false;
+    /** What to do with a message. */
+    enum Verdict {
+        HEAR,
+        REFUSE,
+        /** Refuse it, and catch up from its sender up to its {@link #claimedPrefix}. */
+        LEARN_FROM
+    }
+
+    /** What this node, which applied the log up to {@code appliedUpTo}, does with {@code message}. */
+    Verdict verdict(Message message, Configurations members, long appliedUpTo) {
+        if (message instanceof PreVote || isMember(message.from(), members, appliedUpTo)) {
+            return Verdict.HEAR;
         }
-        String from = message.from();
-        if (members.latest().isMember(from)) {
-            return false;
+        if (claimedPrefix(message) <= appliedUpTo) {
+            return Verdict.REFUSE;
+        }
+        boolean actsOnThisNode = message instanceof Prepare || message instanceof Accept || message instanceof Heartbeat;
+        return actsOnThisNode ? Verdict.LEARN_FROM : Verdict.HEAR;
+    }
+
+    private static boolean isMember(String id, Configurations members, long appliedUpTo) {
+        if (members.latest().isMember(id)) {
+            return true;
         }
         for (Membership m : members.governing(appliedUpTo + 1)) {
-            if (m.isMember(from)) {
-                return false;
+            if (m.isMember(id)) {
+                return true;
             }
         }
-        return claimedPrefix(message) <= appliedUpTo;
+        return false;
     }
 
     /**

@@ -70,8 +70,8 @@ public final class PlantedBugs {
             public SenderCheck senderCheck() {
                 return !bugs.contains(InjectedBug.HEARS_OUTSIDERS) ? Roles.super.senderCheck() : new SenderCheck() {
                     @Override
-                    boolean refuses(Message message, Configurations members, long appliedUpTo) {
-                        return false;
+                    Verdict verdict(Message message, Configurations members, long appliedUpTo) {
+                        return Verdict.HEAR;
                     }
                 };
             }

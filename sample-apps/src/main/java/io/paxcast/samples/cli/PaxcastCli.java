@@ -33,6 +33,8 @@ public final class PaxcastCli implements Runnable {
     public static final int EXIT_ERROR = 1;
     public static final int EXIT_UNREACHABLE = 2;
     public static final int EXIT_USAGE = 64;
+    /** {@code verify}: the two nodes hold different orders (an error talking to them is 1 or 2, as elsewhere). */
+    public static final int EXIT_DIFFERENT = 3;
 
     final Map<String, String> env;
     final InputStream stdin;

@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
  * where they part, in about log2(n) proof requests, and prints both nodes' messages there.
  */
 @Command(name = "verify", description = {"Compare two nodes' chain hashes: exit 0 if they hold the same log up to",
-        "the last seq both applied (or --seq), 1 if they differ (the first differing seq is printed)."})
+        "the last seq both applied (or --seq), 3 if they differ (the first differing seq is printed);",
+        "1 or 2 if a node answered with an error or could not be reached (as every command)."})
 final class VerifyCommand implements Callable<Integer> {
     @ParentCommand
     PaxcastCli cli;
@@ -64,16 +65,17 @@ final class VerifyCommand implements Callable<Integer> {
             return PaxcastCli.EXIT_OK;
         }
         if (at < low) {
-            throw new IllegalArgumentException("seq " + at + " is no longer held by both nodes (both hold " + low + ".."
+            if (seq == null && headA.getLong("seq").equals(headB.getLong("seq"))) {
+                // retention expired every message of one of them: their heads still carry the hash
+                return compared(out, a, b, at, headA.getString("hash"), headB.getString("hash"));
+            }
+            throw new IllegalStateException("seq " + at + " is no longer held by both nodes (both hold " + low + ".."
                     + common + ")");
         }
         String hashA = a.checkedHash(at);
         String hashB = b.checkedHash(at);
         if (hashA.equals(hashB)) {
-            out.println("same order: " + a.name + " and " + b.name + " hold the same " + at + " messages (chain hash at seq "
-                    + at + ": " + hashA + ")");
-            out.flush();
-            return PaxcastCli.EXIT_OK;
+            return compared(out, a, b, at, hashA, hashB);
         }
         // the first seq where they differ: hashes commit to prefixes, so "differs at s" is monotone in s
         long lo = low;
@@ -94,7 +96,20 @@ final class VerifyCommand implements Callable<Integer> {
         out.println("  " + a.name + ": " + a.client.proof(hi).encode());
         out.println("  " + b.name + ": " + b.client.proof(hi).encode());
         out.flush();
-        return PaxcastCli.EXIT_ERROR;
+        return PaxcastCli.EXIT_DIFFERENT;
+    }
+
+    private static int compared(PrintWriter out, Side a, Side b, long at, String hashA, String hashB) {
+        if (!hashA.equals(hashB)) {
+            out.println("different order: " + a.name + " and " + b.name + " have other chain hashes at seq " + at
+                    + " (" + hashA + ", " + hashB + "); the messages before are no longer held to find where they part");
+            out.flush();
+            return PaxcastCli.EXIT_DIFFERENT;
+        }
+        out.println("same order: " + a.name + " and " + b.name + " hold the same " + at + " messages (chain hash at seq "
+                + at + ": " + hashA + ")");
+        out.flush();
+        return PaxcastCli.EXIT_OK;
     }
 
     /** One of the two nodes: its client, and its proofs checked as they are read. */

@@ -76,7 +76,7 @@ class VerifyCommandTest {
         Chain b = new Chain(900, 1, seq -> seq == 377 ? "{\"i\":\"other\"}" : "{\"i\":" + seq + "}");
         try (StubNode na = StubNode.start(a::serve); StubNode nb = StubNode.start(b::serve)) {
             CliRun run = CliRun.run("verify", na.uri().toString(), nb.uri().toString());
-            assertEquals(1, run.exit(), run.out() + run.err());
+            assertEquals(PaxcastCli.EXIT_DIFFERENT, run.exit(), run.out() + run.err());
             assertTrue(run.out().startsWith("different order: " + na.uri() + " and " + nb.uri() + " differ at seq 377\n"),
                     run.out());
             assertTrue(run.out().contains("{\\\"i\\\":\\\"other\\\"}"), "B's message at 377 is shown: " + run.out());
@@ -91,7 +91,7 @@ class VerifyCommandTest {
         Chain b = new Chain(50, 30, seq -> "{\"j\":" + seq + "}");
         try (StubNode na = StubNode.start(a::serve); StubNode nb = StubNode.start(b::serve)) {
             CliRun run = CliRun.run("verify", na.uri().toString(), nb.uri().toString());
-            assertEquals(1, run.exit(), run.out() + run.err());
+            assertEquals(PaxcastCli.EXIT_DIFFERENT, run.exit(), run.out() + run.err());
             assertTrue(run.out().contains("differ at seq 30 or before it (the earliest seq both still hold)"), run.out());
         }
     }
@@ -103,7 +103,7 @@ class VerifyCommandTest {
         forged.data.set(9, "{\"i\":\"forged\"}"); // seq 10's text changed, its hash left as it was
         try (StubNode na = StubNode.start(a::serve); StubNode nb = StubNode.start(forged::serve)) {
             CliRun run = CliRun.run("verify", na.uri().toString(), nb.uri().toString());
-            assertEquals(1, run.exit(), run.out() + run.err());
+            assertEquals(PaxcastCli.EXIT_ERROR, run.exit(), "a node's fault, not a difference: " + run.out() + run.err());
             assertTrue(run.err().contains(nb.uri() + "'s proof of seq 10 does not hold"), run.err());
         }
     }
