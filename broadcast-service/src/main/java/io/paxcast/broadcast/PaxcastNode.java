@@ -154,7 +154,7 @@ public final class PaxcastNode extends VerticleBase {
                             TcpTransport.frameBound(config.paxos(), config.maxPayloadBytes() + 65536L))
                     : new EventBusTransport(vertx);
             if (transport instanceof TcpTransport tcp && config.clusterTls() != null) {
-                tcp.withTls(config.clusterTls().keyCert(), config.clusterTls().trust());
+                tcp.withTls(config.clusterTls().keyCert(), config.clusterTls().trust(), config.clusterTls().bindMemberIds());
             }
             RandomGenerator random = RandomGeneratorFactory.<RandomGenerator>of("L64X128MixRandom")
                     .create(System.nanoTime() ^ config.nodeId().hashCode());

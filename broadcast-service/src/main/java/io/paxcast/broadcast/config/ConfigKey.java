@@ -27,6 +27,8 @@ public enum ConfigKey {
             "a PKCS#12 store of the certificates (or the CA) a peer must present (empty: cluster.tls.keyStore)"),
     CLUSTER_TLS_TRUST_STORE_PASSWORD("cluster.tls.trustStorePassword", "",
             "the password of cluster.tls.trustStore (empty: cluster.tls.keyStorePassword)"),
+    CLUSTER_TLS_BIND_MEMBER_IDS("cluster.tls.bindMemberIds", "false",
+            "true: a Paxos connection speaks only for the member its certificate names (subject CN or a DNS subject alternative name); needs one certificate per node"),
     CLUSTER_PAXOS_PORT_OFFSET("cluster.paxosPortOffset", "2000",
             "with cluster.transport=tcp, a node listens for Paxos on its Hazelcast port + this, and reaches each member of cluster.members there"),
     CLUSTER_EVENT_BUS_PORT("cluster.eventBusPort", "0", "event-bus TCP port (0: Hazelcast port + 1000)"),

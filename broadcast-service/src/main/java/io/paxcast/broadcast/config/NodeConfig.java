@@ -60,7 +60,8 @@ public record NodeConfig(
      * Mutual TLS between nodes (event bus and Paxos connections) from PKCS#12 stores, or null for plain
      * TCP. Hazelcast's own membership traffic stays plain (TLS is not in its open-source edition).
      */
-    public record ClusterTls(Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword) {
+    public record ClusterTls(Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword,
+                             boolean bindMemberIds) {
         public io.vertx.core.net.PfxOptions keyCert() {
             return new io.vertx.core.net.PfxOptions().setPath(keyStore.toString()).setPassword(keyStorePassword);
         }
@@ -86,7 +87,8 @@ public record NodeConfig(
         }
         String password = r.string(ConfigKey.CLUSTER_TLS_KEY_STORE_PASSWORD);
         String trustPassword = r.string(ConfigKey.CLUSTER_TLS_TRUST_STORE_PASSWORD);
-        return new ClusterTls(key, password, trust, trustPassword.isBlank() ? password : trustPassword);
+        return new ClusterTls(key, password, trust, trustPassword.isBlank() ? password : trustPassword,
+                r.bool(ConfigKey.CLUSTER_TLS_BIND_MEMBER_IDS));
     }
 
     /** Whether this node may ever vote: false for an edge node (node.role=edge), which is no bootstrap voter. */

@@ -40,7 +40,9 @@ import io.paxcast.paxos.core.Message.Promise;
  *
  * <p>This guards against ids outside the membership, not against forgery or another cluster that uses
  * the same ids: ids are what messages say. Mutual TLS ({@code cluster.tls.*}) keeps out every process
- * without a certificate of the cluster's trust store, a node of another cluster included.
+ * without a certificate of the cluster's trust store, a node of another cluster included, and with
+ * member ids bound to certificates ({@code TcpTransport#withTls}) a connection speaks only for the
+ * member its certificate names.
  */
 class SenderCheck {
     /** What to do with a message. */

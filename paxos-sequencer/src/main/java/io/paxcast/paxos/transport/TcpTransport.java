@@ -85,6 +85,8 @@ public final class TcpTransport implements Transport {
     private boolean closed;
     private io.vertx.core.net.KeyCertOptions tlsKeyCert;
     private io.vertx.core.net.TrustOptions tlsTrust;
+    /** With TLS: a peer's certificate must name the member id it speaks for ({@link #certificateNames}). */
+    private boolean bindMemberIds;
 
     /**
      * @param peers the peers it dials at once (the others' addresses known from configuration), so
@@ -130,9 +132,53 @@ public final class TcpTransport implements Transport {
      * is checked: the trust store is the cluster's own. Call before {@link #receive}.
      */
     public TcpTransport withTls(io.vertx.core.net.KeyCertOptions keyCert, io.vertx.core.net.TrustOptions trust) {
+        return withTls(keyCert, trust, false);
+    }
+
+    /**
+     * As {@link #withTls(io.vertx.core.net.KeyCertOptions, io.vertx.core.net.TrustOptions)}; with
+     * {@code bindMemberIds}, a certificate speaks only for the member it names (its subject's CN or a
+     * DNS name among its subject alternative names): a hello as another id on an inbound connection is
+     * refused, and a dialled peer whose certificate does not name the member dialled is hung up on. So a
+     * holder of one member's certificate (an edge node's, say) cannot pose as a voter.
+     */
+    public TcpTransport withTls(io.vertx.core.net.KeyCertOptions keyCert, io.vertx.core.net.TrustOptions trust,
+                                boolean bindMemberIds) {
         this.tlsKeyCert = keyCert;
         this.tlsTrust = trust;
+        this.bindMemberIds = bindMemberIds;
         return this;
+    }
+
+    /**
+     * The member ids the peer's certificate on {@code socket} names: its subject's CN and the DNS names
+     * among its subject alternative names; empty without TLS or a readable certificate.
+     */
+    static java.util.Set<String> certificateNames(NetSocket socket) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        try {
+            java.util.List<java.security.cert.Certificate> chain = socket.peerCertificates();
+            if (chain == null || chain.isEmpty() || !(chain.get(0) instanceof java.security.cert.X509Certificate x509)) {
+                return names;
+            }
+            for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(x509.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    names.add(String.valueOf(rdn.getValue()));
+                }
+            }
+            java.util.Collection<java.util.List<?>> alternatives = x509.getSubjectAlternativeNames();
+            if (alternatives != null) {
+                for (java.util.List<?> alternative : alternatives) {
+                    if (alternative.size() == 2 && Integer.valueOf(2).equals(alternative.get(0))) { // dNSName
+                        names.add(String.valueOf(alternative.get(1)));
+                    }
+                }
+            }
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException
+                 | java.security.cert.CertificateParsingException e) {
+            return java.util.Set.of();
+        }
+        return names;
     }
 
     /** Frames refused: too long, of an unknown kind, before the hello, or a message not from the peer that said hello. */
@@ -254,6 +300,10 @@ public final class TcpTransport implements Transport {
                         refuse(socket, "a second hello as " + said, from[0]);
                         return;
                     }
+                    if (bindMemberIds && peer == null && !certificateNames(socket).contains(said)) {
+                        refuse(socket, "a hello as " + said + " from a certificate for " + certificateNames(socket), null);
+                        return;
+                    }
                     from[0] = said;
                     if (peer == null) {
                         NetSocket previous = inbound.put(from[0], socket);
@@ -365,6 +415,14 @@ public final class TcpTransport implements Transport {
                     if (ar.succeeded()) {
                         ar.result().close();
                     }
+                    return;
+                }
+                if (ar.succeeded() && bindMemberIds && !certificateNames(ar.result()).contains(peer)) {
+                    refused.incrementAndGet();
+                    log.warn("event=paxos_peer_refused peer={} address={} error=\"its certificate names {}, not {}\"",
+                            peer, address, certificateNames(ar.result()), peer);
+                    ar.result().close();
+                    redial();
                     return;
                 }
                 if (ar.succeeded()) {

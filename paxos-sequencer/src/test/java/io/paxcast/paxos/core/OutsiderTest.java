@@ -22,13 +22,19 @@ class OutsiderTest {
         return Value.batch(1, 1, List.of(stray));
     }
 
-    @Test
-    void aStrayIdIsRefusedOnEveryPathThatChangesStateOrServesTheLog() {
+    /** Three nodes, n1 leading, "a" ordered and applied everywhere. */
+    private static TestCluster clusterWithOneCommand() {
         TestCluster c = TestCluster.builder(3).build();
         c.elect("n1");
         c.submit("n1", "a");
         c.flush("n1");
         c.runUntilQuiet();
+        return c;
+    }
+
+    @Test
+    void aStrayIdIsRefusedOnEveryPathThatChangesStateOrServesTheLog() {
+        TestCluster c = clusterWithOneCommand();
         Ballot promisedBefore = c.status("n2").promised();
         long refusedBefore = c.node("n2").refusedFromOutsiders();
         long leaderRefusedBefore = c.node("n1").refusedFromOutsiders();
@@ -58,11 +64,7 @@ class OutsiderTest {
 
     @Test
     void aStrayThatKnowsMoreOfTheLogIsAskedForItButNotObeyed() {
-        TestCluster c = TestCluster.builder(3).build();
-        c.elect("n1");
-        c.submit("n1", "a");
-        c.flush("n1");
-        c.runUntilQuiet();
+        TestCluster c = clusterWithOneCommand();
         long applied = c.status("n2").deliveredUpTo();
         Ballot promisedBefore = c.status("n2").promised();
         int mark = c.sent("n2").size();

@@ -96,17 +96,7 @@ public final class Simulator {
         // slots are in flight and phase 1 spans two configurations
         int activationDelay = scenario.spares > 0 ? 2 + random.nextInt(14) : 256;
         for (String id : ids) {
-            PaxosConfig config = PaxosConfig.builder(id, bootstrap)
-                    .activationDelay(activationDelay)
-                    .timeouts(2, scenario.electionTicks, 4, 25)
-                    .batching(8, 8, 4096)
-                    .millisPerTick(1)
-                    .catchup(16, 2048)
-                    .checkpointEverySlots(8) // snapshots, and restarts from them, in every run
-                    .maxPromiseBytes(4096)
-                    .maxDeliveriesPerReady(4) // backlogs then come in Readies without writes, as under load
-                    .forwardWindowBytes(512) // a few commands: the forward window is exercised all the time
-                    .build();
+            PaxosConfig config = config(id, bootstrap, activationDelay);
             long skew = scenario.clockSkew == 0 ? 0 : random.nextLong(-scenario.clockSkew, scenario.clockSkew + 1);
             nodes.add(new SimNode(id, config, bugs, skew, random.nextLong(), windowMillis));
         }
@@ -115,15 +105,23 @@ public final class Simulator {
             String id = "x" + i;
             List<String> believed = new ArrayList<>(bootstrap);
             believed.add(id);
-            PaxosConfig config = PaxosConfig.builder(id, believed)
-                    .activationDelay(activationDelay)
-                    .timeouts(2, scenario.electionTicks, 4, 25)
-                    .batching(8, 8, 4096)
-                    .millisPerTick(1)
-                    .catchup(16, 2048)
-                    .build();
-            outsiders.add(new SimNode(id, config, bugs, 0, random.nextLong(), windowMillis));
+            outsiders.add(new SimNode(id, config(id, believed, activationDelay), bugs, 0, random.nextLong(), windowMillis));
         }
+    }
+
+    /** Every simulated node's configuration: {@code voters} is the bootstrap configuration it believes in. */
+    private PaxosConfig config(String id, List<String> voters, int activationDelay) {
+        return PaxosConfig.builder(id, voters)
+                .activationDelay(activationDelay)
+                .timeouts(2, scenario.electionTicks, 4, 25)
+                .batching(8, 8, 4096)
+                .millisPerTick(1)
+                .catchup(16, 2048)
+                .checkpointEverySlots(8) // snapshots, and restarts from them, in every run
+                .maxPromiseBytes(4096)
+                .maxDeliveriesPerReady(4) // backlogs then come in Readies without writes, as under load
+                .forwardWindowBytes(512) // a few commands: the forward window is exercised all the time
+                .build();
     }
 
     long now() {
