@@ -105,24 +105,12 @@ class ConditionalPublishTest {
             java.util.concurrent.BlockingQueue<JsonObject> frames = new java.util.concurrent.LinkedBlockingQueue<>();
             java.net.http.WebSocket ws = HTTP.newWebSocketBuilder().buildAsync(
                     URI.create("ws://127.0.0.1:" + node.port + "/v1/subscribe?channels=other"),
-                    new java.net.http.WebSocket.Listener() {
-                        private final StringBuilder text = new StringBuilder();
-
-                        @Override
-                        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket,
-                                                                              CharSequence data, boolean last) {
-                            text.append(data);
-                            if (last) {
-                                JsonObject frame = new JsonObject(text.toString());
-                                if (!"subscribed".equals(frame.getString("type"))) {
-                                    frames.add(frame);
-                                }
-                                text.setLength(0);
-                            }
-                            socket.request(1);
-                            return null;
+                    io.paxcast.wsframes.TextFrameListener.unbounded((socket, text) -> {
+                        JsonObject frame = new JsonObject(text);
+                        if (!"subscribed".equals(frame.getString("type"))) {
+                            frames.add(frame);
                         }
-                    }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    })).get(10, java.util.concurrent.TimeUnit.SECONDS);
             try {
                 ws.sendText("{\"type\":\"publish\",\"channel\":\"w\",\"data\":1,\"id\":\"a\",\"expectOffset\":0}", true).join();
                 JsonObject ack = frames.poll(10, java.util.concurrent.TimeUnit.SECONDS);

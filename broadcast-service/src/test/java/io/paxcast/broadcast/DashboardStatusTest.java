@@ -11,7 +11,6 @@ import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -51,20 +50,9 @@ class DashboardStatusTest {
 
             BlockingQueue<String> frames = new LinkedBlockingQueue<>();
             WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(
-                    URI.create("ws://127.0.0.1:" + node.port + "/v1/admin/status/stream"), new WebSocket.Listener() {
-                        private final StringBuilder text = new StringBuilder();
-
-                        @Override
-                        public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                            text.append(data);
-                            if (last) {
-                                frames.add(text.toString());
-                                text.setLength(0);
-                            }
-                            socket.request(1);
-                            return null;
-                        }
-                    }).get(10, TimeUnit.SECONDS);
+                    URI.create("ws://127.0.0.1:" + node.port + "/v1/admin/status/stream"),
+                    io.paxcast.wsframes.TextFrameListener.unbounded((socket, text) -> frames.add(text)))
+                    .get(10, TimeUnit.SECONDS);
             try {
                 JsonObject first = new JsonObject(frames.poll(10, TimeUnit.SECONDS));
                 assertEquals("status", first.getString("type"));

@@ -72,21 +72,7 @@ class ReadYourWritesTest {
             java.util.concurrent.BlockingQueue<String> frames = new java.util.concurrent.LinkedBlockingQueue<>();
             CompletableFuture<java.net.http.WebSocket> ws = HTTP.newWebSocketBuilder().buildAsync(
                     URI.create("ws://127.0.0.1:" + node.port + "/v1/subscribe?channels=a&after=0&minSeq=2"),
-                    new java.net.http.WebSocket.Listener() {
-                        private final StringBuilder text = new StringBuilder();
-
-                        @Override
-                        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket,
-                                                                              CharSequence data, boolean last) {
-                            text.append(data);
-                            if (last) {
-                                frames.add(text.toString());
-                                text.setLength(0);
-                            }
-                            socket.request(1);
-                            return null;
-                        }
-                    });
+                    io.paxcast.wsframes.TextFrameListener.unbounded((socket, text) -> frames.add(text)));
             awaitWaitingReads(node, 1);
             assertFalse(ws.isDone(), "the upgrade waits for seq 2");
             assertEquals(201, node.publish("a", "\"two\""));
