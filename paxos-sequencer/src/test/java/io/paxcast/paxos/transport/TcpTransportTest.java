@@ -1,6 +1,5 @@
 package io.paxcast.paxos.transport;
 
-import io.paxcast.paxos.core.Ballot;
 import io.paxcast.paxos.core.Message;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -11,11 +10,12 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
+import static io.paxcast.paxos.transport.TransportTests.freePort;
+import static io.paxcast.paxos.transport.TransportTests.heartbeat;
+import static io.paxcast.paxos.transport.TransportTests.on;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -137,22 +137,5 @@ class TcpTransportTest {
         TcpTransport t = new TcpTransport(vertx, "127.0.0.1", port, known::get, peers);
         t.receive(id, received::add);
         return t;
-    }
-
-    private static Message heartbeat(String from, String to, long commit) {
-        return new Message.Heartbeat(from, to, new Ballot(3, "a"), commit, 0);
-    }
-
-    /** Runs {@code action} on {@code context} (the transport's own, as in the driver) and returns its result. */
-    private static <T> T on(Context context, Supplier<T> action) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        context.runOnContext(v -> result.complete(action.get()));
-        return result.get(10, TimeUnit.SECONDS);
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

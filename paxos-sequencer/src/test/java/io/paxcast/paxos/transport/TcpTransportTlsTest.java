@@ -1,6 +1,5 @@
 package io.paxcast.paxos.transport;
 
-import io.paxcast.paxos.core.Ballot;
 import io.paxcast.paxos.core.Message;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -9,17 +8,17 @@ import io.vertx.core.net.SocketAddress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
+import static io.paxcast.paxos.transport.TransportTests.freePort;
+import static io.paxcast.paxos.transport.TransportTests.heartbeat;
+import static io.paxcast.paxos.transport.TransportTests.on;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,20 +58,20 @@ class TcpTransportTlsTest {
             Context ctx = vertx.getOrCreateContext();
             TcpTransport nodeB = on(ctx, () -> start(vertx, "b", portB, b, trust, Map.of(), List.of(), atB));
 
-            TcpTransport nodeA = on(ctx, () -> start(vertx, "a", freePortUnchecked(), a, trust, toB, List.of("b"), new CopyOnWriteArrayList<>()));
+            TcpTransport nodeA = on(ctx, () -> start(vertx, "a", freePort(), a, trust, toB, List.of("b"), new CopyOnWriteArrayList<>()));
             await("a, with its own certificate, reaches b").atMost(Duration.ofSeconds(15)).until(() -> {
                 ctx.runOnContext(v -> nodeA.send(heartbeat("a", "b", 1)));
                 return atB.contains(heartbeat("a", "b", 1));
             });
 
             long refusedBefore = nodeB.refused();
-            TcpTransport edgeAsA = on(ctx, () -> start(vertx, "a", freePortUnchecked(), edge, trust, toB, List.of("b"),
+            TcpTransport edgeAsA = on(ctx, () -> start(vertx, "a", freePort(), edge, trust, toB, List.of("b"),
                     new CopyOnWriteArrayList<>()));
             await("b refuses the hello as a from edge's certificate").atMost(Duration.ofSeconds(15)).until(() -> {
                 ctx.runOnContext(v -> edgeAsA.send(heartbeat("a", "b", 2)));
                 return nodeB.refused() > refusedBefore;
             });
-            TcpTransport strangerAsA = on(ctx, () -> start(vertx, "a", freePortUnchecked(), stranger, trust, toB,
+            TcpTransport strangerAsA = on(ctx, () -> start(vertx, "a", freePort(), stranger, trust, toB,
                     List.of("b"), new CopyOnWriteArrayList<>()));
             await("the stranger's sends are dropped: it never gets a connection").atMost(Duration.ofSeconds(15))
                     .until(() -> {
@@ -128,29 +127,5 @@ class TcpTransportTlsTest {
                         new PfxOptions().setPath(trust.toString()).setPassword(PASSWORD), true);
         t.receive(id, received::add);
         return t;
-    }
-
-    private static Message heartbeat(String from, String to, long commit) {
-        return new Message.Heartbeat(from, to, new Ballot(3, "a"), commit, 0);
-    }
-
-    private static <T> T on(Context context, Supplier<T> action) throws Exception {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        context.runOnContext(v -> result.complete(action.get()));
-        return result.get(10, TimeUnit.SECONDS);
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static int freePortUnchecked() {
-        try {
-            return freePort();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
